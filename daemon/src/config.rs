@@ -1,0 +1,477 @@
+//! Configuration: defaults in code, then a TOML file, then `SPOTTER_<SECTION>_<KEY>`
+//! environment variables (e.g. `SPOTTER_NAVIDROME_BASE_URL` → `navidrome.base_url`).
+//! Validated at startup; every message names the offending key.
+//!
+//! Secrets never live here: keys come from [`crate::crypto::KeyInputs`], which reads
+//! the systemd credential, the environment or a key file.
+
+use std::{
+    fmt,
+    path::{Path, PathBuf},
+    time::Duration,
+};
+
+use figment::{
+    Figment,
+    providers::{Env, Format, Serialized, Toml},
+};
+use serde::{Deserialize, Serialize};
+use spotter_proto::locations::{self, Dirs, Mode, SocketLocation};
+
+use crate::crypto::{KEY_FILE_NAME, KeyInputs};
+
+/// Environment variable naming the configuration file.
+pub const CONFIG_ENV: &str = "SPOTTER_CONFIG";
+/// File name of the configuration in the mode's config directory.
+pub const CONFIG_FILE_NAME: &str = "config.toml";
+/// Database file name in the data directory.
+pub const DATABASE_FILE_NAME: &str = "spotter.db";
+/// Sections that `SPOTTER_<SECTION>_<KEY>` variables map into.
+const SECTIONS: &[&str] = &["daemon", "log", "security", "navidrome"];
+
+/// What the TOML file and the environment may set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    pub daemon: DaemonSettings,
+    pub log: LogSettings,
+    pub security: SecuritySettings,
+    pub navidrome: NavidromeSettings,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DaemonSettings {
+    /// Socket path; default `$XDG_RUNTIME_DIR/spotter/spotterd.sock` (personal) or
+    /// `/run/spotter/spotterd.sock` (system). `SPOTTER_SOCKET` wins over this.
+    pub socket: Option<PathBuf>,
+    /// Database directory; default `$XDG_DATA_HOME/spotter` or `/var/lib/spotter`.
+    pub data_dir: Option<PathBuf>,
+    /// Graceful shutdown budget after SIGTERM/SIGINT; a second signal exits at once.
+    pub shutdown_timeout_secs: u64,
+    /// Requests served at once on one connection (SECURITY.md T12).
+    pub max_concurrent_requests_per_connection: usize,
+    /// Socket group in system mode (the socket is 0660 and owned by this group).
+    pub socket_group: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogSettings {
+    /// `error`, `warn`, `info`, `debug` or `trace`, or a full filter directive.
+    /// `RUST_LOG` wins over this.
+    pub level: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SecuritySettings {
+    /// A file holding the encryption key (64 hex characters or base64 of 32 bytes).
+    pub encryption_key_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NavidromeSettings {
+    /// Base URL of the Navidrome (Subsonic API) server, e.g. `http://127.0.0.1:4533`.
+    pub base_url: Option<String>,
+    /// Timeout of one call to Navidrome.
+    pub timeout_secs: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            daemon: DaemonSettings::default(),
+            log: LogSettings::default(),
+            security: SecuritySettings::default(),
+            navidrome: NavidromeSettings::default(),
+        }
+    }
+}
+
+impl Default for DaemonSettings {
+    fn default() -> Self {
+        DaemonSettings {
+            socket: None,
+            data_dir: None,
+            shutdown_timeout_secs: 10,
+            max_concurrent_requests_per_connection: 32,
+            socket_group: None,
+        }
+    }
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        LogSettings {
+            level: "info".into(),
+        }
+    }
+}
+
+impl Default for SecuritySettings {
+    fn default() -> Self {
+        SecuritySettings {
+            encryption_key_file: None,
+        }
+    }
+}
+
+impl Default for NavidromeSettings {
+    fn default() -> Self {
+        NavidromeSettings {
+            base_url: None,
+            timeout_secs: 15,
+        }
+    }
+}
+
+/// A configuration problem, named by its key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid {
+    pub key: String,
+    pub message: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration file {path}: {message}")]
+    File { path: PathBuf, message: String },
+    #[error("invalid configuration: {0}")]
+    Parse(String),
+    #[error("invalid configuration:{}", .0.iter().map(|i| format!("\n  {}: {}", i.key, i.message)).collect::<String>())]
+    Invalid(Vec<Invalid>),
+    #[error("{0}")]
+    Location(#[from] locations::LocationError),
+}
+
+/// The effective configuration: settings plus every resolved location.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub mode: Mode,
+    /// The file read, if any.
+    pub file: Option<PathBuf>,
+    pub socket: SocketLocation,
+    pub config_dir: PathBuf,
+    pub data_dir: PathBuf,
+    pub state_dir: PathBuf,
+    pub settings: Settings,
+    /// Where the encryption key may come from (captured from the environment once).
+    pub key_inputs: KeyInputs,
+}
+
+impl Config {
+    /// Loads from the process: `--config`/`SPOTTER_CONFIG` or the mode's default file
+    /// (missing is fine unless named explicitly), then `SPOTTER_*` variables.
+    pub fn load(mode: Mode, explicit_file: Option<&Path>) -> Result<Config, ConfigError> {
+        let dirs = Dirs::for_mode(mode)?;
+        let env_file = std::env::var_os(CONFIG_ENV)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from);
+        let (file, required) = match explicit_file.map(Path::to_path_buf).or(env_file) {
+            Some(p) => (p, true),
+            None => (dirs.config.join(CONFIG_FILE_NAME), false),
+        };
+        let file = if file.exists() {
+            Some(file)
+        } else if required {
+            return Err(ConfigError::File {
+                path: file,
+                message: "not found".into(),
+            });
+        } else {
+            None
+        };
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        if let Some(f) = &file {
+            let text = std::fs::read_to_string(f).map_err(|e| ConfigError::File {
+                path: f.clone(),
+                message: e.to_string(),
+            })?;
+            figment = figment.merge(Toml::string(&text));
+        }
+        figment = figment.merge(env_provider());
+        let settings: Settings = figment
+            .extract()
+            .map_err(|e| ConfigError::Parse(describe_figment_error(e)))?;
+        let key_inputs_env = KeyInputs::from_env(None, None);
+        Config::resolve(mode, file, dirs, settings, key_inputs_env)
+    }
+
+    /// Builds the effective configuration from already-parsed settings (tests use this
+    /// with temp directories).
+    pub fn resolve(
+        mode: Mode,
+        file: Option<PathBuf>,
+        dirs: Dirs,
+        settings: Settings,
+        mut key_inputs: KeyInputs,
+    ) -> Result<Config, ConfigError> {
+        let problems = settings.validate();
+        if !problems.is_empty() {
+            return Err(ConfigError::Invalid(problems));
+        }
+        let socket = locations::resolve_socket(mode, settings.daemon.socket.as_deref())?;
+        let data_dir = settings.daemon.data_dir.clone().unwrap_or(dirs.data);
+        key_inputs.key_file = settings.security.encryption_key_file.clone();
+        key_inputs.generated_key_path = match mode {
+            Mode::Personal => Some(dirs.config.join(KEY_FILE_NAME)),
+            Mode::System => None,
+        };
+        Ok(Config {
+            mode,
+            file,
+            socket,
+            config_dir: dirs.config,
+            data_dir,
+            state_dir: dirs.state,
+            settings,
+            key_inputs,
+        })
+    }
+
+    pub fn database_path(&self) -> PathBuf {
+        self.data_dir.join(DATABASE_FILE_NAME)
+    }
+
+    pub fn shutdown_timeout(&self) -> Duration {
+        Duration::from_secs(self.settings.daemon.shutdown_timeout_secs)
+    }
+}
+
+/// `SPOTTER_<SECTION>_<KEY>` → `<section>.<key>`; other `SPOTTER_*` variables (the
+/// socket, the config file, the key, the TUI's own) are not settings and are skipped.
+fn env_provider() -> Env {
+    Env::prefixed("SPOTTER_").filter_map(|key| {
+        let key = key.as_str().to_ascii_lowercase();
+        if key == "security_encryption_key" {
+            return None;
+        }
+        SECTIONS.iter().find_map(|section| {
+            key.strip_prefix(section)
+                .and_then(|rest| rest.strip_prefix('_'))
+                .filter(|rest| !rest.is_empty())
+                .map(|rest| format!("{section}.{rest}").into())
+        })
+    })
+}
+
+fn describe_figment_error(e: figment::Error) -> String {
+    e.into_iter()
+        .map(|err| {
+            let key = err.path.join(".");
+            let origin = err
+                .metadata
+                .as_ref()
+                .map(|m| m.name.to_string())
+                .unwrap_or_default();
+            let mut kind = err.kind.to_string();
+            if let figment::error::Kind::UnknownField(field, _) = &err.kind {
+                kind = format!("unknown key `{field}`");
+            }
+            match (key.is_empty(), origin.is_empty()) {
+                (false, false) => format!("{key}: {kind} (from {origin})"),
+                (false, true) => format!("{key}: {kind}"),
+                (true, false) => format!("{kind} (from {origin})"),
+                (true, true) => kind,
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+impl Settings {
+    /// Every problem at once, each naming its key.
+    pub fn validate(&self) -> Vec<Invalid> {
+        let mut out = Vec::new();
+        let mut bad = |key: &str, message: String| {
+            out.push(Invalid {
+                key: key.into(),
+                message,
+            })
+        };
+        let d = &self.daemon;
+        if !(1..=3600).contains(&d.shutdown_timeout_secs) {
+            bad(
+                "daemon.shutdown_timeout_secs",
+                format!(
+                    "must be between 1 and 3600 (got {})",
+                    d.shutdown_timeout_secs
+                ),
+            );
+        }
+        if !(1..=1024).contains(&d.max_concurrent_requests_per_connection) {
+            bad(
+                "daemon.max_concurrent_requests_per_connection",
+                format!(
+                    "must be between 1 and 1024 (got {})",
+                    d.max_concurrent_requests_per_connection
+                ),
+            );
+        }
+        for (key, path) in [
+            ("daemon.socket", &d.socket),
+            ("daemon.data_dir", &d.data_dir),
+        ] {
+            if let Some(p) = path {
+                if !p.is_absolute() {
+                    bad(
+                        key,
+                        format!("must be an absolute path (got {})", p.display()),
+                    );
+                }
+            }
+        }
+        if let Some(g) = &d.socket_group {
+            if g.is_empty()
+                || g.len() > 32
+                || !g
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            {
+                bad(
+                    "daemon.socket_group",
+                    "must be a group name (letters, digits, `_`, `-`)".into(),
+                );
+            }
+        }
+        if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err()
+            || self.log.level.trim().is_empty()
+        {
+            bad(
+                "log.level",
+                format!(
+                    "`{}` is not a level (error, warn, info, debug, trace) or filter",
+                    self.log.level
+                ),
+            );
+        }
+        if let Some(p) = &self.security.encryption_key_file {
+            if !p.is_absolute() {
+                bad(
+                    "security.encryption_key_file",
+                    format!("must be an absolute path (got {})", p.display()),
+                );
+            }
+        }
+        if let Some(url) = &self.navidrome.base_url {
+            if let Err(why) = check_base_url(url) {
+                bad("navidrome.base_url", why);
+            }
+        }
+        if !(1..=300).contains(&self.navidrome.timeout_secs) {
+            bad(
+                "navidrome.timeout_secs",
+                format!(
+                    "must be between 1 and 300 (got {})",
+                    self.navidrome.timeout_secs
+                ),
+            );
+        }
+        out
+    }
+}
+
+/// An operator-configured base URL: http(s), a host, no credentials, no query.
+fn check_base_url(url: &str) -> Result<(), String> {
+    let (scheme, rest) = url
+        .split_once("://")
+        .ok_or_else(|| format!("`{url}` is not an absolute http(s) URL"))?;
+    if scheme != "http" && scheme != "https" {
+        return Err(format!("scheme must be http or https (got `{scheme}`)"));
+    }
+    let authority = rest.split('/').next().unwrap_or_default();
+    if authority.is_empty() {
+        return Err("URL has no host".into());
+    }
+    if authority.contains('@') {
+        return Err("must not contain credentials; sign-in supplies them".into());
+    }
+    if rest.contains('?') || rest.contains('#') {
+        return Err("must not contain a query or fragment".into());
+    }
+    if url.len() > 2048 {
+        return Err("longer than 2048 characters".into());
+    }
+    Ok(())
+}
+
+/// The effective configuration as `check-config` prints it: TOML, secrets masked
+/// (they cannot be serialised any other way), plus where things are.
+pub struct Effective<'a>(pub &'a Config);
+
+impl fmt::Display for Effective<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let c = self.0;
+        writeln!(f, "# mode: {}", c.mode)?;
+        match &c.file {
+            Some(p) => writeln!(f, "# file: {}", p.display())?,
+            None => writeln!(f, "# file: none (defaults and environment only)")?,
+        }
+        writeln!(
+            f,
+            "# socket: {} ({:?})",
+            c.socket.path.display(),
+            c.socket.source
+        )?;
+        writeln!(f, "# database: {}", c.database_path().display())?;
+        writeln!(f, "# key inputs: {:?}", c.key_inputs)?;
+        let toml = toml::to_string_pretty(&c.settings).map_err(|_| fmt::Error)?;
+        f.write_str(&toml)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid() {
+        assert!(Settings::default().validate().is_empty());
+    }
+
+    #[test]
+    fn every_problem_names_its_key() {
+        let mut s = Settings::default();
+        s.daemon.shutdown_timeout_secs = 0;
+        s.daemon.socket = Some("relative.sock".into());
+        s.log.level = "loud[".into();
+        s.navidrome.base_url = Some("ftp://music".into());
+        let keys: Vec<_> = s.validate().into_iter().map(|i| i.key).collect();
+        assert_eq!(
+            keys,
+            [
+                "daemon.shutdown_timeout_secs",
+                "daemon.socket",
+                "log.level",
+                "navidrome.base_url"
+            ]
+        );
+    }
+
+    #[test]
+    fn base_url_rules() {
+        assert!(check_base_url("http://127.0.0.1:4533").is_ok());
+        assert!(check_base_url("https://music.example.org/navidrome").is_ok());
+        assert!(check_base_url("https://user:pw@music.example.org").is_err());
+        assert!(check_base_url("music.example.org").is_err());
+        assert!(check_base_url("https://music.example.org/?u=x").is_err());
+    }
+
+    #[test]
+    fn toml_errors_name_the_key() {
+        let err = Figment::from(Serialized::defaults(Settings::default()))
+            .merge(Toml::string("[daemon]\nshutdown_timeout_secs = \"soon\"\n"))
+            .extract::<Settings>()
+            .unwrap_err();
+        let msg = describe_figment_error(err);
+        assert!(msg.contains("daemon.shutdown_timeout_secs"), "{msg}");
+        let err = Figment::from(Serialized::defaults(Settings::default()))
+            .merge(Toml::string("[navidrome]\nbase_ulr = \"http://x\"\n"))
+            .extract::<Settings>()
+            .unwrap_err();
+        let msg = describe_figment_error(err);
+        assert!(msg.contains("base_ulr"), "{msg}");
+    }
+}

@@ -1,0 +1,15 @@
+//! Encryption at rest (SECURITY.md T1, T1b): keys, the sealed envelope, the keyring that
+//! opens values sealed under older keys, and the registry of every sealed column.
+
+mod envelope;
+mod key;
+pub mod registry;
+mod secret;
+
+pub use envelope::{ENVELOPE_PREFIX, Keyring, OpenError, SealError, Sealed};
+pub use key::{
+    KEY_ENV, KEY_FILE_NAME, Key, KeyError, KeyFormatError, KeyId, KeyInputs, KeySource,
+    read_key_file, write_key_file,
+};
+pub use registry::{SEALED_COLUMNS, SealedColumn};
+pub use secret::SecretString;

@@ -1,0 +1,264 @@
+//! spotterd: the spotter daemon.
+//!
+//! Flow of a request: `rpc` (thin tonic services) → `service` (domain logic) → `store`
+//! (sqlx, the only SQL). `crypto` and `config` are leaves. [`boot`] starts the whole
+//! daemon from a [`Config`]; `main.rs` only parses flags and calls it, so tests run the
+//! real daemon in-process on a temp directory.
+
+pub mod config;
+pub mod crypto;
+mod fsutil;
+pub mod lock;
+pub mod logging;
+pub mod notify;
+pub mod rpc;
+pub mod service;
+pub mod store;
+pub mod transport;
+
+use std::{
+    collections::BTreeMap,
+    path::{Path, PathBuf},
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use spotter_proto::{
+    FILE_DESCRIPTOR_SET, MAX_MESSAGE_BYTES, locations::Mode, v1::system_server::SystemServer,
+};
+use tokio::{sync::RwLock, task::JoinHandle};
+use tokio_stream::wrappers::UnixListenerStream;
+
+pub use config::Config;
+use crypto::{KeySource, Keyring, SEALED_COLUMNS};
+use lock::InstanceLock;
+use store::Store;
+
+/// What every service shares.
+pub struct DaemonState {
+    pub mode: Mode,
+    pub started: Instant,
+    pub schema_version: i64,
+    pub store: Store,
+    /// Seals with the primary key; may hold old keys during online rotation.
+    pub keyring: RwLock<Keyring>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BootError {
+    #[error(transparent)]
+    Key(#[from] crypto::KeyError),
+    #[error(transparent)]
+    Lock(#[from] lock::LockError),
+    #[error(transparent)]
+    Transport(#[from] transport::TransportError),
+    #[error("cannot open database {path}: {source}")]
+    Store {
+        path: PathBuf,
+        source: store::StoreError,
+    },
+    #[error("cannot prepare data directory {path}: {source}")]
+    DataDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("gRPC reflection: {0}")]
+    Reflection(String),
+}
+
+/// A running daemon. Dropping it without [`Running::shutdown`] still removes the socket.
+pub struct Running {
+    socket: PathBuf,
+    activated: bool,
+    state: Arc<DaemonState>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    server: Option<JoinHandle<Result<(), tonic::transport::Error>>>,
+    shutdown_timeout: Duration,
+    _lock: InstanceLock,
+}
+
+impl Running {
+    pub fn socket_path(&self) -> &Path {
+        &self.socket
+    }
+
+    /// True when systemd handed us the socket (it then owns the path).
+    pub fn activated(&self) -> bool {
+        self.activated
+    }
+
+    pub fn state(&self) -> &Arc<DaemonState> {
+        &self.state
+    }
+
+    /// Stops accepting, lets in-flight requests finish within the shutdown timeout,
+    /// then removes the socket and closes the database.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(mut server) = self.server.take() {
+            match tokio::time::timeout(self.shutdown_timeout, &mut server).await {
+                Ok(Ok(Ok(()))) => {}
+                Ok(Ok(Err(e))) => tracing::warn!(error = %e, "server ended with an error"),
+                Ok(Err(e)) => tracing::warn!(error = %e, "server task failed"),
+                Err(_) => {
+                    tracing::warn!(timeout = ?self.shutdown_timeout, "requests still running at the shutdown timeout; aborting them");
+                    server.abort();
+                }
+            }
+        }
+        transport::remove(&self.socket, self.activated);
+        self.state.store.close().await;
+        tracing::info!("stopped");
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.abort();
+            transport::remove(&self.socket, self.activated);
+        }
+    }
+}
+
+/// Starts the daemon: key, lock, store, socket, services. Returns once it accepts
+/// connections (and has told systemd it is ready).
+pub async fn boot(config: Config) -> Result<Running, BootError> {
+    let (key, source) = config.key_inputs.load()?;
+    match &source {
+        KeySource::Generated {
+            path,
+            created: true,
+        } => tracing::warn!(
+            key_file = %path.display(),
+            key_id = %key.id(),
+            "generated a new encryption key; back it up separately from the database"
+        ),
+        other => tracing::info!(source = %other, key_id = %key.id(), "encryption key loaded"),
+    }
+    let keyring = Keyring::new(key);
+
+    // Activated sockets belong to systemd; otherwise refuse a live daemon before
+    // touching anything else.
+    let activated = transport::activated(&config.socket.path)?;
+    if activated.is_none() {
+        transport::claim_path(&config.socket.path)?;
+    }
+
+    fsutil::ensure_private_dir(&config.data_dir).map_err(|source| BootError::DataDir {
+        path: config.data_dir.clone(),
+        source,
+    })?;
+    let lock = InstanceLock::acquire(&config.data_dir)?;
+    let db_path = config.database_path();
+    let store = Store::open(&db_path)
+        .await
+        .map_err(|source| BootError::Store {
+            path: db_path.clone(),
+            source,
+        })?;
+    let schema_version = store
+        .schema_version()
+        .await
+        .map_err(|source| BootError::Store {
+            path: db_path.clone(),
+            source,
+        })?;
+    warn_about_foreign_keys(&store, &keyring).await;
+
+    let listener = match activated {
+        Some(l) => l,
+        None => transport::bind(&config.socket.path, config.mode)?,
+    };
+    let state = Arc::new(DaemonState {
+        mode: config.mode,
+        started: Instant::now(),
+        schema_version,
+        store,
+        keyring: RwLock::new(keyring),
+    });
+
+    let (health, health_service) = tonic_health::server::health_reporter();
+    health
+        .set_serving::<SystemServer<rpc::system::SystemService>>()
+        .await;
+    let reflection_v1 = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1()
+        .map_err(|e| BootError::Reflection(e.to_string()))?;
+    let reflection_v1alpha = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1alpha()
+        .map_err(|e| BootError::Reflection(e.to_string()))?;
+
+    let system = SystemServer::new(rpc::system::SystemService::new(state.clone()))
+        .max_decoding_message_size(MAX_MESSAGE_BYTES);
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let router = tonic::transport::Server::builder()
+        .concurrency_limit_per_connection(
+            config
+                .settings
+                .daemon
+                .max_concurrent_requests_per_connection,
+        )
+        .add_service(system)
+        .add_service(health_service)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha);
+    let incoming = UnixListenerStream::new(listener.listener);
+    let server = tokio::spawn(router.serve_with_incoming_shutdown(incoming, async {
+        let _ = stop_rx.await;
+    }));
+
+    let socket = listener.path.clone();
+    tracing::info!(
+        socket = %socket.display(),
+        mode = %config.mode,
+        activated = listener.activated,
+        schema_version,
+        version = env!("CARGO_PKG_VERSION"),
+        "spotterd ready"
+    );
+    notify::ready(&format!("serving on {}", socket.display()));
+    Ok(Running {
+        socket,
+        activated: listener.activated,
+        state,
+        stop: Some(stop_tx),
+        server: Some(server),
+        shutdown_timeout: config.shutdown_timeout(),
+        _lock: lock,
+    })
+}
+
+/// Logs (never refuses to start) when stored credentials were sealed with keys the
+/// keyring lacks: those connections will need reconnecting, but the daemon still works.
+async fn warn_about_foreign_keys(store: &Store, keyring: &Keyring) {
+    let mut unknown: BTreeMap<String, usize> = BTreeMap::new();
+    let Ok(mut conn) = store.pool().acquire().await else {
+        return;
+    };
+    for column in SEALED_COLUMNS {
+        let Ok(values) = store::sealed::sealed_values(&mut conn, column).await else {
+            continue;
+        };
+        for v in values {
+            if let Ok(id) = Keyring::key_id_of(&v.envelope) {
+                if id != keyring.primary_id() {
+                    *unknown.entry(id.to_string()).or_default() += 1;
+                }
+            }
+        }
+    }
+    for (key_id, count) in unknown {
+        tracing::warn!(
+            key_id,
+            count,
+            "stored credentials are sealed with a key that is not configured; they cannot be opened"
+        );
+    }
+}

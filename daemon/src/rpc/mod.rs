@@ -1,0 +1,10 @@
+//! Thin tonic services: validate, authorise, convert. Domain work happens in
+//! `service`; errors become `Status` in one place ([`status`]) that never leaks SQL,
+//! paths or upstream bodies.
+
+mod peer;
+mod status;
+pub mod system;
+
+pub use peer::{Peer, peer_uid};
+pub use status::internal;

@@ -1,0 +1,99 @@
+//! Per-user provider credentials, sealed (registry: `provider_credentials.secret`).
+//! The plaintext is whatever the provider needs (a password, or a JSON document of
+//! tokens); only the provider module interprets it.
+
+use crate::crypto::{Keyring, SecretString, registry::PROVIDER_CREDENTIALS_SECRET as COLUMN};
+
+use super::{Result, Store, now};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Provider {
+    Navidrome,
+    Spotify,
+    LastFm,
+    ListenBrainz,
+}
+
+impl Provider {
+    pub const ALL: [Provider; 4] = [
+        Provider::Navidrome,
+        Provider::Spotify,
+        Provider::LastFm,
+        Provider::ListenBrainz,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Provider::Navidrome => "navidrome",
+            Provider::Spotify => "spotify",
+            Provider::LastFm => "lastfm",
+            Provider::ListenBrainz => "listenbrainz",
+        }
+    }
+}
+
+impl Store {
+    /// Stores (or replaces) `user_id`'s credential for `provider`, sealed to its row.
+    pub async fn put_credential(
+        &self,
+        keyring: &Keyring,
+        user_id: i64,
+        provider: Provider,
+        secret: &SecretString,
+    ) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        let t = now();
+        // The row id is part of the associated data, so the row must exist first.
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO provider_credentials (user_id, provider, secret, created_at, updated_at) \
+             VALUES (?, ?, '', ?, ?) \
+             ON CONFLICT (user_id, provider) DO UPDATE SET updated_at = excluded.updated_at \
+             RETURNING id",
+        )
+        .bind(user_id)
+        .bind(provider.as_str())
+        .bind(t)
+        .bind(t)
+        .fetch_one(&mut *tx)
+        .await?;
+        let sealed = keyring.seal(COLUMN.at(&id.to_string()), secret.expose())?;
+        sqlx::query("UPDATE provider_credentials SET secret = ? WHERE id = ?")
+            .bind(sealed)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// `user_id`'s credential for `provider`, opened. `None` when not connected.
+    pub async fn credential(
+        &self,
+        keyring: &Keyring,
+        user_id: i64,
+        provider: Provider,
+    ) -> Result<Option<SecretString>> {
+        let row: Option<(i64, String)> = sqlx::query_as(
+            "SELECT id, secret FROM provider_credentials WHERE user_id = ? AND provider = ?",
+        )
+        .bind(user_id)
+        .bind(provider.as_str())
+        .fetch_optional(self.pool())
+        .await?;
+        match row {
+            Some((id, sealed)) => Ok(Some(keyring.open(COLUMN.at(&id.to_string()), &sealed)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Deletes the credential; true when one existed.
+    pub async fn delete_credential(&self, user_id: i64, provider: Provider) -> Result<bool> {
+        let done =
+            sqlx::query("DELETE FROM provider_credentials WHERE user_id = ? AND provider = ?")
+                .bind(user_id)
+                .bind(provider.as_str())
+                .execute(self.pool())
+                .await?;
+        Ok(done.rows_affected() > 0)
+    }
+}

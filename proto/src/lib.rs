@@ -1,0 +1,31 @@
+//! spotter's public API: the generated gRPC code for package `spotter.v1`, the protocol
+//! version, and where a client finds the daemon's socket.
+//!
+//! Socket resolution lives here (not in the daemon) so that `spotterd` and `spotter`
+//! resolve the path with the same code: `SPOTTER_SOCKET` always wins.
+
+pub mod locations;
+
+/// Generated code for package `spotter.v1`.
+#[allow(clippy::all, clippy::pedantic, missing_docs)]
+pub mod v1 {
+    tonic::include_proto!("spotter.v1");
+}
+
+/// Wire protocol version spoken by this build. Bumped on incompatible API changes.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// Oldest client protocol version the daemon still serves.
+pub const MIN_PROTOCOL_VERSION: u32 = 1;
+
+/// Encoded `FileDescriptorSet` of every `spotter.v1` file, for server reflection.
+pub const FILE_DESCRIPTOR_SET: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/spotter_descriptor.bin"));
+
+/// Largest message either side decodes (SECURITY.md T9).
+pub const MAX_MESSAGE_BYTES: usize = 4 * 1024 * 1024;
+
+/// True when a daemon speaking `daemon` can serve a client speaking [`PROTOCOL_VERSION`].
+pub fn compatible(daemon_protocol: u32, daemon_min_protocol: u32) -> bool {
+    (daemon_min_protocol..=daemon_protocol).contains(&PROTOCOL_VERSION)
+}
