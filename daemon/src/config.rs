@@ -30,7 +30,7 @@ pub const DATABASE_FILE_NAME: &str = "spotter.db";
 const SECTIONS: &[&str] = &["daemon", "log", "security", "navidrome"];
 
 /// What the TOML file and the environment may set.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
     pub daemon: DaemonSettings,
@@ -51,8 +51,6 @@ pub struct DaemonSettings {
     pub shutdown_timeout_secs: u64,
     /// Requests served at once on one connection (SECURITY.md T12).
     pub max_concurrent_requests_per_connection: usize,
-    /// Socket group in system mode (the socket is 0660 and owned by this group).
-    pub socket_group: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -63,7 +61,7 @@ pub struct LogSettings {
     pub level: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SecuritySettings {
     /// A file holding the encryption key (64 hex characters or base64 of 32 bytes).
@@ -79,17 +77,6 @@ pub struct NavidromeSettings {
     pub timeout_secs: u64,
 }
 
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            daemon: DaemonSettings::default(),
-            log: LogSettings::default(),
-            security: SecuritySettings::default(),
-            navidrome: NavidromeSettings::default(),
-        }
-    }
-}
-
 impl Default for DaemonSettings {
     fn default() -> Self {
         DaemonSettings {
@@ -97,7 +84,6 @@ impl Default for DaemonSettings {
             data_dir: None,
             shutdown_timeout_secs: 10,
             max_concurrent_requests_per_connection: 32,
-            socket_group: None,
         }
     }
 }
@@ -106,14 +92,6 @@ impl Default for LogSettings {
     fn default() -> Self {
         LogSettings {
             level: "info".into(),
-        }
-    }
-}
-
-impl Default for SecuritySettings {
-    fn default() -> Self {
-        SecuritySettings {
-            encryption_key_file: None,
         }
     }
 }
@@ -314,25 +292,12 @@ impl Settings {
             ("daemon.socket", &d.socket),
             ("daemon.data_dir", &d.data_dir),
         ] {
-            if let Some(p) = path {
-                if !p.is_absolute() {
-                    bad(
-                        key,
-                        format!("must be an absolute path (got {})", p.display()),
-                    );
-                }
-            }
-        }
-        if let Some(g) = &d.socket_group {
-            if g.is_empty()
-                || g.len() > 32
-                || !g
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            if let Some(p) = path
+                && !p.is_absolute()
             {
                 bad(
-                    "daemon.socket_group",
-                    "must be a group name (letters, digits, `_`, `-`)".into(),
+                    key,
+                    format!("must be an absolute path (got {})", p.display()),
                 );
             }
         }
@@ -347,18 +312,18 @@ impl Settings {
                 ),
             );
         }
-        if let Some(p) = &self.security.encryption_key_file {
-            if !p.is_absolute() {
-                bad(
-                    "security.encryption_key_file",
-                    format!("must be an absolute path (got {})", p.display()),
-                );
-            }
+        if let Some(p) = &self.security.encryption_key_file
+            && !p.is_absolute()
+        {
+            bad(
+                "security.encryption_key_file",
+                format!("must be an absolute path (got {})", p.display()),
+            );
         }
-        if let Some(url) = &self.navidrome.base_url {
-            if let Err(why) = check_base_url(url) {
-                bad("navidrome.base_url", why);
-            }
+        if let Some(url) = &self.navidrome.base_url
+            && let Err(why) = check_base_url(url)
+        {
+            bad("navidrome.base_url", why);
         }
         if !(1..=300).contains(&self.navidrome.timeout_secs) {
             bad(

@@ -247,10 +247,10 @@ async fn warn_about_foreign_keys(store: &Store, keyring: &Keyring) {
             continue;
         };
         for v in values {
-            if let Ok(id) = Keyring::key_id_of(&v.envelope) {
-                if id != keyring.primary_id() {
-                    *unknown.entry(id.to_string()).or_default() += 1;
-                }
+            if let Ok(id) = Keyring::key_id_of(&v.envelope)
+                && id != keyring.primary_id()
+            {
+                *unknown.entry(id.to_string()).or_default() += 1;
             }
         }
     }

@@ -128,11 +128,10 @@ pub fn bind(path: &Path, mode: Mode) -> Result<Listener, TransportError> {
 
 /// Removes the socket file if we bound it.
 pub fn remove(listener_path: &Path, activated: bool) {
-    if !activated {
-        if let Err(e) = fs::remove_file(listener_path) {
-            if e.kind() != io::ErrorKind::NotFound {
-                tracing::warn!(socket = %listener_path.display(), error = %e, "could not remove socket");
-            }
-        }
+    if !activated
+        && let Err(e) = fs::remove_file(listener_path)
+        && e.kind() != io::ErrorKind::NotFound
+    {
+        tracing::warn!(socket = %listener_path.display(), error = %e, "could not remove socket");
     }
 }

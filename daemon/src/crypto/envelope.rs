@@ -195,7 +195,8 @@ mod tests {
             let at = Sealed { row_id: &row_id, ..AT };
             let sealed = ring.seal(at, &plain).unwrap();
             prop_assert!(sealed.starts_with(ENVELOPE_PREFIX));
-            prop_assert_eq!(ring.open(at, &sealed).unwrap().expose(), plain.as_str());
+            let opened = ring.open(at, &sealed).unwrap();
+            prop_assert_eq!(opened.expose(), plain.as_str());
         }
 
         #[test]

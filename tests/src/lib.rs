@@ -1,0 +1,216 @@
+//! Shared helpers for the end-to-end tests: temp directories laid out like a user's
+//! XDG tree, the built binaries, an in-process daemon, and a client on the socket.
+//!
+//! Environment variables are only ever set on child processes, never on the test
+//! process (tests run in parallel).
+
+use std::{
+    os::unix::fs::PermissionsExt,
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use spotter_daemon::{
+    config::{Config, Settings},
+    crypto::KeyInputs,
+};
+use spotter_proto::{
+    locations::{Dirs, Mode},
+    v1::{GetStatusRequest, GetStatusResponse, system_client::SystemClient},
+};
+use tonic::transport::{Channel, Endpoint};
+
+/// How long any test waits for a daemon to become ready.
+pub const READY_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// A built workspace binary (`spotterd`, `spotter`), next to the test executable's
+/// parent directory (`target/<profile>/`).
+pub fn bin(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("current exe");
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>");
+    let path = profile_dir.join(name);
+    assert!(
+        path.exists(),
+        "{} is not built; run `cargo build --workspace --bins` first (scripts/test does)",
+        path.display()
+    );
+    path
+}
+
+/// A fresh XDG tree: `run/`, `cfg/`, `data/`, `state/` under one temp dir.
+pub struct TestDirs {
+    pub root: tempfile::TempDir,
+}
+
+impl Default for TestDirs {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl TestDirs {
+    pub fn new() -> Self {
+        // Short prefix: Unix socket paths are limited to 107 bytes.
+        let root = tempfile::Builder::new()
+            .prefix("sp")
+            .tempdir_in("/tmp")
+            .expect("tempdir");
+        TestDirs { root }
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.root.path().join(rel)
+    }
+
+    /// Where a personal daemon with [`TestDirs::env`] puts its socket.
+    pub fn socket(&self) -> PathBuf {
+        self.path("run/spotter/spotterd.sock")
+    }
+
+    pub fn config_dir(&self) -> PathBuf {
+        self.path("cfg/spotter")
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.path("data/spotter")
+    }
+
+    pub fn database(&self) -> PathBuf {
+        self.data_dir().join("spotter.db")
+    }
+
+    pub fn generated_key(&self) -> PathBuf {
+        self.config_dir().join("encryption-key")
+    }
+
+    /// The XDG variables for a child process, with every inherited `SPOTTER_*` and
+    /// systemd variable cleared so the developer's own setup cannot leak in.
+    pub fn command(&self, program: &Path) -> Command {
+        let mut cmd = Command::new(program);
+        for (k, _) in std::env::vars_os() {
+            let k = k.to_string_lossy().into_owned();
+            if k.starts_with("SPOTTER_")
+                || [
+                    "NOTIFY_SOCKET",
+                    "LISTEN_FDS",
+                    "LISTEN_PID",
+                    "CREDENTIALS_DIRECTORY",
+                    "JOURNAL_STREAM",
+                    "RUST_LOG",
+                ]
+                .contains(&k.as_str())
+            {
+                cmd.env_remove(&k);
+            }
+        }
+        cmd.env("XDG_RUNTIME_DIR", self.path("run"))
+            .env("XDG_CONFIG_HOME", self.path("cfg"))
+            .env("XDG_DATA_HOME", self.path("data"))
+            .env("XDG_STATE_HOME", self.path("state"))
+            .env("HOME", self.path("home"))
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    /// Configuration for an in-process personal daemon in these directories.
+    pub fn config(&self) -> Config {
+        self.config_with(Settings::default(), KeyInputs::default())
+    }
+
+    pub fn config_with(&self, mut settings: Settings, key_inputs: KeyInputs) -> Config {
+        settings.daemon.socket.get_or_insert_with(|| self.socket());
+        let dirs = Dirs {
+            config: self.config_dir(),
+            data: self.data_dir(),
+            state: self.path("state/spotter"),
+        };
+        Config::resolve(Mode::Personal, None, dirs, settings, key_inputs)
+            .expect("valid test config")
+    }
+}
+
+/// A gRPC channel over the Unix socket at `path`.
+pub async fn channel(path: &Path) -> anyhow::Result<Channel> {
+    let path = path.to_path_buf();
+    let channel = Endpoint::try_from("http://localhost")?
+        .connect_timeout(Duration::from_secs(5))
+        .connect_with_connector(tower::service_fn(move |_| {
+            let path = path.clone();
+            async move {
+                Ok::<_, std::io::Error>(hyper_util::rt::TokioIo::new(
+                    tokio::net::UnixStream::connect(path).await?,
+                ))
+            }
+        }))
+        .await?;
+    Ok(channel)
+}
+
+pub async fn get_status(path: &Path) -> anyhow::Result<GetStatusResponse> {
+    let mut client = SystemClient::new(channel(path).await?);
+    let request = GetStatusRequest {
+        client_protocol_version: spotter_proto::PROTOCOL_VERSION,
+    };
+    Ok(client.get_status(request).await?.into_inner())
+}
+
+/// Polls until a daemon answers `GetStatus` on `path`, or the child exits, or the
+/// timeout passes.
+pub async fn wait_ready(
+    path: &Path,
+    mut child: Option<&mut Child>,
+) -> anyhow::Result<GetStatusResponse> {
+    let start = Instant::now();
+    loop {
+        if let Ok(status) = get_status(path).await {
+            return Ok(status);
+        }
+        if let Some(c) = child.as_deref_mut()
+            && let Some(exit) = c.try_wait()?
+        {
+            anyhow::bail!("daemon exited before becoming ready: {exit}");
+        }
+        if start.elapsed() > READY_TIMEOUT {
+            anyhow::bail!(
+                "daemon not ready on {} after {READY_TIMEOUT:?}",
+                path.display()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Sends `signal` to `child`.
+pub fn signal(child: &Child, signal: nix::sys::signal::Signal) {
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), signal).expect("kill");
+}
+
+/// Waits for `child` to exit, at most `timeout`; kills it and panics on timeout.
+/// Async so the test's own client connections keep being served meanwhile (a blocked
+/// runtime cannot answer the daemon's GOAWAY, which stalls its graceful shutdown).
+pub async fn wait_exit(child: &mut Child, timeout: Duration) -> std::process::ExitStatus {
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            return status;
+        }
+        if start.elapsed() > timeout {
+            let _ = child.kill();
+            panic!("process did not exit within {timeout:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Permission bits of `path`.
+pub fn mode_of(path: &Path) -> u32 {
+    std::fs::metadata(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .permissions()
+        .mode()
+        & 0o777
+}
