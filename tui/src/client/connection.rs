@@ -1,0 +1,122 @@
+//! One gRPC connection to `spotterd` over its Unix socket, and the version handshake.
+
+use std::{
+    path::{Path, PathBuf},
+    time::Duration,
+};
+
+use hyper_util::rt::TokioIo;
+use spotter_proto::{
+    MAX_MESSAGE_BYTES, PROTOCOL_VERSION,
+    v1::{GetStatusRequest, system_client::SystemClient},
+};
+use tokio::net::UnixStream;
+use tonic::transport::{Channel, Endpoint, Uri};
+
+use super::ClientError;
+use crate::status::DaemonStatus;
+
+/// How long opening the socket may take; a local socket answers at once or never.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long one call may take before the daemon counts as hung.
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Timeouts for one connection; tests shorten them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    pub connect: Duration,
+    pub call: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            connect: CONNECT_TIMEOUT,
+            call: CALL_TIMEOUT,
+        }
+    }
+}
+
+/// A connected client. Cheap to clone (tonic channels are handles).
+#[derive(Debug, Clone)]
+pub struct DaemonClient {
+    system: SystemClient<Channel>,
+    socket: PathBuf,
+    timeouts: Timeouts,
+}
+
+impl DaemonClient {
+    /// Opens the socket. Does not talk gRPC yet: call [`status`](Self::status) for the
+    /// handshake, or use [`connect_and_handshake`].
+    pub async fn connect(socket: &Path, timeouts: Timeouts) -> Result<Self, ClientError> {
+        let path = socket.to_path_buf();
+        let connector_path = path.clone();
+        // The URI is a placeholder: the connector ignores it and dials the socket. gRPC
+        // over a Unix socket sends the `:authority` "localhost" (see system.proto).
+        let endpoint = Endpoint::from_static("http://localhost");
+        let connect = endpoint.connect_with_connector(tower::service_fn(move |_: Uri| {
+            let path = connector_path.clone();
+            async move { Ok::<_, std::io::Error>(TokioIo::new(UnixStream::connect(path).await?)) }
+        }));
+        let channel = match tokio::time::timeout(timeouts.connect, connect).await {
+            Ok(Ok(channel)) => channel,
+            Ok(Err(err)) => return Err(ClientError::from_transport(path, &err)),
+            Err(_) => {
+                return Err(ClientError::Timeout {
+                    path,
+                    during: "the connection",
+                    after: timeouts.connect,
+                });
+            }
+        };
+        let system = SystemClient::new(channel)
+            .max_decoding_message_size(MAX_MESSAGE_BYTES)
+            .max_encoding_message_size(MAX_MESSAGE_BYTES);
+        Ok(DaemonClient {
+            system,
+            socket: path,
+            timeouts,
+        })
+    }
+
+    /// The socket this client is connected to.
+    pub fn socket(&self) -> &Path {
+        &self.socket
+    }
+
+    /// `System.GetStatus`, refusing a daemon whose protocol range excludes ours.
+    pub async fn status(&mut self) -> Result<DaemonStatus, ClientError> {
+        // The deadline is enforced here rather than with `Request::set_timeout`: tonic
+        // reports its own expiry as a generic `Cancelled`, indistinguishable from the
+        // daemon cancelling, and we want a clear "timed out".
+        let request = tonic::Request::new(GetStatusRequest {
+            client_protocol_version: PROTOCOL_VERSION,
+        });
+        let response =
+            match tokio::time::timeout(self.timeouts.call, self.system.get_status(request)).await {
+                Ok(Ok(response)) => response.into_inner(),
+                Ok(Err(status)) => {
+                    return Err(ClientError::from_status(self.socket.clone(), &status));
+                }
+                Err(_) => {
+                    return Err(ClientError::Timeout {
+                        path: self.socket.clone(),
+                        during: "GetStatus",
+                        after: self.timeouts.call,
+                    });
+                }
+            };
+        ClientError::check_protocol(response.protocol_version, response.min_protocol_version)?;
+        Ok(DaemonStatus::from(response))
+    }
+}
+
+/// Connects and performs the version handshake: the usual way to start a session.
+pub async fn connect_and_handshake(
+    socket: &Path,
+    timeouts: Timeouts,
+) -> Result<(DaemonClient, DaemonStatus), ClientError> {
+    let mut client = DaemonClient::connect(socket, timeouts).await?;
+    let status = client.status().await?;
+    Ok((client, status))
+}

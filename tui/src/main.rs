@@ -1,0 +1,58 @@
+//! The `spotter` binary: parses flags and hands over to the library.
+
+use std::{path::PathBuf, process::ExitCode};
+
+use clap::{Parser, Subcommand};
+use spotter_tui::{event_loop, problem::Problem, socket, status_command};
+
+/// Terminal client for spotterd. Without a subcommand, opens the TUI (starting a
+/// personal daemon when none is running).
+#[derive(Debug, Parser)]
+#[command(name = "spotter", version)]
+struct Cli {
+    /// Daemon socket; overrides SPOTTER_SOCKET and the default location.
+    #[arg(long, global = true, value_name = "PATH")]
+    socket: Option<PathBuf>,
+
+    #[command(subcommand)]
+    command: Option<Subcommands>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Subcommands {
+    /// Print the daemon's status and exit (non-zero when it cannot be reached).
+    Status {
+        /// Print one JSON object instead of `key: value` lines.
+        #[arg(long)]
+        json: bool,
+        /// Start a personal daemon if none is running (off by default so scripts see
+        /// whether one really is).
+        #[arg(long)]
+        start: bool,
+    },
+}
+
+// One thread is plenty for a client, and keeps the footprint small over SSH.
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let target = match socket::locate(cli.socket) {
+        Ok(target) => target,
+        Err(err) => {
+            eprintln!("spotter: {}", Problem::from(&err));
+            return ExitCode::FAILURE;
+        }
+    };
+    match cli.command {
+        Some(Subcommands::Status { json, start }) => {
+            status_command::run(&target, json, start).await
+        }
+        None => match event_loop::run(target).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("spotter: {err:#}");
+                ExitCode::FAILURE
+            }
+        },
+    }
+}

@@ -1,0 +1,139 @@
+//! Which socket the client talks to and where that choice came from.
+//!
+//! Resolution itself belongs to `spotter_proto::locations` (shared with the daemon);
+//! this module only adds the `--socket` flag on top, because the flag cannot be turned
+//! into `SPOTTER_SOCKET` for our own process (`set_var` is unsafe in edition 2024).
+
+use std::path::PathBuf;
+
+use spotter_proto::locations::{self, LocationError, MAX_SOCKET_PATH, Mode, SocketSource};
+
+/// Where the socket path came from, as shown by the status screen and `spotter status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SocketOrigin {
+    /// The `--socket` command-line option.
+    Flag,
+    /// The `SPOTTER_SOCKET` environment variable.
+    Environment,
+    /// A configured path (only the daemon has a configuration file today).
+    Config,
+    /// The default location for the client's mode.
+    Default,
+}
+
+impl SocketOrigin {
+    /// Stable machine-readable name (`socket_source` in `spotter status --json`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SocketOrigin::Flag => "flag",
+            SocketOrigin::Environment => "env",
+            SocketOrigin::Config => "config",
+            SocketOrigin::Default => "default",
+        }
+    }
+
+    /// Human explanation for the status screen.
+    pub fn describe(self) -> &'static str {
+        match self {
+            SocketOrigin::Flag => "--socket option",
+            SocketOrigin::Environment => "SPOTTER_SOCKET",
+            SocketOrigin::Config => "configuration",
+            SocketOrigin::Default => "default",
+        }
+    }
+}
+
+impl From<SocketSource> for SocketOrigin {
+    fn from(source: SocketSource) -> Self {
+        match source {
+            SocketSource::Environment => SocketOrigin::Environment,
+            SocketSource::Config => SocketOrigin::Config,
+            SocketSource::Default => SocketOrigin::Default,
+        }
+    }
+}
+
+/// The socket to connect to, its origin, and the mode the client assumes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SocketTarget {
+    pub path: PathBuf,
+    pub origin: SocketOrigin,
+    /// Personal mode allows starting a daemon on demand; system mode never does.
+    pub mode: Mode,
+}
+
+/// Resolves the socket: `--socket` (`flag`) wins, then the shared resolution
+/// (`SPOTTER_SOCKET`, then the mode's default).
+pub fn locate(flag: Option<PathBuf>) -> Result<SocketTarget, LocationError> {
+    match flag {
+        // An explicit socket behaves like SPOTTER_SOCKET, which `client_mode` treats
+        // as personal: the user chose the socket, so we may start a daemon on it.
+        Some(path) => Ok(SocketTarget {
+            path: validate_flag(path)?,
+            origin: SocketOrigin::Flag,
+            mode: Mode::Personal,
+        }),
+        None => {
+            let mode = locations::client_mode();
+            let location = locations::resolve_socket(mode, None)?;
+            Ok(SocketTarget {
+                path: location.path,
+                origin: location.source.into(),
+                mode,
+            })
+        }
+    }
+}
+
+/// The same checks `resolve_socket` applies to `SPOTTER_SOCKET`.
+fn validate_flag(path: PathBuf) -> Result<PathBuf, LocationError> {
+    if !path.is_absolute() {
+        return Err(LocationError::Relative("--socket"));
+    }
+    let len = path.as_os_str().len();
+    if len > MAX_SOCKET_PATH {
+        return Err(LocationError::SocketPathTooLong { len });
+    }
+    Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flag_wins_and_means_personal_mode() {
+        let target = locate(Some(PathBuf::from("/tmp/x/spotterd.sock"))).unwrap();
+        assert_eq!(target.path, PathBuf::from("/tmp/x/spotterd.sock"));
+        assert_eq!(target.origin, SocketOrigin::Flag);
+        assert_eq!(target.mode, Mode::Personal);
+    }
+
+    #[test]
+    fn flag_is_validated_like_the_environment_variable() {
+        assert_eq!(
+            locate(Some(PathBuf::from("rel.sock"))),
+            Err(LocationError::Relative("--socket"))
+        );
+        let long = PathBuf::from(format!("/{}", "s".repeat(MAX_SOCKET_PATH)));
+        assert_eq!(
+            locate(Some(long)),
+            Err(LocationError::SocketPathTooLong {
+                len: MAX_SOCKET_PATH + 1
+            })
+        );
+    }
+
+    #[test]
+    fn origin_names_are_stable() {
+        let names: Vec<_> = [
+            SocketOrigin::Flag,
+            SocketOrigin::Environment,
+            SocketOrigin::Config,
+            SocketOrigin::Default,
+        ]
+        .map(SocketOrigin::as_str)
+        .into();
+        assert_eq!(names, ["flag", "env", "config", "default"]);
+    }
+}
