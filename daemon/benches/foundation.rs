@@ -51,6 +51,7 @@ use tokio::{
     io::AsyncReadExt,
     net::{UnixListener, UnixStream},
     process::{Child, Command},
+    task::JoinHandle,
 };
 use tokio_stream::wrappers::UnixListenerStream;
 use tonic::{
@@ -62,6 +63,8 @@ use tonic::{
 const ITERS_ENV: &str = "SPOTTER_BENCH_ITERS";
 /// Plaintext sizes for seal/open: a typical password or token, and a large credential.
 const CRYPTO_SIZES: [usize; 2] = [64, 1024];
+/// Calls per server before switching to the other one.
+const BLOCK: u32 = 500;
 /// How often the start-up probe retries; the resolution of the start-up figure.
 const READY_POLL: Duration = Duration::from_millis(1);
 /// Generous limits so a broken build fails the run instead of hanging it.
@@ -136,9 +139,8 @@ async fn run(plan: &Plan) -> Result<Report> {
         "  {:<12}{:>11}{:>11}{:>11}{:>11}{:>11}{:>11}",
         "server", "p50", "p90", "p99", "p99.9", "max", "calls/s"
     );
-    let ours = rpc_against_daemon(plan).await?;
+    let (ours, bare) = compare_get_status(plan).await?;
     ours.print_row("spotterd");
-    let bare = rpc_against_bare_tonic(plan).await?;
     bare.print_row("bare tonic");
     println!(
         "  {:<12}{:>11}{:>11}{:>11}{:>11}",
@@ -269,8 +271,11 @@ impl Latency {
     }
 }
 
-/// The real daemon, booted in-process exactly as `spotterd` boots it.
-async fn rpc_against_daemon(plan: &Plan) -> Result<Latency> {
+/// Times `GetStatus` against the real daemon, booted in-process exactly as `spotterd`
+/// boots it, and against the bare baseline. Both run at once and are called in
+/// alternating blocks, so drift in background load (builds on a shared machine) hits
+/// both alike instead of skewing the ratio.
+async fn compare_get_status(plan: &Plan) -> Result<(Latency, Latency)> {
     // `SPOTTER_SOCKET` wins over the configured socket; refuse rather than boot a
     // daemon on whatever path the caller's environment names.
     ensure!(
@@ -278,13 +283,36 @@ async fn rpc_against_daemon(plan: &Plan) -> Result<Latency> {
         "unset {SOCKET_ENV} before running this benchmark"
     );
     let dir = tempfile::tempdir()?;
-    let running = spotter_daemon::boot(daemon_config(dir.path())?).await?;
-    let mut client = connect(running.socket_path()).await?;
-    let latency = measure_get_status(&mut client, plan).await?;
+    let daemon = spotter_daemon::boot(daemon_config(dir.path())?).await?;
+    let bare_socket = dir.path().join("bare.sock");
+    let bare_server = serve_bare_tonic(&bare_socket)?;
+
+    let mut clients = [
+        connect(daemon.socket_path()).await?,
+        connect(&bare_socket).await?,
+    ];
+    let mut series = [Series::new()?, Series::new()?];
+    for client in &mut clients {
+        for _ in 0..plan.warmup {
+            client.get_status(status_request()).await?;
+        }
+    }
+    let mut left = plan.iters;
+    while left > 0 {
+        let block = left.min(BLOCK);
+        for (client, series) in clients.iter_mut().zip(&mut series) {
+            series.record(client, block).await?;
+        }
+        left -= block;
+    }
+
     // Graceful shutdown waits for open connections, so close ours first.
-    drop(client);
-    running.shutdown().await;
-    Ok(latency)
+    drop(clients);
+    daemon.shutdown().await;
+    // Nothing to flush or close gracefully in a constant service.
+    bare_server.abort();
+    let [ours, bare] = series;
+    Ok((ours.latency(), bare.latency()))
 }
 
 fn daemon_config(dir: &Path) -> Result<Config> {
@@ -314,20 +342,13 @@ fn daemon_config(dir: &Path) -> Result<Config> {
 }
 
 /// The baseline: tonic with nothing of ours in it, on the same transport.
-async fn rpc_against_bare_tonic(plan: &Plan) -> Result<Latency> {
-    let dir = tempfile::tempdir()?;
-    let socket = dir.path().join("bare.sock");
-    let incoming = UnixListenerStream::new(UnixListener::bind(&socket)?);
-    let server = tokio::spawn(
+fn serve_bare_tonic(socket: &Path) -> Result<JoinHandle<Result<(), tonic::transport::Error>>> {
+    let incoming = UnixListenerStream::new(UnixListener::bind(socket)?);
+    Ok(tokio::spawn(
         Server::builder()
             .add_service(SystemServer::new(BareSystem(typical_status())))
             .serve_with_incoming(incoming),
-    );
-    let mut client = connect(&socket).await?;
-    let latency = measure_get_status(&mut client, plan).await;
-    // Nothing to flush or close gracefully in a constant service.
-    server.abort();
-    latency
+    ))
 }
 
 /// The cheapest possible `System` service: a constant answer; no state, no store, no
@@ -380,29 +401,49 @@ fn status_request() -> Request<GetStatusRequest> {
     })
 }
 
-/// Warms the connection up (HTTP/2 windows, allocator, caches), then times each call.
-async fn measure_get_status(client: &mut SystemClient<Channel>, plan: &Plan) -> Result<Latency> {
-    for _ in 0..plan.warmup {
-        client.get_status(status_request()).await?;
+/// One server's call timings, accumulated over several blocks.
+struct Series {
+    /// Nanoseconds, 1 ns to 60 s at 3 significant digits; slower calls saturate.
+    histogram: Histogram<u64>,
+    /// Wall time spent inside this server's blocks, for calls per second.
+    busy: Duration,
+    calls: u32,
+}
+
+impl Series {
+    fn new() -> Result<Series> {
+        Ok(Series {
+            histogram: Histogram::new_with_bounds(1, 60_000_000_000, 3)?,
+            busy: Duration::ZERO,
+            calls: 0,
+        })
     }
-    // Nanoseconds, 1 ns to 60 s at 3 significant digits; slower calls saturate.
-    let mut histogram = Histogram::<u64>::new_with_bounds(1, 60_000_000_000, 3)?;
-    let started = Instant::now();
-    for _ in 0..plan.iters {
-        let call = Instant::now();
-        client.get_status(status_request()).await?;
-        histogram.saturating_record(call.elapsed().as_nanos() as u64);
+
+    /// Makes `calls` sequential calls, timing each.
+    async fn record(&mut self, client: &mut SystemClient<Channel>, calls: u32) -> Result<()> {
+        let block = Instant::now();
+        for _ in 0..calls {
+            let call = Instant::now();
+            client.get_status(status_request()).await?;
+            self.histogram
+                .saturating_record(call.elapsed().as_nanos() as u64);
+        }
+        self.busy += block.elapsed();
+        self.calls += calls;
+        Ok(())
     }
-    let elapsed = started.elapsed();
-    let at = |q: f64| Duration::from_nanos(histogram.value_at_quantile(q));
-    Ok(Latency {
-        p50: at(0.50),
-        p90: at(0.90),
-        p99: at(0.99),
-        p999: at(0.999),
-        max: Duration::from_nanos(histogram.max()),
-        calls_per_sec: f64::from(plan.iters) / elapsed.as_secs_f64(),
-    })
+
+    fn latency(&self) -> Latency {
+        let at = |q: f64| Duration::from_nanos(self.histogram.value_at_quantile(q));
+        Latency {
+            p50: at(0.50),
+            p90: at(0.90),
+            p99: at(0.99),
+            p999: at(0.999),
+            max: Duration::from_nanos(self.histogram.max()),
+            calls_per_sec: f64::from(self.calls) / self.busy.as_secs_f64(),
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ use figment::{
 use serde::{Deserialize, Serialize};
 use spotter_proto::locations::{self, Dirs, Mode, SocketLocation};
 
-use crate::crypto::{KEY_FILE_NAME, KeyInputs};
+use crate::crypto::{ENCRYPTION_KEY, JWT_SECRET, KeyInputs};
 
 /// Environment variable naming the configuration file.
 pub const CONFIG_ENV: &str = "SPOTTER_CONFIG";
@@ -27,7 +27,7 @@ pub const CONFIG_FILE_NAME: &str = "config.toml";
 /// Database file name in the data directory.
 pub const DATABASE_FILE_NAME: &str = "spotter.db";
 /// Sections that `SPOTTER_<SECTION>_<KEY>` variables map into.
-const SECTIONS: &[&str] = &["daemon", "log", "security", "navidrome"];
+const SECTIONS: &[&str] = &["daemon", "log", "security", "auth", "navidrome"];
 
 /// What the TOML file and the environment may set.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -36,6 +36,7 @@ pub struct Settings {
     pub daemon: DaemonSettings,
     pub log: LogSettings,
     pub security: SecuritySettings,
+    pub auth: AuthSettings,
     pub navidrome: NavidromeSettings,
 }
 
@@ -66,6 +67,32 @@ pub struct LogSettings {
 pub struct SecuritySettings {
     /// A file holding the encryption key (64 hex characters or base64 of 32 bytes).
     pub encryption_key_file: Option<PathBuf>,
+    /// A file holding the JWT signing secret (at least 32 bytes; not the encryption key).
+    pub jwt_secret_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthSettings {
+    /// Lifetime of an access token (at most 900 s, SECURITY.md T3).
+    pub access_token_ttl_secs: u64,
+    /// Lifetime of a session (its refresh tokens) without being used.
+    pub session_ttl_days: u64,
+    /// Shortest local password accepted.
+    pub min_password_length: usize,
+    /// Sign-in attempts per minute from one Unix uid (burst of the same size).
+    pub sign_in_attempts_per_minute: u32,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        AuthSettings {
+            access_token_ttl_secs: 900,
+            session_ttl_days: 30,
+            min_password_length: 10,
+            sign_in_attempts_per_minute: 10,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -137,6 +164,8 @@ pub struct Config {
     pub settings: Settings,
     /// Where the encryption key may come from (captured from the environment once).
     pub key_inputs: KeyInputs,
+    /// Where the JWT signing secret may come from.
+    pub jwt_inputs: KeyInputs,
 }
 
 impl Config {
@@ -173,8 +202,17 @@ impl Config {
         let settings: Settings = figment
             .extract()
             .map_err(|e| ConfigError::Parse(describe_figment_error(e)))?;
-        let key_inputs_env = KeyInputs::from_env(None, None);
-        Config::resolve(mode, file, dirs, settings, key_inputs_env)
+        let mut config = Config::resolve(
+            mode,
+            file,
+            dirs,
+            settings,
+            KeyInputs::from_env(&ENCRYPTION_KEY, None, None),
+        )?;
+        let jwt = KeyInputs::from_env(&JWT_SECRET, None, None);
+        config.jwt_inputs.credentials_directory = jwt.credentials_directory;
+        config.jwt_inputs.env_value = jwt.env_value;
+        Ok(config)
     }
 
     /// Builds the effective configuration from already-parsed settings (tests use this
@@ -194,8 +232,20 @@ impl Config {
         let data_dir = settings.daemon.data_dir.clone().unwrap_or(dirs.data);
         key_inputs.key_file = settings.security.encryption_key_file.clone();
         key_inputs.generated_key_path = match mode {
-            Mode::Personal => Some(dirs.config.join(KEY_FILE_NAME)),
+            Mode::Personal => Some(dirs.config.join(ENCRYPTION_KEY.credential)),
             Mode::System => None,
+        };
+        // Same credentials directory as the key; the environment value is filled in by
+        // `load` (tests leave it empty).
+        let jwt_inputs = KeyInputs {
+            spec: &JWT_SECRET,
+            credentials_directory: key_inputs.credentials_directory.clone(),
+            env_value: None,
+            key_file: settings.security.jwt_secret_file.clone(),
+            generated_key_path: match mode {
+                Mode::Personal => Some(dirs.config.join(JWT_SECRET.credential)),
+                Mode::System => None,
+            },
         };
         Ok(Config {
             mode,
@@ -206,6 +256,7 @@ impl Config {
             state_dir: dirs.state,
             settings,
             key_inputs,
+            jwt_inputs,
         })
     }
 
@@ -320,6 +371,45 @@ impl Settings {
                 format!("must be an absolute path (got {})", p.display()),
             );
         }
+        if let Some(p) = &self.security.jwt_secret_file
+            && !p.is_absolute()
+        {
+            bad(
+                "security.jwt_secret_file",
+                format!("must be an absolute path (got {})", p.display()),
+            );
+        }
+        let a = &self.auth;
+        if !(60..=900).contains(&a.access_token_ttl_secs) {
+            bad(
+                "auth.access_token_ttl_secs",
+                format!(
+                    "must be between 60 and 900 (got {})",
+                    a.access_token_ttl_secs
+                ),
+            );
+        }
+        if !(1..=365).contains(&a.session_ttl_days) {
+            bad(
+                "auth.session_ttl_days",
+                format!("must be between 1 and 365 (got {})", a.session_ttl_days),
+            );
+        }
+        if !(8..=128).contains(&a.min_password_length) {
+            bad(
+                "auth.min_password_length",
+                format!("must be between 8 and 128 (got {})", a.min_password_length),
+            );
+        }
+        if !(1..=1000).contains(&a.sign_in_attempts_per_minute) {
+            bad(
+                "auth.sign_in_attempts_per_minute",
+                format!(
+                    "must be between 1 and 1000 (got {})",
+                    a.sign_in_attempts_per_minute
+                ),
+            );
+        }
         if let Some(url) = &self.navidrome.base_url
             && let Err(why) = check_base_url(url)
         {
@@ -381,7 +471,7 @@ impl fmt::Display for Effective<'_> {
             c.socket.source
         )?;
         writeln!(f, "# database: {}", c.database_path().display())?;
-        writeln!(f, "# key inputs: {:?}", c.key_inputs)?;
+
         let toml = toml::to_string_pretty(&c.settings).map_err(|_| fmt::Error)?;
         f.write_str(&toml)
     }

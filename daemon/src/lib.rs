@@ -5,12 +5,14 @@
 //! daemon from a [`Config`]; `main.rs` only parses flags and calls it, so tests run the
 //! real daemon in-process on a temp directory.
 
+pub mod auth;
 pub mod config;
 pub mod crypto;
 mod fsutil;
 pub mod lock;
 pub mod logging;
 pub mod notify;
+pub mod providers;
 pub mod rpc;
 pub mod service;
 pub mod store;
@@ -24,7 +26,12 @@ use std::{
 };
 
 use spotter_proto::{
-    FILE_DESCRIPTOR_SET, MAX_MESSAGE_BYTES, locations::Mode, v1::system_server::SystemServer,
+    FILE_DESCRIPTOR_SET, MAX_MESSAGE_BYTES,
+    locations::Mode,
+    v1::{
+        admin_server::AdminServer, auth_server::AuthServer, sessions_server::SessionsServer,
+        system_server::SystemServer,
+    },
 };
 use tokio::{sync::RwLock, task::JoinHandle};
 use tokio_stream::wrappers::UnixListenerStream;
@@ -40,8 +47,9 @@ pub struct DaemonState {
     pub started: Instant,
     pub schema_version: i64,
     pub store: Store,
-    /// Seals with the primary key; may hold old keys during online rotation.
-    pub keyring: RwLock<Keyring>,
+    /// Seals with the primary key; may hold old keys after an online rotation.
+    pub keyring: Arc<RwLock<Keyring>>,
+    pub identity: Arc<service::identity::Identity>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -64,6 +72,10 @@ pub enum BootError {
     },
     #[error("gRPC reflection: {0}")]
     Reflection(String),
+    #[error("navidrome.base_url: {0}")]
+    Navidrome(String),
+    #[error("cannot start the identity service: {0}")]
+    Identity(String),
 }
 
 /// A running daemon. Dropping it without [`Running::shutdown`] still removes the socket.
@@ -138,7 +150,27 @@ pub async fn boot(config: Config) -> Result<Running, BootError> {
         ),
         other => tracing::info!(source = %other, key_id = %key.id(), "encryption key loaded"),
     }
-    let keyring = Keyring::new(key);
+    let (jwt_secret, jwt_source) = config.jwt_inputs.find(
+        true,
+        auth::jwt::JwtSecret::generate_text,
+        auth::jwt::JwtSecret::parse,
+    )?;
+    if let Ok(text) = std::str::from_utf8(jwt_secret.bytes())
+        && crypto::Key::parse(text).is_ok_and(|k| k.id() == key.id())
+    {
+        return Err(crypto::KeyError::SameAsEncryptionKey.into());
+    }
+    match &jwt_source {
+        KeySource::Generated {
+            path,
+            created: true,
+        } => {
+            tracing::warn!(file = %path.display(), "generated a new JWT signing secret")
+        }
+        other => tracing::info!(source = %other, "JWT signing secret loaded"),
+    }
+    let key_source = source.clone();
+    let keyring = Arc::new(RwLock::new(Keyring::new(key)));
 
     // Activated sockets belong to systemd; otherwise refuse a live daemon before
     // touching anything else.
@@ -166,7 +198,37 @@ pub async fn boot(config: Config) -> Result<Running, BootError> {
             path: db_path.clone(),
             source,
         })?;
-    warn_about_foreign_keys(&store, &keyring).await;
+    warn_about_foreign_keys(&store, &*keyring.read().await).await;
+    let navidrome = match &config.settings.navidrome.base_url {
+        Some(url) => Some(
+            providers::subsonic::SubsonicClient::new(
+                url,
+                Duration::from_secs(config.settings.navidrome.timeout_secs),
+            )
+            .map_err(|e| BootError::Navidrome(e.to_string()))?,
+        ),
+        None => None,
+    };
+    let identity = Arc::new(
+        service::identity::Identity::new(service::identity::IdentityConfig {
+            store: store.clone(),
+            keyring: keyring.clone(),
+            secret: jwt_secret,
+            settings: config.settings.auth.clone(),
+            mode: config.mode,
+            navidrome,
+            state_dir: config.data_dir.clone(),
+        })
+        .await
+        .map_err(|e| BootError::Identity(e.to_string()))?,
+    );
+    let admin = Arc::new(service::admin::Admin::new(
+        store.clone(),
+        identity.clone(),
+        keyring.clone(),
+        key_source,
+        config.settings.auth.min_password_length,
+    ));
 
     let listener = match activated {
         Some(l) => l,
@@ -176,8 +238,9 @@ pub async fn boot(config: Config) -> Result<Running, BootError> {
         mode: config.mode,
         started: Instant::now(),
         schema_version,
-        store,
-        keyring: RwLock::new(keyring),
+        store: store.clone(),
+        keyring,
+        identity: identity.clone(),
     });
 
     let (health, health_service) = tonic_health::server::health_reporter();
@@ -197,6 +260,12 @@ pub async fn boot(config: Config) -> Result<Running, BootError> {
 
     let system = SystemServer::new(rpc::system::SystemService::new(state.clone()))
         .max_decoding_message_size(MAX_MESSAGE_BYTES);
+    let auth_rpc = AuthServer::new(rpc::auth::AuthService::new(identity.clone()))
+        .max_decoding_message_size(MAX_MESSAGE_BYTES);
+    let sessions_rpc = SessionsServer::new(rpc::sessions::SessionsService::new(store.clone()))
+        .max_decoding_message_size(MAX_MESSAGE_BYTES);
+    let admin_rpc = AdminServer::new(rpc::admin::AdminService::new(admin))
+        .max_decoding_message_size(MAX_MESSAGE_BYTES);
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let router = tonic::transport::Server::builder()
         .concurrency_limit_per_connection(
@@ -205,7 +274,11 @@ pub async fn boot(config: Config) -> Result<Running, BootError> {
                 .daemon
                 .max_concurrent_requests_per_connection,
         )
+        .layer(auth::access::AuthLayer::new(identity))
         .add_service(system)
+        .add_service(auth_rpc)
+        .add_service(sessions_rpc)
+        .add_service(admin_rpc)
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha);

@@ -158,7 +158,7 @@ fn check_config(config: &Config) -> ExitCode {
             println!("# encryption key: id {} from {source}", key.id());
             ExitCode::SUCCESS
         }
-        Err(KeyError::Missing) if config.mode == Mode::Personal => {
+        Err(KeyError::Missing(_)) if config.mode == Mode::Personal => {
             let path = config
                 .key_inputs
                 .generated_key_path

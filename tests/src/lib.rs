@@ -4,6 +4,7 @@
 //! Environment variables are only ever set on child processes, never on the test
 //! process (tests run in parallel).
 
+pub mod supysonic;
 use std::{
     os::unix::fs::PermissionsExt,
     path::{Path, PathBuf},
@@ -213,4 +214,101 @@ pub fn mode_of(path: &Path) -> u32 {
         .permissions()
         .mode()
         & 0o777
+}
+
+/// Adds `authorization: Bearer <token>` to every call.
+#[derive(Clone)]
+pub struct Bearer(pub String);
+
+impl tonic::service::Interceptor for Bearer {
+    fn call(
+        &mut self,
+        mut request: tonic::Request<()>,
+    ) -> Result<tonic::Request<()>, tonic::Status> {
+        let value = format!("Bearer {}", self.0)
+            .parse()
+            .map_err(|_| tonic::Status::internal("bad token"))?;
+        request.metadata_mut().insert("authorization", value);
+        Ok(request)
+    }
+}
+
+pub type Authed = tonic::service::interceptor::InterceptedService<Channel, Bearer>;
+
+/// Typed clients on one connection, with or without a token.
+pub struct Api {
+    pub channel: Channel,
+}
+
+impl Api {
+    pub async fn connect(path: &Path) -> Api {
+        Api {
+            channel: channel(path).await.expect("connect"),
+        }
+    }
+
+    pub fn auth(&self) -> spotter_proto::v1::auth_client::AuthClient<Channel> {
+        spotter_proto::v1::auth_client::AuthClient::new(self.channel.clone())
+    }
+
+    pub fn auth_as(&self, token: &str) -> spotter_proto::v1::auth_client::AuthClient<Authed> {
+        spotter_proto::v1::auth_client::AuthClient::with_interceptor(
+            self.channel.clone(),
+            Bearer(token.into()),
+        )
+    }
+
+    pub fn sessions_as(
+        &self,
+        token: &str,
+    ) -> spotter_proto::v1::sessions_client::SessionsClient<Authed> {
+        spotter_proto::v1::sessions_client::SessionsClient::with_interceptor(
+            self.channel.clone(),
+            Bearer(token.into()),
+        )
+    }
+
+    pub fn admin_as(&self, token: &str) -> spotter_proto::v1::admin_client::AdminClient<Authed> {
+        spotter_proto::v1::admin_client::AdminClient::with_interceptor(
+            self.channel.clone(),
+            Bearer(token.into()),
+        )
+    }
+
+    /// First-run setup of a local owner.
+    pub async fn setup_owner(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> spotter_proto::v1::SignInResponse {
+        use spotter_proto::v1::{SetupRequest, SignInMethod};
+        self.auth()
+            .setup(SetupRequest {
+                method: SignInMethod::Local as i32,
+                username: username.into(),
+                password: password.into(),
+                setup_code: String::new(),
+                device_label: "e2e".into(),
+            })
+            .await
+            .expect("setup")
+            .into_inner()
+    }
+
+    pub async fn sign_in(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<spotter_proto::v1::SignInResponse, tonic::Status> {
+        use spotter_proto::v1::{SignInMethod, SignInRequest};
+        self.auth()
+            .sign_in(SignInRequest {
+                method: SignInMethod::Local as i32,
+                username: username.into(),
+                password: password.into(),
+                device_label: "e2e".into(),
+            })
+            .await
+            .map(tonic::Response::into_inner)
+    }
 }

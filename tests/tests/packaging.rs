@@ -228,11 +228,15 @@ fn systemd_units_agree_with_the_daemon() {
         ),
         SYSTEM_CONFIG_DIR
     );
-    let credential = one(&service, "Service", "LoadCredential");
+    let mut credentials: Vec<_> = values(&service, "Service", "LoadCredential")
+        .into_iter()
+        .filter_map(|c| c.split_once(':').map(|(name, _)| name))
+        .collect();
+    credentials.sort_unstable();
     assert_eq!(
-        credential.split_once(':').map(|(name, _)| name),
-        Some(KEY_FILE_NAME),
-        "the credential must be named as the daemon reads it"
+        credentials,
+        [KEY_FILE_NAME, spotter_daemon::crypto::JWT_SECRET.credential],
+        "the credentials must be named as the daemon reads them"
     );
     assert_eq!(one(&service, "Service", "CapabilityBoundingSet"), "");
     assert_eq!(one(&service, "Service", "AmbientCapabilities"), "");

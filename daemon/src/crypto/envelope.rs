@@ -86,6 +86,14 @@ impl Keyring {
         self
     }
 
+    /// Adds every key of `other` as an old key (used after an online rotation).
+    pub fn with_keyring(mut self, other: Keyring) -> Self {
+        for (id, key) in other.by_id {
+            self.by_id.entry(id).or_insert(key);
+        }
+        self
+    }
+
     pub fn primary_id(&self) -> KeyId {
         self.primary.id()
     }

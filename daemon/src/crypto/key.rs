@@ -24,9 +24,33 @@ pub const KEY_ENV: &str = "SPOTTER_SECURITY_ENCRYPTION_KEY";
 /// File name of the key in `$CREDENTIALS_DIRECTORY` and of the generated key.
 pub const KEY_FILE_NAME: &str = "encryption-key";
 
+/// A secret the daemon loads from the standard sources: its systemd credential name,
+/// its environment variable, and what to call it in messages.
+#[derive(Debug, PartialEq, Eq)]
+pub struct SecretSpec {
+    pub credential: &'static str,
+    pub env: &'static str,
+    pub what: &'static str,
+    pub config_key: &'static str,
+}
+
+pub const ENCRYPTION_KEY: SecretSpec = SecretSpec {
+    credential: KEY_FILE_NAME,
+    env: KEY_ENV,
+    what: "encryption key",
+    config_key: "security.encryption_key_file",
+};
+
+pub const JWT_SECRET: SecretSpec = SecretSpec {
+    credential: "jwt-secret",
+    env: "SPOTTER_SECURITY_JWT_SECRET",
+    what: "JWT signing secret",
+    config_key: "security.jwt_secret_file",
+};
+
 /// Values people paste from documentation instead of generating a key. Compared
 /// case-insensitively after trimming.
-const PLACEHOLDERS: &[&str] = &[
+pub(crate) const PLACEHOLDERS: &[&str] = &[
     "changeme",
     "change-me",
     "change_me",
@@ -109,6 +133,11 @@ impl Key {
         Ok(Key { bytes: out })
     }
 
+    /// A fresh key as the text of a key file.
+    fn generate_text() -> Zeroizing<String> {
+        Key::generate().to_hex()
+    }
+
     /// The key as 64 lowercase hex characters, for writing a key file.
     pub fn to_hex(&self) -> Zeroizing<String> {
         Zeroizing::new(hex::encode(self.bytes))
@@ -141,13 +170,16 @@ pub enum KeyFormatError {
     Malformed { len: usize },
     #[error("it decodes to {bytes} bytes; a key is exactly 32 bytes")]
     WrongLength { bytes: usize },
+    #[error("it is {bytes} bytes long; at least 32 random bytes are needed")]
+    TooShort { bytes: usize },
 }
 
 /// Where the key in use came from (shown by `check-config`; never the key itself).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeySource {
     SystemdCredential(PathBuf),
-    Environment,
+    /// The named environment variable.
+    Environment(&'static str),
     File(PathBuf),
     /// The personal-mode key file; `created` is true when this run generated it.
     Generated {
@@ -160,7 +192,7 @@ impl fmt::Display for KeySource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             KeySource::SystemdCredential(p) => write!(f, "systemd credential {}", p.display()),
-            KeySource::Environment => write!(f, "environment variable {KEY_ENV}"),
+            KeySource::Environment(var) => write!(f, "environment variable {var}"),
             KeySource::File(p) => write!(f, "key file {}", p.display()),
             KeySource::Generated { path, .. } => write!(f, "generated key file {}", path.display()),
         }
@@ -170,28 +202,41 @@ impl fmt::Display for KeySource {
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
     #[error(
-        "encryption key from {source_name} is unusable: {reason}. Generate one with `spotterd admin gen-key --out FILE`"
+        "{what} from {source_name} is unusable: {reason}. Generate one with `spotterd admin gen-key --out FILE`"
     )]
     Invalid {
+        what: &'static str,
         source_name: String,
         reason: KeyFormatError,
     },
-    #[error("cannot read encryption key file {path}: {err}")]
-    Read { path: PathBuf, err: std::io::Error },
-    #[error("cannot write generated encryption key to {path}: {err}")]
-    Write { path: PathBuf, err: std::io::Error },
+    #[error("cannot read {what} file {path}: {err}")]
+    Read {
+        what: &'static str,
+        path: PathBuf,
+        err: std::io::Error,
+    },
+    #[error("cannot write generated {what} to {path}: {err}")]
+    Write {
+        what: &'static str,
+        path: PathBuf,
+        err: std::io::Error,
+    },
     #[error(
-        "no encryption key configured. In system mode provide one as the systemd credential `{KEY_FILE_NAME}` \
-         (LoadCredential=), in {KEY_ENV}, or with security.encryption_key_file; create one with \
-         `spotterd admin gen-key --out FILE`"
+        "no {} configured. In system mode provide one as the systemd credential `{}` \
+         (LoadCredential=), in {}, or with {}; create one with `spotterd admin gen-key --out FILE`",
+        .0.what, .0.credential, .0.env, .0.config_key
     )]
-    Missing,
+    Missing(&'static SecretSpec),
+    #[error("the JWT signing secret must differ from the encryption key")]
+    SameAsEncryptionKey,
 }
 
-/// What the key loader may look at. Captured from the process environment by
-/// [`KeyInputs::from_env`]; tests build it directly.
-#[derive(Clone, Default)]
+/// What the loader of one secret may look at. Captured from the process environment
+/// by [`KeyInputs::from_env`]; tests build it directly. `Default` is for the
+/// encryption key.
+#[derive(Clone)]
 pub struct KeyInputs {
+    pub spec: &'static SecretSpec,
     pub credentials_directory: Option<PathBuf>,
     pub env_value: Option<Zeroizing<String>>,
     pub key_file: Option<PathBuf>,
@@ -199,9 +244,22 @@ pub struct KeyInputs {
     pub generated_key_path: Option<PathBuf>,
 }
 
+impl Default for KeyInputs {
+    fn default() -> Self {
+        KeyInputs {
+            spec: &ENCRYPTION_KEY,
+            credentials_directory: None,
+            env_value: None,
+            key_file: None,
+            generated_key_path: None,
+        }
+    }
+}
+
 impl fmt::Debug for KeyInputs {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("KeyInputs")
+            .field("secret", &self.spec.what)
             .field("credentials_directory", &self.credentials_directory)
             .field("env_value", &self.env_value.as_ref().map(|_| "<redacted>"))
             .field("key_file", &self.key_file)
@@ -211,13 +269,18 @@ impl fmt::Debug for KeyInputs {
 }
 
 impl KeyInputs {
-    /// Reads `CREDENTIALS_DIRECTORY` and [`KEY_ENV`] from the process environment.
-    pub fn from_env(key_file: Option<PathBuf>, generated_key_path: Option<PathBuf>) -> Self {
+    /// Reads `CREDENTIALS_DIRECTORY` and the spec's variable from the process environment.
+    pub fn from_env(
+        spec: &'static SecretSpec,
+        key_file: Option<PathBuf>,
+        generated_key_path: Option<PathBuf>,
+    ) -> Self {
         KeyInputs {
+            spec,
             credentials_directory: std::env::var_os("CREDENTIALS_DIRECTORY")
                 .filter(|v| !v.is_empty())
                 .map(PathBuf::from),
-            env_value: std::env::var(KEY_ENV)
+            env_value: std::env::var(spec.env)
                 .ok()
                 .filter(|v| !v.is_empty())
                 .map(Zeroizing::new),
@@ -228,38 +291,55 @@ impl KeyInputs {
 
     /// Finds the key, in the documented order, generating the personal key if allowed.
     pub fn load(&self) -> Result<(Key, KeySource), KeyError> {
-        self.find(true)
+        self.find(true, Key::generate_text, Key::parse)
     }
 
     /// Like [`KeyInputs::load`] but never generates: for admin commands and
     /// `check-config`, which must not create a key as a side effect.
     pub fn load_existing(&self) -> Result<(Key, KeySource), KeyError> {
-        self.find(false)
+        self.find(false, Key::generate_text, Key::parse)
     }
 
-    fn find(&self, generate: bool) -> Result<(Key, KeySource), KeyError> {
+    /// Finds the secret's text in the documented order and parses it with `parse`;
+    /// in personal mode writes `generate()` to the generated path first if allowed.
+    pub fn find<T>(
+        &self,
+        generate: bool,
+        generate_text: fn() -> Zeroizing<String>,
+        parse: fn(&str) -> Result<T, KeyFormatError>,
+    ) -> Result<(T, KeySource), KeyError> {
+        let what = self.spec.what;
+        let invalid = |source_name: String| {
+            move |reason| KeyError::Invalid {
+                what,
+                source_name,
+                reason,
+            }
+        };
         if let Some(dir) = &self.credentials_directory {
-            let path = dir.join(KEY_FILE_NAME);
+            let path = dir.join(self.spec.credential);
             if path.exists() {
-                let key = read_key_file(&path)?;
-                return Ok((key, KeySource::SystemdCredential(path)));
+                let text = read_text(what, &path)?;
+                let value = parse(&text)
+                    .map_err(invalid(format!("systemd credential {}", path.display())))?;
+                return Ok((value, KeySource::SystemdCredential(path)));
             }
         }
-        if let Some(value) = &self.env_value {
-            let key = Key::parse(value).map_err(|reason| KeyError::Invalid {
-                source_name: KEY_ENV.to_string(),
-                reason,
-            })?;
-            return Ok((key, KeySource::Environment));
+        if let Some(text) = &self.env_value {
+            let value = parse(text).map_err(invalid(self.spec.env.to_string()))?;
+            return Ok((value, KeySource::Environment(self.spec.env)));
         }
         if let Some(path) = &self.key_file {
-            return Ok((read_key_file(path)?, KeySource::File(path.clone())));
+            let text = read_text(what, path)?;
+            let value = parse(&text).map_err(invalid(format!("file {}", path.display())))?;
+            return Ok((value, KeySource::File(path.clone())));
         }
         if let Some(path) = &self.generated_key_path {
             if path.exists() {
-                let key = read_key_file(path)?;
+                let text = read_text(what, path)?;
+                let value = parse(&text).map_err(invalid(format!("file {}", path.display())))?;
                 return Ok((
-                    key,
+                    value,
                     KeySource::Generated {
                         path: path.clone(),
                         created: false,
@@ -267,29 +347,43 @@ impl KeyInputs {
                 ));
             }
             if !generate {
-                return Err(KeyError::Missing);
+                return Err(KeyError::Missing(self.spec));
             }
-            let key = Key::generate();
-            write_key_file(path, &key)?;
+            let text = generate_text();
+            write_private_text(path, &text).map_err(|err| KeyError::Write {
+                what,
+                path: path.clone(),
+                err,
+            })?;
+            let value = parse(&text).map_err(invalid(format!("file {}", path.display())))?;
             return Ok((
-                key,
+                value,
                 KeySource::Generated {
                     path: path.clone(),
                     created: true,
                 },
             ));
         }
-        Err(KeyError::Missing)
+        Err(KeyError::Missing(self.spec))
     }
+}
+
+fn read_text(what: &'static str, path: &Path) -> Result<Zeroizing<String>, KeyError> {
+    fs::read_to_string(path)
+        .map(Zeroizing::new)
+        .map_err(|err| KeyError::Read {
+            what,
+            path: path.to_path_buf(),
+            err,
+        })
 }
 
 /// Reads and validates a key file.
 pub fn read_key_file(path: &Path) -> Result<Key, KeyError> {
-    let text = Zeroizing::new(fs::read_to_string(path).map_err(|err| KeyError::Read {
-        path: path.to_path_buf(),
-        err,
-    })?);
+    let what = ENCRYPTION_KEY.what;
+    let text = read_text(what, path)?;
     Key::parse(&text).map_err(|reason| KeyError::Invalid {
+        what,
         source_name: format!("file {}", path.display()),
         reason,
     })
@@ -298,27 +392,29 @@ pub fn read_key_file(path: &Path) -> Result<Key, KeyError> {
 /// Writes `key` as hex to a new file created 0600 (refusing to overwrite), creating
 /// its directory 0700 if needed.
 pub fn write_key_file(path: &Path, key: &Key) -> Result<(), KeyError> {
-    let err = |err| KeyError::Write {
+    write_private_text(path, &key.to_hex()).map_err(|err| KeyError::Write {
+        what: ENCRYPTION_KEY.what,
         path: path.to_path_buf(),
         err,
-    };
+    })
+}
+
+/// Writes `text` and a newline to a new file created 0600 (refusing to overwrite),
+/// creating its directory 0700 if needed.
+fn write_private_text(path: &Path, text: &str) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
-        crate::fsutil::ensure_private_dir(dir).map_err(err)?;
+        crate::fsutil::ensure_private_dir(dir)?;
     }
     let mut file = OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(0o600)
-        .open(path)
-        .map_err(err)?;
+        .open(path)?;
     // The mode above is filtered by the umask; make sure it is exactly 0600.
-    file.set_permissions(fs::Permissions::from_mode(0o600))
-        .map_err(err)?;
-    let mut text = key.to_hex();
-    text.push('\n');
-    file.write_all(text.as_bytes()).map_err(err)?;
-    file.sync_all().map_err(err)?;
-    Ok(())
+    file.set_permissions(fs::Permissions::from_mode(0o600))?;
+    file.write_all(text.as_bytes())?;
+    file.write_all(b"\n")?;
+    file.sync_all()
 }
 
 #[cfg(test)]
@@ -421,13 +517,14 @@ mod tests {
         let file = dir.path().join("file.key");
         write_key_file(&file, &Key::generate()).unwrap();
         let mut inputs = KeyInputs {
+            spec: &ENCRYPTION_KEY,
             credentials_directory: Some(creds.clone()),
             env_value: Some(Zeroizing::new(HEX.to_string())),
             key_file: Some(file.clone()),
             generated_key_path: Some(dir.path().join("gen.key")),
         };
         // credentials dir set but without the file: falls through to the environment
-        assert_eq!(inputs.load().unwrap().1, KeySource::Environment);
+        assert_eq!(inputs.load().unwrap().1, KeySource::Environment(KEY_ENV));
         write_key_file(&creds.join(KEY_FILE_NAME), &Key::generate()).unwrap();
         assert!(matches!(
             inputs.load().unwrap().1,
@@ -442,7 +539,7 @@ mod tests {
             KeySource::Generated { created: true, .. }
         ));
         inputs.generated_key_path = None;
-        assert!(matches!(inputs.load(), Err(KeyError::Missing)));
+        assert!(matches!(inputs.load(), Err(KeyError::Missing(_))));
     }
 
     #[test]

@@ -2,7 +2,11 @@
 //! `service`; errors become `Status` in one place ([`status`]) that never leaks SQL,
 //! paths or upstream bodies.
 
+pub mod admin;
+pub mod auth;
+mod convert;
 mod peer;
+pub mod sessions;
 mod status;
 pub mod system;
 

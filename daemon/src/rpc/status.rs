@@ -3,7 +3,7 @@
 
 use tonic::Status;
 
-use crate::store::StoreError;
+use crate::{service::ServiceError, store::StoreError};
 
 /// An internal failure: logged with its cause, reported to the client without it.
 pub fn internal(context: &'static str, err: &dyn std::error::Error) -> Status {
@@ -16,6 +16,22 @@ impl From<StoreError> for Status {
         match e {
             StoreError::NotFound => Status::not_found("not found"),
             other => internal("storage error", &other),
+        }
+    }
+}
+
+impl From<ServiceError> for Status {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::InvalidArgument(m) => Status::invalid_argument(m),
+            ServiceError::Unauthenticated(m) => Status::unauthenticated(m),
+            ServiceError::PermissionDenied(m) => Status::permission_denied(m),
+            ServiceError::NotFound => Status::not_found("not found"),
+            ServiceError::AlreadyExists(m) => Status::already_exists(m),
+            ServiceError::FailedPrecondition(m) => Status::failed_precondition(m),
+            ServiceError::ResourceExhausted(m) => Status::resource_exhausted(m),
+            ServiceError::Unavailable(m) => Status::unavailable(m),
+            ServiceError::Internal(cause) => internal("internal error", cause.as_ref()),
         }
     }
 }

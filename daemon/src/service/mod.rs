@@ -1,4 +1,9 @@
 //! Domain logic: no tonic, no SQL strings. Called by `rpc`, `jobs` and the offline
 //! admin commands alike.
 
+pub mod admin;
+mod error;
+pub mod identity;
 pub mod rotation;
+
+pub use error::{Result, ServiceError};

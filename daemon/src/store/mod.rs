@@ -3,6 +3,7 @@
 //! directory.
 
 mod credentials;
+pub mod identity;
 pub mod sealed;
 mod secrets;
 mod users;
@@ -35,6 +36,8 @@ pub enum StoreError {
     Io(#[from] std::io::Error),
     #[error("not found")]
     NotFound,
+    #[error("already exists")]
+    Conflict,
     #[error(transparent)]
     Seal(#[from] crate::crypto::SealError),
     #[error(transparent)]

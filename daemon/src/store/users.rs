@@ -21,7 +21,7 @@ impl Role {
         }
     }
 
-    fn parse(s: &str) -> Role {
+    pub fn parse(s: &str) -> Role {
         match s {
             "owner" => Role::Owner,
             "admin" => Role::Admin,

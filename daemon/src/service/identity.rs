@@ -1,0 +1,803 @@
+//! Identity: first-run setup, sign-in (local and Navidrome passthrough), token issue
+//! and refresh, sign-out, password change, and the per-request access check.
+//! SECURITY.md T3–T7 live here.
+
+use std::{num::NonZeroU32, path::PathBuf, sync::Arc};
+
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use spotter_proto::locations::Mode;
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
+
+use super::{Result, ServiceError};
+use crate::{
+    auth::{
+        self, LOCKOUT_THRESHOLD, LOCKOUT_TIERS_SECS, MAX_DEVICE_LABEL_CHARS, MAX_USERNAME_CHARS,
+        access::Caller,
+        jwt::{AUDIENCE, Claims, ISSUER, JwtSecret, TokenError, TokenSigner},
+        password,
+    },
+    config::AuthSettings,
+    crypto::{Keyring, SecretString},
+    providers::subsonic::SubsonicClient,
+    store::{
+        Provider, Role, Store,
+        identity::{Account, RefreshOutcome},
+        now,
+    },
+};
+
+/// The message for every failed sign-in, whether or not the account exists.
+pub const SIGN_IN_FAILED: &str = "sign-in failed: wrong username or password";
+/// Name of the one-time setup code file in the state directory (system mode).
+pub const SETUP_CODE_FILE: &str = "setup-code";
+const SETUP_COMPLETED: &str = "setup_completed";
+
+/// How a sign-in proves who it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Local,
+    Navidrome,
+}
+
+/// Tokens handed to a client after sign-in, setup or refresh.
+#[derive(Debug)]
+pub struct Issued {
+    pub access_token: String,
+    pub access_expires_at: i64,
+    pub refresh_token: Zeroizing<String>,
+    pub refresh_expires_at: i64,
+    pub account: Account,
+    pub session_id: String,
+}
+
+pub struct Identity {
+    store: Store,
+    keyring: Arc<tokio::sync::RwLock<Keyring>>,
+    signer: TokenSigner,
+    secret: JwtSecret,
+    settings: AuthSettings,
+    mode: Mode,
+    navidrome: Option<SubsonicClient>,
+    dummy_hash: String,
+    limiter: DefaultKeyedRateLimiter<u32>,
+    /// System mode before setup: the one-time code and where it was written.
+    setup_code: Option<(Zeroizing<String>, PathBuf)>,
+}
+
+pub struct IdentityConfig {
+    pub store: Store,
+    pub keyring: Arc<tokio::sync::RwLock<Keyring>>,
+    pub secret: JwtSecret,
+    pub settings: AuthSettings,
+    pub mode: Mode,
+    pub navidrome: Option<SubsonicClient>,
+    pub state_dir: PathBuf,
+}
+
+impl Identity {
+    pub async fn new(c: IdentityConfig) -> Result<Identity> {
+        let per_minute =
+            NonZeroU32::new(c.settings.sign_in_attempts_per_minute).unwrap_or(NonZeroU32::MIN);
+        let mut identity = Identity {
+            signer: TokenSigner::new(&c.secret),
+            secret: c.secret,
+            store: c.store,
+            keyring: c.keyring,
+            settings: c.settings,
+            mode: c.mode,
+            navidrome: c.navidrome,
+            dummy_hash: password::dummy_hash(),
+            limiter: RateLimiter::keyed(Quota::per_minute(per_minute)),
+            setup_code: None,
+        };
+        if identity.mode == Mode::System && !identity.setup_completed().await? {
+            identity.setup_code = Some(write_setup_code(&c.state_dir)?);
+        }
+        Ok(identity)
+    }
+
+    pub fn navidrome_available(&self) -> bool {
+        self.navidrome.is_some()
+    }
+
+    pub async fn setup_completed(&self) -> Result<bool> {
+        Ok(self.store.setting(SETUP_COMPLETED).await?.as_deref() == Some("1"))
+    }
+
+    pub fn setup_code_required(&self) -> bool {
+        self.mode == Mode::System
+    }
+
+    /// First-run setup: creates the owner, exactly once.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn setup(
+        &self,
+        method: Method,
+        username: &str,
+        password: &str,
+        setup_code: &str,
+        device_label: &str,
+        peer_uid: u32,
+    ) -> Result<Issued> {
+        self.rate_limit(peer_uid)?;
+        let username = check_username(username)?;
+        check_device_label(device_label)?;
+        if self.setup_completed().await? {
+            return Err(ServiceError::FailedPrecondition(
+                "setup has already been completed".into(),
+            ));
+        }
+        if self.mode == Mode::System {
+            let Some((code, _)) = &self.setup_code else {
+                return Err(ServiceError::FailedPrecondition(
+                    "setup has already been completed".into(),
+                ));
+            };
+            let ok: bool = code.as_bytes().ct_eq(setup_code.trim().as_bytes()).into();
+            if !ok {
+                let _ = self
+                    .store
+                    .audit(
+                        "setup_failed",
+                        None,
+                        None,
+                        Some(peer_uid),
+                        "wrong setup code",
+                    )
+                    .await;
+                return Err(ServiceError::PermissionDenied("wrong setup code".into()));
+            }
+        }
+        let (hash, linked) = match method {
+            Method::Local => {
+                password::check_new(password, &username, self.settings.min_password_length)
+                    .map_err(|e| ServiceError::InvalidArgument(e.to_string()))?;
+                (Some(password::hash(password).map_err(internal)?), false)
+            }
+            Method::Navidrome => {
+                self.check_navidrome(&username, password)
+                    .await?
+                    .map_err(|_| ServiceError::Unauthenticated(SIGN_IN_FAILED.into()))?;
+                (None, true)
+            }
+        };
+        // The marker and the owner are written together; the marker is checked again
+        // inside the transaction, so two racing setups cannot both win.
+        let mut tx = self
+            .store
+            .pool()
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(store_err)?;
+        let done: Option<String> =
+            sqlx::query_scalar("SELECT value FROM instance_settings WHERE name = ?")
+                .bind(SETUP_COMPLETED)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(store_err)?;
+        if done.as_deref() == Some("1") {
+            return Err(ServiceError::FailedPrecondition(
+                "setup has already been completed".into(),
+            ));
+        }
+        let account =
+            Store::insert_account(&mut tx, &username, Role::Owner, hash.as_deref(), linked).await?;
+        Store::set_setting_in(&mut tx, SETUP_COMPLETED, "1").await?;
+        tx.commit().await.map_err(store_err)?;
+        if let Some((_, path)) = &self.setup_code {
+            let _ = std::fs::remove_file(path);
+        }
+        if linked {
+            self.store_navidrome_password(account.id, password).await?;
+        }
+        self.store
+            .audit(
+                "setup",
+                Some(account.id),
+                Some(account.id),
+                Some(peer_uid),
+                &format!("owner {username} created"),
+            )
+            .await?;
+        tracing::info!(user_id = account.id, "first-run setup completed");
+        self.issue(account, device_label, peer_uid).await
+    }
+
+    /// Sign-in by either method. Failures are counted per account (known or not) and
+    /// answered with one message; success clears the count.
+    pub async fn sign_in(
+        &self,
+        method: Method,
+        username: &str,
+        password: &str,
+        device_label: &str,
+        peer_uid: u32,
+    ) -> Result<Issued> {
+        self.rate_limit(peer_uid)?;
+        let username = check_username(username)?;
+        check_device_label(device_label)?;
+        if password.chars().count() > password::MAX_PASSWORD_CHARS {
+            return Err(ServiceError::InvalidArgument("password is too long".into()));
+        }
+        if !self.setup_completed().await? {
+            return Err(ServiceError::FailedPrecondition(
+                "first-run setup has not been completed yet".into(),
+            ));
+        }
+        let key = auth::lockout_key(&self.secret, &username);
+        if let Some(row) = self.store.lockout(&key).await?
+            && row.locked_until > now()
+        {
+            let minutes = (row.locked_until - now() + 59) / 60;
+            return Err(ServiceError::Unauthenticated(format!(
+                "too many failed sign-ins for this account; try again in {minutes} min"
+            )));
+        }
+
+        let account = match method {
+            Method::Local => {
+                let account = self.store.account_by_name(&username).await?;
+                // Unknown users and users without a local password verify against the
+                // dummy hash: same work, same time, same answer.
+                let hash = account
+                    .as_ref()
+                    .and_then(|a| a.password_hash.clone())
+                    .unwrap_or_else(|| self.dummy_hash.clone());
+                let password_owned = password.to_owned();
+                let ok =
+                    tokio::task::spawn_blocking(move || password::verify(&password_owned, &hash))
+                        .await
+                        .map_err(internal)?;
+                match account {
+                    Some(a) if ok && a.password_hash.is_some() => a,
+                    _ => return Err(self.failed(&key, &username, method, peer_uid).await),
+                }
+            }
+            Method::Navidrome => match self.check_navidrome(&username, password).await? {
+                Ok(()) => {
+                    self.navidrome_account(&username, password, peer_uid)
+                        .await?
+                }
+                Err(()) => return Err(self.failed(&key, &username, method, peer_uid).await),
+            },
+        };
+        if account.disabled {
+            self.store
+                .audit(
+                    "sign_in_refused",
+                    None,
+                    Some(account.id),
+                    Some(peer_uid),
+                    "account disabled",
+                )
+                .await?;
+            return Err(ServiceError::PermissionDenied(
+                "this account is disabled".into(),
+            ));
+        }
+        if account.role() != Role::Owner && !self.store.may_sign_in(&account.username).await? {
+            self.store
+                .audit(
+                    "sign_in_refused",
+                    None,
+                    Some(account.id),
+                    Some(peer_uid),
+                    "not on the allowlist",
+                )
+                .await?;
+            return Err(ServiceError::PermissionDenied(
+                "this account is not on the sign-in allowlist".into(),
+            ));
+        }
+        self.store.clear_lockout(&key).await?;
+        let detail = format!("method={}", method_name(method));
+        self.store
+            .audit(
+                "sign_in",
+                Some(account.id),
+                Some(account.id),
+                Some(peer_uid),
+                &detail,
+            )
+            .await?;
+        self.issue(account, device_label, peer_uid).await
+    }
+
+    /// Counts a failure, locks when the threshold is reached, logs one parseable line.
+    async fn failed(
+        &self,
+        key: &str,
+        username: &str,
+        method: Method,
+        peer_uid: u32,
+    ) -> ServiceError {
+        let row = match self
+            .store
+            .record_failure(key, LOCKOUT_THRESHOLD, &LOCKOUT_TIERS_SECS)
+            .await
+        {
+            Ok(r) => r,
+            Err(e) => return ServiceError::Internal(Box::new(e)),
+        };
+        // One line per failure for fail2ban-style tools: no password, no username
+        // (people type passwords into the username field), the account's opaque key.
+        tracing::warn!(
+            "spotter auth failure: uid={peer_uid} method={} account={key} failures={}",
+            method_name(method),
+            row.failures
+        );
+        let _ = self
+            .store
+            .audit(
+                "sign_in_failed",
+                None,
+                None,
+                Some(peer_uid),
+                &format!("account={key}"),
+            )
+            .await;
+        if row.locked_until > now() && row.failures == 0 {
+            let minutes = (row.locked_until - now()) / 60;
+            tracing::warn!(
+                "spotter auth lockout: uid={peer_uid} account={key} tier={} minutes={minutes}",
+                row.tier
+            );
+            let _ = self
+                .store
+                .audit(
+                    "lockout",
+                    None,
+                    None,
+                    Some(peer_uid),
+                    &format!("account={key} tier={} minutes={minutes}", row.tier),
+                )
+                .await;
+        }
+        let _ = username;
+        ServiceError::Unauthenticated(SIGN_IN_FAILED.into())
+    }
+
+    /// `Ok(Ok(()))` when Navidrome accepts the credentials, `Ok(Err(()))` when it
+    /// refuses them, `Err` when it cannot be asked.
+    async fn check_navidrome(&self, username: &str, password: &str) -> Result<Result<(), ()>> {
+        let Some(client) = &self.navidrome else {
+            return Err(ServiceError::FailedPrecondition(
+                "Navidrome sign-in is not configured (navidrome.base_url)".into(),
+            ));
+        };
+        match client.ping(username, &SecretString::new(password)).await {
+            Ok(()) => Ok(Ok(())),
+            Err(e) if e.is_wrong_credentials() => Ok(Err(())),
+            Err(e) if e.is_unavailable() => {
+                tracing::warn!(error = %e, "Navidrome unreachable during sign-in");
+                Err(ServiceError::Unavailable(
+                    "Navidrome is unreachable; try again later or sign in with a local account"
+                        .into(),
+                ))
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "Navidrome refused the sign-in check");
+                Err(ServiceError::Unavailable(
+                    "Navidrome could not check the credentials".into(),
+                ))
+            }
+        }
+    }
+
+    /// The account for a Navidrome user who just proved their password: created on
+    /// first sign-in (closed registration permitting), the password stored sealed.
+    async fn navidrome_account(
+        &self,
+        username: &str,
+        password: &str,
+        peer_uid: u32,
+    ) -> Result<Account> {
+        let account = match self.store.account_by_name(username).await? {
+            Some(a) if a.navidrome_linked => a,
+            Some(_) => {
+                return Err(ServiceError::FailedPrecondition(
+                    "this account signs in with a local password".into(),
+                ));
+            }
+            None => {
+                if !self.store.may_sign_in(username).await? {
+                    let _ = self
+                        .store
+                        .audit(
+                            "sign_in_refused",
+                            None,
+                            None,
+                            Some(peer_uid),
+                            "not on the allowlist",
+                        )
+                        .await;
+                    return Err(ServiceError::PermissionDenied(
+                        "this account is not on the sign-in allowlist".into(),
+                    ));
+                }
+                let a = self
+                    .store
+                    .create_account(username, Role::User, None, true)
+                    .await?;
+                self.store
+                    .audit(
+                        "user_created",
+                        None,
+                        Some(a.id),
+                        Some(peer_uid),
+                        "first Navidrome sign-in",
+                    )
+                    .await?;
+                a
+            }
+        };
+        self.store_navidrome_password(account.id, password).await?;
+        Ok(account)
+    }
+
+    async fn store_navidrome_password(&self, user_id: i64, password: &str) -> Result<()> {
+        let ring = self.keyring.read().await;
+        self.store
+            .put_credential(
+                &ring,
+                user_id,
+                Provider::Navidrome,
+                &SecretString::new(password),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// A new session for `account`, with its first tokens.
+    async fn issue(&self, account: Account, device_label: &str, peer_uid: u32) -> Result<Issued> {
+        let session_id = auth::random_id();
+        let (refresh, hash) = auth::new_refresh_token();
+        let refresh_expires_at = now() + self.session_ttl();
+        let label = if device_label.trim().is_empty() {
+            "unnamed device"
+        } else {
+            device_label.trim()
+        };
+        self.store
+            .create_session(
+                &session_id,
+                account.id,
+                label,
+                peer_uid,
+                refresh_expires_at,
+                &hash,
+            )
+            .await?;
+        let (access_token, access_expires_at) =
+            self.access_token(&account, &session_id, peer_uid)?;
+        Ok(Issued {
+            access_token,
+            access_expires_at,
+            refresh_token: refresh,
+            refresh_expires_at,
+            account,
+            session_id,
+        })
+    }
+
+    fn session_ttl(&self) -> i64 {
+        (self.settings.session_ttl_days * 24 * 3600) as i64
+    }
+
+    fn access_token(
+        &self,
+        account: &Account,
+        session_id: &str,
+        peer_uid: u32,
+    ) -> Result<(String, i64)> {
+        let t = now() as u64;
+        let ttl = self
+            .settings
+            .access_token_ttl_secs
+            .min(auth::jwt::MAX_ACCESS_TTL_SECS);
+        let claims = Claims {
+            iss: ISSUER.into(),
+            aud: AUDIENCE.into(),
+            sub: account.id.to_string(),
+            iat: t,
+            nbf: t,
+            exp: t + ttl,
+            jti: auth::random_id(),
+            role: account.role().as_str().into(),
+            tv: account.token_version,
+            sid: session_id.into(),
+            uid: peer_uid,
+        };
+        let token = self.signer.sign(&claims).map_err(internal)?;
+        Ok((token, claims.exp as i64))
+    }
+
+    /// Rotates a refresh token. A token presented twice revokes its whole family.
+    pub async fn refresh(&self, refresh_token: &str, peer_uid: u32) -> Result<Issued> {
+        let ended = |why: &str| {
+            ServiceError::Unauthenticated(format!("session ended: {why}; sign in again"))
+        };
+        let presented = auth::refresh_token_hash(refresh_token)
+            .ok_or_else(|| ended("unknown refresh token"))?;
+        let (next, next_hash) = auth::new_refresh_token();
+        match self
+            .store
+            .rotate_refresh(&presented, &next_hash, peer_uid, self.session_ttl())
+            .await?
+        {
+            RefreshOutcome::Rotated {
+                session_id,
+                user_id,
+            } => {
+                let account = self
+                    .store
+                    .account(user_id)
+                    .await?
+                    .ok_or(ServiceError::NotFound)?;
+                let (access_token, access_expires_at) =
+                    self.access_token(&account, &session_id, peer_uid)?;
+                Ok(Issued {
+                    access_token,
+                    access_expires_at,
+                    refresh_token: next,
+                    refresh_expires_at: now() + self.session_ttl(),
+                    account,
+                    session_id,
+                })
+            }
+            RefreshOutcome::Replayed {
+                session_id,
+                user_id,
+            } => {
+                tracing::warn!(
+                    "spotter auth replay: uid={peer_uid} user={user_id} session={session_id}"
+                );
+                self.store
+                    .audit(
+                        "refresh_replay",
+                        None,
+                        Some(user_id),
+                        Some(peer_uid),
+                        &format!("session {session_id} revoked"),
+                    )
+                    .await?;
+                Err(ended(
+                    "session revoked because an old refresh token was reused",
+                ))
+            }
+            RefreshOutcome::Revoked { reason } => {
+                Err(ended(&format!("session revoked ({reason})")))
+            }
+            RefreshOutcome::Expired => Err(ended("session expired")),
+            RefreshOutcome::Unknown => Err(ended("unknown refresh token")),
+            RefreshOutcome::WrongPeer => Err(ServiceError::Unauthenticated(
+                "this session belongs to another Unix user".into(),
+            )),
+        }
+    }
+
+    /// The access check for one request: signature, claims, peer uid, live session,
+    /// token version, enabled user, not signed out.
+    pub async fn authenticate(&self, token: &str, peer_uid: u32) -> Result<Caller, tonic::Status> {
+        use tonic::Status;
+        let claims = self.signer.verify(token).map_err(|e| match e {
+            TokenError::Expired => Status::unauthenticated("access token expired; refresh it"),
+            _ => Status::unauthenticated("invalid access token"),
+        })?;
+        if claims.uid != peer_uid {
+            return Err(Status::unauthenticated(
+                "access token was issued to another Unix user",
+            ));
+        }
+        let user_id = claims
+            .user_id()
+            .ok_or_else(|| Status::unauthenticated("invalid access token"))?;
+        let state = self
+            .store
+            .session_auth(user_id, &claims.sid, &claims.jti)
+            .await
+            .map_err(|e| crate::rpc::internal("access check failed", &e))?
+            .ok_or_else(|| Status::unauthenticated("session not found; sign in again"))?;
+        if state.jti_revoked || state.session_revoked {
+            return Err(Status::unauthenticated("session revoked; sign in again"));
+        }
+        if state.disabled {
+            return Err(Status::unauthenticated("account disabled"));
+        }
+        if state.token_version != claims.tv {
+            return Err(Status::unauthenticated("access token revoked; refresh it"));
+        }
+        if state.session_expires_at <= now() {
+            return Err(Status::unauthenticated("session expired; sign in again"));
+        }
+        Ok(Caller {
+            user_id,
+            role: Role::parse(&state.role),
+            session_id: claims.sid,
+            jti: claims.jti,
+            access_expires_at: claims.exp as i64,
+            peer_uid,
+        })
+    }
+
+    /// Ends the caller's session and blacklists their access token until it expires.
+    pub async fn sign_out(&self, caller: &Caller) -> Result<u32> {
+        let ended = self
+            .store
+            .revoke_session(caller.user_id, &caller.session_id, "signed out")
+            .await?;
+        self.store
+            .revoke_access_token(&caller.jti, caller.access_expires_at)
+            .await?;
+        self.store
+            .audit(
+                "sign_out",
+                Some(caller.user_id),
+                Some(caller.user_id),
+                Some(caller.peer_uid),
+                "",
+            )
+            .await?;
+        Ok(u32::from(ended))
+    }
+
+    /// Ends every session of the caller; outstanding access tokens die with the
+    /// token version.
+    pub async fn sign_out_everywhere(&self, caller: &Caller) -> Result<u32> {
+        let n = self
+            .store
+            .revoke_sessions(caller.user_id, None, "signed out everywhere")
+            .await?;
+        self.store.bump_token_version(caller.user_id).await?;
+        self.store
+            .revoke_access_token(&caller.jti, caller.access_expires_at)
+            .await?;
+        self.store
+            .audit(
+                "sign_out_everywhere",
+                Some(caller.user_id),
+                Some(caller.user_id),
+                Some(caller.peer_uid),
+                &format!("{n} sessions"),
+            )
+            .await?;
+        Ok(n as u32)
+    }
+
+    /// Changes a local password: every other session ends, this one gets fresh tokens.
+    pub async fn change_password(
+        &self,
+        caller: &Caller,
+        current: &str,
+        new: &str,
+    ) -> Result<Issued> {
+        let account = self
+            .store
+            .account(caller.user_id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let Some(hash) = account.password_hash.clone() else {
+            return Err(ServiceError::FailedPrecondition(
+                "this account has no local password (it signs in through Navidrome)".into(),
+            ));
+        };
+        let current_owned = current.to_owned();
+        let ok = tokio::task::spawn_blocking(move || password::verify(&current_owned, &hash))
+            .await
+            .map_err(internal)?;
+        if !ok {
+            return Err(ServiceError::PermissionDenied(
+                "current password is wrong".into(),
+            ));
+        }
+        password::check_new(new, &account.username, self.settings.min_password_length)
+            .map_err(|e| ServiceError::InvalidArgument(e.to_string()))?;
+        let new_hash = password::hash(new).map_err(internal)?;
+        self.store.set_password_hash(account.id, &new_hash).await?;
+        self.store
+            .revoke_sessions(account.id, None, "password changed")
+            .await?;
+        self.store
+            .audit(
+                "password_change",
+                Some(account.id),
+                Some(account.id),
+                Some(caller.peer_uid),
+                "",
+            )
+            .await?;
+        let account = self
+            .store
+            .account(caller.user_id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let label = format!("after password change (uid {})", caller.peer_uid);
+        self.issue(account, &label, caller.peer_uid).await
+    }
+
+    pub async fn account(&self, user_id: i64) -> Result<Account> {
+        self.store
+            .account(user_id)
+            .await?
+            .ok_or(ServiceError::NotFound)
+    }
+
+    /// The lockout row key for a username (admin "clear lockout by name").
+    pub fn lockout_key(&self, username: &str) -> String {
+        auth::lockout_key(&self.secret, username)
+    }
+
+    fn rate_limit(&self, peer_uid: u32) -> Result<()> {
+        self.limiter.check_key(&peer_uid).map_err(|_| {
+            tracing::warn!("spotter auth rate limited: uid={peer_uid}");
+            ServiceError::ResourceExhausted(
+                "too many sign-in attempts from your Unix user; wait a minute".into(),
+            )
+        })
+    }
+}
+
+fn method_name(m: Method) -> &'static str {
+    match m {
+        Method::Local => "local",
+        Method::Navidrome => "navidrome",
+    }
+}
+
+pub(crate) fn check_username(username: &str) -> Result<String> {
+    let u = username.trim();
+    if u.is_empty() {
+        return Err(ServiceError::InvalidArgument("username is empty".into()));
+    }
+    if u.chars().count() > MAX_USERNAME_CHARS {
+        return Err(ServiceError::InvalidArgument(format!(
+            "username is longer than {MAX_USERNAME_CHARS} characters"
+        )));
+    }
+    if u.chars().any(|c| c.is_control()) {
+        return Err(ServiceError::InvalidArgument(
+            "username contains control characters".into(),
+        ));
+    }
+    Ok(u.to_string())
+}
+
+fn check_device_label(label: &str) -> Result<()> {
+    if label.chars().count() > MAX_DEVICE_LABEL_CHARS {
+        return Err(ServiceError::InvalidArgument(format!(
+            "device label is longer than {MAX_DEVICE_LABEL_CHARS} characters"
+        )));
+    }
+    if label.chars().any(|c| c.is_control()) {
+        return Err(ServiceError::InvalidArgument(
+            "device label contains control characters".into(),
+        ));
+    }
+    Ok(())
+}
+
+fn write_setup_code(state_dir: &std::path::Path) -> Result<(Zeroizing<String>, PathBuf)> {
+    use std::{io::Write, os::unix::fs::OpenOptionsExt};
+    let code = Zeroizing::new(auth::random_id());
+    crate::fsutil::ensure_private_dir(state_dir).map_err(internal)?;
+    let path = state_dir.join(SETUP_CODE_FILE);
+    let _ = std::fs::remove_file(&path);
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)
+        .map_err(internal)?;
+    writeln!(file, "{}", code.as_str()).map_err(internal)?;
+    tracing::warn!(path = %path.display(), "first-run setup needed: the one-time setup code is in this file");
+    Ok((code, path))
+}
+
+fn internal<E: std::error::Error + Send + Sync + 'static>(e: E) -> ServiceError {
+    ServiceError::Internal(Box::new(e))
+}
+
+fn store_err(e: sqlx::Error) -> ServiceError {
+    ServiceError::Internal(Box::new(e))
+}
