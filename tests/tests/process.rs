@@ -486,3 +486,70 @@ fn invalid_environment_values_name_the_key() {
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("navidrome.base_url"), "{stderr}");
 }
+
+#[tokio::test]
+async fn auth_failures_log_one_parseable_line_and_trace_logs_hold_no_password_or_token() {
+    let dirs = TestDirs::new();
+    let log_path = dirs.path("daemon.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let mut cmd = dirs.command(&bin("spotterd"));
+    cmd.env("RUST_LOG", "trace")
+        .stdout(log.try_clone().unwrap())
+        .stderr(log);
+    let mut child = cmd.spawn().unwrap();
+    wait_ready(&dirs.socket(), Some(&mut child)).await.unwrap();
+
+    let api = spotter_e2e::Api::connect(&dirs.socket()).await;
+    let password = "teal-granite-orchard-77";
+    let owner = api.setup_owner("tess", password).await;
+    let wrong = "wrong-password-in-log-99";
+    for _ in 0..5 {
+        api.sign_in("tess", wrong).await.unwrap_err();
+    }
+    let refreshed = api
+        .auth()
+        .refresh(spotter_proto::v1::RefreshRequest {
+            refresh_token: owner.refresh_token.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    api.auth_as(&refreshed.access_token)
+        .who_am_i(spotter_proto::v1::WhoAmIRequest {})
+        .await
+        .unwrap();
+    signal(&child, Signal::SIGTERM);
+    wait_exit(&mut child, EXIT_WAIT).await;
+
+    let logs = std::fs::read_to_string(&log_path).unwrap();
+    let uid = nix::unistd::getuid().as_raw();
+    let failures: Vec<_> = logs
+        .lines()
+        .filter(|l| l.contains("spotter auth failure:"))
+        .collect();
+    assert_eq!(failures.len(), 5, "{logs}");
+    for line in &failures {
+        // One line each, with the uid and an opaque account key a fail2ban filter can use.
+        assert!(
+            line.contains(&format!("uid={uid} method=local account=")),
+            "{line}"
+        );
+        assert!(!line.contains("tess"), "username in failure line: {line}");
+    }
+    assert!(
+        logs.lines().any(|l| l.contains("spotter auth lockout:")),
+        "lockout logged"
+    );
+    for secret in [
+        password,
+        wrong,
+        owner.access_token.as_str(),
+        owner.refresh_token.as_str(),
+        refreshed.access_token.as_str(),
+        refreshed.refresh_token.as_str(),
+    ] {
+        assert!(!logs.contains(secret), "a secret reached the trace log");
+    }
+    let jwt_secret = std::fs::read_to_string(dirs.config_dir().join("jwt-secret")).unwrap();
+    assert!(!logs.contains(jwt_secret.trim()), "JWT secret in the log");
+}
