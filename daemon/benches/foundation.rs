@@ -134,7 +134,10 @@ async fn run(plan: &Plan) -> Result<Report> {
     let machine = Machine::detect();
     machine.print(plan);
 
-    section("System.GetStatus over a Unix socket: one client, sequential calls");
+    section(&format!(
+        "System.GetStatus over a Unix socket: one client per server, sequential calls, \
+         the servers alternating every {BLOCK} calls"
+    ));
     println!(
         "  {:<12}{:>11}{:>11}{:>11}{:>11}{:>11}{:>11}",
         "server", "p50", "p90", "p99", "p99.9", "max", "calls/s"
@@ -719,8 +722,8 @@ impl Report {
         let _ = writeln!(
             out,
             "Measured by `cargo bench -p spotter-daemon --bench foundation` on {} cores \
-             ({}), Linux {}, {} build; {} sequential calls from one client after {} warm-up \
-             calls.\n",
+             ({}), Linux {}, {} build; {} sequential calls per server from one client after {} \
+             warm-up calls, the two servers alternating every {BLOCK} calls.\n",
             m.cores,
             m.cpu,
             m.kernel,

@@ -215,34 +215,95 @@ impl Drop for Tmux {
     }
 }
 
-#[test]
-fn tui_in_tmux_starts_the_daemon_shows_status_and_quits_cleanly_on_q() {
+#[tokio::test]
+async fn tui_in_tmux_sets_up_signs_in_shows_status_revokes_a_session_and_quits_cleanly() {
     let dirs = TestDirs::new();
+    let password = "copper-violin-summit";
     let tmux = Tmux::start(&dirs, &bin("spotter").display().to_string());
-    let screen = tmux.wait_for(&[
-        "daemon status",
-        "connected",
-        "Mode",
-        "personal",
-        "Schema version",
-    ]);
-    assert!(screen.lines().count() <= 24);
+
+    // No daemon yet: the TUI starts one, which asks for first-run setup.
+    tmux.wait_for(&["First-run setup"]);
+    tmux.keys("owner");
+    tmux.keys("Tab");
+    tmux.keys(password);
+    tmux.keys("Tab");
+    tmux.keys(password);
+    tmux.keys("Enter");
+    tmux.wait_for(&["[1 Status]", "owner"]);
+
     // The status screen shows the daemon the TUI started.
     let status = json(&spotter(&dirs, &["status", "--json"]));
     let pid = status["pid"].as_i64().unwrap() as i32;
+    let screen = tmux.wait_for(&["Schema version", "personal"]);
     assert!(
         screen.contains(&pid.to_string()),
         "pid {pid} not on screen:\n{screen}"
     );
+    assert!(screen.lines().count() <= 24);
 
+    // A second device signs in from the command line (its own state directory).
+    let other_state = dirs.path("other-state");
+    let mut cmd = dirs.command(&bin("spotter"));
+    cmd.env("XDG_STATE_HOME", &other_state)
+        .args(["sign-in", "--username", "owner"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        writeln!(stdin, "{password}").unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token_file = std::fs::read_dir(other_state.join("spotter"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("session-")
+                && p.extension().is_some_and(|x| x == "json")
+        })
+        .expect("the other device's session file");
+    assert_eq!(spotter_e2e::mode_of(&token_file), 0o600);
+    let stored: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&token_file).unwrap()).unwrap();
+    let other_refresh = stored["refresh_token"].as_str().unwrap().to_string();
+
+    // Sessions screen: both sessions listed; revoke the other one.
+    tmux.keys("2");
+    tmux.wait_for(&["Your sessions (", "(this session)"]);
+    tmux.keys("o");
+    tmux.wait_for(&["Are you sure?"]);
+    tmux.keys("y");
+    tmux.wait_for(&["Revoked 1 session."]);
+
+    // The other device's refresh token is dead now.
+    let api = spotter_e2e::Api::connect(&dirs.socket()).await;
+    let e = api
+        .auth()
+        .refresh(spotter_proto::v1::RefreshRequest {
+            refresh_token: other_refresh,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), tonic::Code::Unauthenticated);
+
+    // Help, then quit: back on the normal screen with a clean exit status.
     tmux.keys("?");
-    tmux.wait_for(&["quit", "refresh"]);
+    tmux.wait_for(&["quit"]);
     tmux.keys("Escape");
     tmux.keys("q");
-    // Back on the normal screen (alternate screen left) with a clean exit status.
     let screen = tmux.wait_for(&["EXIT=0"]);
     assert!(
-        !screen.contains("Schema version"),
+        !screen.contains("Your sessions"),
         "alternate screen not restored:\n{screen}"
     );
     stop_pid(pid);

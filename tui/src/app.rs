@@ -1,62 +1,169 @@
 //! The TUI's state and every way it changes: `update(Action) -> Vec<Effect>`.
 //!
-//! Pure on purpose: no I/O, no clocks, no terminal. Keys arrive as [`Command`]s (via
-//! `keymap`), daemon results as [`Action`]s (via `client::effects`), and whatever
-//! must happen outside is returned as [`Effect`]s for the effect runner.
+//! Pure on purpose: no I/O, no clocks, no terminal, no tokens. Keys arrive as
+//! [`Command`]s and typed characters (via `keymap`), daemon results and the clock as
+//! [`Action`]s (via `client::effects` and the event loop), and whatever must happen
+//! outside is returned as [`Effect`]s for the effect runner.
+//!
+//! Submodules own one concern each: [`auth`] the way in (setup, sign-in, resuming,
+//! token refresh policy, sign-out), [`signed_in`] the tabs behind it, [`dialogs`]
+//! the confirmations, choosers and small forms on top, [`form`] and [`rows`] the
+//! building blocks, [`calls`] the authenticated calls as data.
+
+pub mod auth;
+pub mod calls;
+pub mod dialogs;
+pub mod form;
+pub mod lists;
+pub mod rows;
+pub mod signed_in;
 
 use std::path::PathBuf;
 
-use spotter_proto::{PROTOCOL_VERSION, locations::Mode};
+use spotter_proto::{PROTOCOL_VERSION, locations::Mode, v1::SignInMethod};
 
-use crate::{problem::Problem, socket::SocketTarget, status::DaemonStatus};
+pub use auth::{AuthState, Identity, SetupState};
+pub use calls::{Call, CallError, Reply};
+pub use signed_in::{Main, Tab};
 
-/// What a user can ask for. The keymap binds keys to these and the help screen is
-/// generated from [`Command::ALL`].
+use crate::{problem::Problem, secret::Secret, socket::SocketTarget, status::DaemonStatus};
+
+/// What a user can ask for. The keymap binds keys to these; the footer and the
+/// help screen are generated from the bindings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Command {
     Quit,
-    /// Close the help overlay, or quit when nothing is open.
+    /// Close whatever is open on top (help, a dialog), or quit when nothing is.
     Back,
     Refresh,
     ToggleHelp,
+    ShowTab(Tab),
+    NextTab,
+    SignOut,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Revoke,
+    RevokeOthers,
+    Filter,
+    ChangeRole,
+    ToggleDisabled,
+    DeleteUser,
+    NewUser,
+    ClearLockout,
+    OlderPage,
+    NextField,
+    PrevField,
+    SwitchMethod,
+    DeleteChar,
+    Submit,
+    Yes,
+    No,
 }
 
 impl Command {
-    /// Every command, in help-screen order.
-    pub const ALL: [Command; 4] = [
-        Command::Quit,
-        Command::Back,
-        Command::Refresh,
-        Command::ToggleHelp,
-    ];
-
-    /// One word for the footer.
-    pub fn label(self) -> &'static str {
-        match self {
+    /// A word or two for the footer; `None` keeps it out of the footer (help
+    /// still lists it).
+    pub fn label(self) -> Option<&'static str> {
+        Some(match self {
             Command::Quit => "quit",
             Command::Back => "back",
             Command::Refresh => "refresh",
             Command::ToggleHelp => "help",
-        }
+            Command::SignOut => "sign out",
+            Command::Revoke => "revoke",
+            Command::RevokeOthers => "revoke others",
+            Command::Filter => "filter",
+            Command::ChangeRole => "role",
+            Command::ToggleDisabled => "disable",
+            Command::DeleteUser => "delete",
+            Command::NewUser => "new user",
+            Command::ClearLockout => "clear",
+            Command::OlderPage => "older",
+            Command::NextField => "next field",
+            Command::SwitchMethod => "method",
+            Command::Submit => "submit",
+            Command::Yes => "yes",
+            Command::No => "no",
+            Command::ShowTab(_)
+            | Command::NextTab
+            | Command::Up
+            | Command::Down
+            | Command::PageUp
+            | Command::PageDown
+            | Command::PrevField
+            | Command::DeleteChar => return None,
+        })
     }
 
     /// One line for the help screen.
     pub fn description(self) -> &'static str {
         match self {
             Command::Quit => "quit spotter (the daemon keeps running)",
-            Command::Back => "close help, or quit",
-            Command::Refresh => "refresh now; retry starting the daemon",
+            Command::Back => "close what is open, or quit",
+            Command::Refresh => "refresh now; retry reaching the daemon",
             Command::ToggleHelp => "show or hide this help",
+            Command::ShowTab(_) => "switch to that tab",
+            Command::NextTab => "next tab",
+            Command::SignOut => "sign out of this session",
+            Command::Up => "select the row above",
+            Command::Down => "select the row below (loads older rows at the end)",
+            Command::PageUp => "up one page",
+            Command::PageDown => "down one page (loads older rows at the end)",
+            Command::Revoke => "revoke the selected session (asks first)",
+            Command::RevokeOthers => "revoke every other session (asks first)",
+            Command::Filter => "filter users by name",
+            Command::ChangeRole => "change the selected user's role",
+            Command::ToggleDisabled => "disable or re-enable the selected user",
+            Command::DeleteUser => "delete the selected user (asks first)",
+            Command::NewUser => "create a local user",
+            Command::ClearLockout => "clear the selected lockout (asks first)",
+            Command::OlderPage => "load older events",
+            Command::NextField => "next field",
+            Command::PrevField => "previous field",
+            Command::SwitchMethod => "switch Local / Navidrome (on the method field)",
+            Command::DeleteChar => "delete the last character",
+            Command::Submit => "submit",
+            Command::Yes => "yes, do it",
+            Command::No => "no, cancel",
         }
     }
+}
+
+/// The groups of keys that can be live. The app says which are live right now
+/// ([`App::key_scopes`]), most specific first; the keymap binds keys per scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scope {
+    /// Live everywhere, even while typing (Ctrl-C).
+    Always,
+    /// Any screen that is not taking typed text.
+    Screen,
+    /// The signed-in screens: switching tabs, signing out.
+    Tabs,
+    /// Moving through a list.
+    List,
+    Sessions,
+    Users,
+    Lockouts,
+    Audit,
+    /// A form taking typed text; unbound characters are typed into it.
+    Form,
+    Confirm,
+    Chooser,
 }
 
 /// Everything that can happen to the app.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     Command(Command),
-    /// The slow clock: keeps status and uptime fresh and retries a lost daemon.
-    Tick,
+    /// A character typed into the focused form field.
+    Input(char),
+    /// The slow clock, with the time in Unix seconds: keeps status fresh, retries a
+    /// lost daemon, refreshes tokens before they expire, ages relative times.
+    Tick {
+        now: i64,
+    },
     StatusLoaded(DaemonStatus),
     StatusFailed {
         problem: Problem,
@@ -68,14 +175,61 @@ pub enum Action {
         log: PathBuf,
     },
     DaemonLaunchFailed(Problem),
+    SetupStateLoaded(SetupState),
+    /// Setup, sign-in or a resumed session produced tokens (kept by the client).
+    SignedIn(Identity),
+    /// The daemon refused a setup or sign-in; its message is for the user.
+    SignInRejected(String),
+    /// No session is stored for this daemon.
+    NoStoredSession,
+    TokensRefreshed(Identity),
+    /// The daemon no longer accepts the session (revoked, expired, replayed); the
+    /// stored token is already gone. Carries the daemon's reason.
+    SessionEnded(String),
+    /// An auth step could not be asked at all (daemon gone, too old, …).
+    AuthUnavailable(Problem),
+    /// Sign-out finished; `warning` says what could not be done.
+    SignedOut {
+        warning: Option<String>,
+    },
+    CallDone(Reply),
+    CallFailed {
+        call: Call,
+        retried: bool,
+        error: CallError,
+    },
 }
 
 /// Work the app asks the outside world to do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
     /// Call `System.GetStatus`, (re)connecting first if needed; when nobody listens,
     /// start a daemon only if `may_start_daemon`.
-    FetchStatus { may_start_daemon: bool },
+    FetchStatus {
+        may_start_daemon: bool,
+    },
+    GetSetupState,
+    Setup {
+        method: SignInMethod,
+        username: String,
+        password: Secret,
+        setup_code: Secret,
+    },
+    SignIn {
+        method: SignInMethod,
+        username: String,
+        password: Secret,
+    },
+    /// Refresh the stored session, if there is one.
+    ResumeSession,
+    RefreshTokens,
+    /// An authenticated call; `retried` once it follows a refresh.
+    Call {
+        call: Call,
+        retried: bool,
+    },
+    /// End the session at the daemon and forget the stored token.
+    SignOut,
 }
 
 /// How things stand with the daemon.
@@ -94,6 +248,11 @@ pub struct App {
     /// False when `NO_COLOR` is set: the UI then styles with bold/reverse only.
     pub colour: bool,
     pub connection: Connection,
+    pub auth: AuthState,
+    /// What the daemon said about setup; decides which sign-in methods are offered.
+    pub setup: SetupState,
+    /// Unix seconds, from the last tick.
+    pub now: i64,
     pub show_help: bool,
     should_quit: bool,
     fetch_in_flight: bool,
@@ -103,12 +262,15 @@ pub struct App {
 }
 
 impl App {
-    pub fn new(socket: SocketTarget, colour: bool) -> Self {
+    pub fn new(socket: SocketTarget, colour: bool, now: i64) -> Self {
         App {
             socket,
             client_protocol_version: PROTOCOL_VERSION,
             colour,
             connection: Connection::Connecting,
+            auth: AuthState::Unknown,
+            setup: SetupState::default(),
+            now,
             show_help: false,
             should_quit: false,
             fetch_in_flight: false,
@@ -125,14 +287,31 @@ impl App {
         self.should_quit
     }
 
+    /// The signed-in state, when signed in.
+    pub fn main(&self) -> Option<&Main> {
+        match &self.auth {
+            AuthState::SignedIn(main) => Some(main),
+            _ => None,
+        }
+    }
+
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
         match action {
             Action::Command(command) => self.command(command),
-            Action::Tick => self.fetch_status(),
+            Action::Input(c) => {
+                self.input(c);
+                Vec::new()
+            }
+            Action::Tick { now } => {
+                self.now = now;
+                let mut effects = self.fetch_status();
+                effects.extend(self.refresh_if_due());
+                effects
+            }
             Action::StatusLoaded(status) => {
                 self.fetch_in_flight = false;
                 self.connection = Connection::Connected(status);
-                Vec::new()
+                self.check_auth_if_needed()
             }
             Action::StatusFailed {
                 problem,
@@ -161,21 +340,121 @@ impl App {
                 self.fail(problem);
                 Vec::new()
             }
+            Action::SetupStateLoaded(state) => self.setup_state_loaded(state),
+            Action::SignedIn(identity) => self.signed_in(identity),
+            Action::SignInRejected(message) => {
+                self.sign_in_rejected(message);
+                Vec::new()
+            }
+            Action::NoStoredSession => {
+                self.show_sign_in(None, None);
+                Vec::new()
+            }
+            Action::TokensRefreshed(identity) => self.tokens_refreshed(identity),
+            Action::SessionEnded(reason) => {
+                self.session_ended(&reason);
+                Vec::new()
+            }
+            Action::AuthUnavailable(problem) => self.auth_unavailable(problem),
+            Action::SignedOut { warning } => {
+                if let (AuthState::SignIn(form), Some(warning)) = (&mut self.auth, warning) {
+                    form.info = None;
+                    form.error = Some(warning);
+                }
+                Vec::new()
+            }
+            Action::CallDone(reply) => match &mut self.auth {
+                AuthState::SignedIn(main) => main.call_done(reply),
+                _ => Vec::new(),
+            },
+            Action::CallFailed {
+                call,
+                retried,
+                error,
+            } => self.call_failed(call, retried, error),
+        }
+    }
+
+    /// Which key groups are live, most specific first.
+    pub fn key_scopes(&self) -> Vec<Scope> {
+        if self.show_help {
+            return vec![Scope::Screen, Scope::Always];
+        }
+        self.screen_scopes()
+    }
+
+    /// The key groups of the screen itself, help overlay or not (help lists these).
+    pub fn screen_scopes(&self) -> Vec<Scope> {
+        let plain = vec![Scope::Screen, Scope::Always];
+        if !matches!(self.connection, Connection::Connected(_)) {
+            return plain;
+        }
+        match &self.auth {
+            // While a submission is out the form takes no keys but Ctrl-C.
+            AuthState::Setup(form) | AuthState::SignIn(form) if form.busy => {
+                vec![Scope::Always]
+            }
+            AuthState::Setup(_) | AuthState::SignIn(_) => vec![Scope::Form, Scope::Always],
+            AuthState::SignedIn(main) => main.key_scopes(),
+            _ => plain,
         }
     }
 
     fn command(&mut self, command: Command) -> Vec<Effect> {
         match command {
-            Command::Quit => self.should_quit = true,
-            Command::Back if self.show_help => self.show_help = false,
-            Command::Back => self.should_quit = true,
-            Command::ToggleHelp => self.show_help = !self.show_help,
+            Command::Quit => {
+                self.should_quit = true;
+                return Vec::new();
+            }
+            Command::ToggleHelp => {
+                self.show_help = !self.show_help;
+                return Vec::new();
+            }
+            Command::Back if self.show_help => {
+                self.show_help = false;
+                return Vec::new();
+            }
             Command::Refresh => {
                 self.launch_failed = false;
-                return self.fetch_status();
+                let mut effects = self.fetch_status();
+                effects.extend(self.refresh_screen());
+                return effects;
+            }
+            _ => {}
+        }
+        if !matches!(self.connection, Connection::Connected(_)) {
+            if command == Command::Back {
+                self.should_quit = true;
+            }
+            return Vec::new();
+        }
+        match &mut self.auth {
+            AuthState::Setup(_) | AuthState::SignIn(_) => self.form_command(command),
+            AuthState::SignedIn(main) => {
+                let outcome = main.command(command);
+                if outcome.quit {
+                    self.should_quit = true;
+                }
+                if outcome.signed_out {
+                    self.sign_out_locally();
+                }
+                outcome.effects
+            }
+            _ => {
+                if command == Command::Back {
+                    self.should_quit = true;
+                }
+                Vec::new()
             }
         }
-        Vec::new()
+    }
+
+    fn input(&mut self, c: char) {
+        match &mut self.auth {
+            AuthState::Setup(form) | AuthState::SignIn(form) if !form.busy => form.type_char(c),
+            AuthState::SignedIn(main) => main.input(c),
+            _ => {}
+        }
     }
 
     /// One fetch at a time: ticks during a slow call or a daemon start are dropped.

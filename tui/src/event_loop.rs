@@ -1,7 +1,7 @@
 //! The interactive session: wires terminal events, effect results and a slow tick
 //! into `App::update`, and redraws only when one of them arrives.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context as _;
 use crossterm::event::{Event, EventStream};
@@ -15,6 +15,7 @@ use crate::{
     app::{Action, App, Command},
     client::effects,
     keymap,
+    session_file::SessionFile,
     socket::SocketTarget,
     terminal::{TerminalGuard, install_panic_hook},
     ui,
@@ -23,8 +24,18 @@ use crate::{
 /// How often status (and uptime) is refreshed, and a lost daemon retried.
 pub const TICK_INTERVAL: Duration = Duration::from_secs(1);
 
+/// The wall clock in Unix seconds, as the app's ticks carry it.
+pub fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
 /// Runs the TUI until the user quits. The terminal is restored on every way out.
 pub async fn run(target: SocketTarget) -> anyhow::Result<()> {
+    // Before touching the terminal, so a missing home directory reads as an error.
+    let session_file =
+        SessionFile::for_socket(&target.path).context("locating the session file")?;
     install_panic_hook();
     // Signals that end a session from outside (kill, closed SSH connection): turn
     // them into a normal quit so the guard restores the terminal.
@@ -33,8 +44,8 @@ pub async fn run(target: SocketTarget) -> anyhow::Result<()> {
     let mut hangup = signal(SignalKind::hangup()).context("installing the SIGHUP handler")?;
 
     let mut guard = TerminalGuard::enter().context("setting up the terminal")?;
-    let mut app = App::new(target.clone(), ui::theme::colour_from_env());
-    let (effects_tx, mut actions) = effects::spawn(target);
+    let mut app = App::new(target.clone(), ui::theme::colour_from_env(), unix_now());
+    let (effects_tx, mut actions) = effects::spawn(target, session_file);
     let mut events = EventStream::new();
     let mut tick =
         tokio::time::interval_at(tokio::time::Instant::now() + TICK_INTERVAL, TICK_INTERVAL);
@@ -56,14 +67,14 @@ pub async fn run(target: SocketTarget) -> anyhow::Result<()> {
 
         let action = tokio::select! {
             event = events.next() => match event {
-                Some(Ok(Event::Key(key))) => keymap::command_for(key).map(Action::Command),
+                Some(Ok(Event::Key(key))) => keymap::action_for(key, &app.key_scopes()),
                 // Resizes and the like only need the redraw at the top of the loop.
                 Some(Ok(_)) => None,
                 Some(Err(err)) => return Err(err).context("reading terminal input"),
                 None => return Ok(()),
             },
             Some(action) = actions.recv() => Some(action),
-            _ = tick.tick() => Some(Action::Tick),
+            _ = tick.tick() => Some(Action::Tick { now: unix_now() }),
             _ = terminate.recv() => Some(Action::Command(Command::Quit)),
             _ = hangup.recv() => Some(Action::Command(Command::Quit)),
         };

@@ -1,45 +1,123 @@
-//! Which key does what. [`BINDINGS`] is the single table: key handling, the footer
-//! and the help overlay are all derived from it.
+//! Which key does what, where. [`BINDINGS`] is the single table: key handling, the
+//! footer and the help overlay are all derived from it.
+//!
+//! Bindings belong to a [`Scope`]; the app says which scopes are live, most specific
+//! first, and the first live binding for a key wins. That lets `r` change a role on
+//! the Users tab and refresh elsewhere, and lets forms take `q` as a letter.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use crate::app::Command;
+use crate::app::{Action, Command, Scope, Tab};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KeyBinding {
+    pub scope: Scope,
     pub code: KeyCode,
     pub modifiers: KeyModifiers,
     pub command: Command,
 }
 
-const fn key(code: KeyCode, command: Command) -> KeyBinding {
+const fn key(scope: Scope, code: KeyCode, command: Command) -> KeyBinding {
     KeyBinding {
+        scope,
         code,
         modifiers: KeyModifiers::NONE,
         command,
     }
 }
 
-const fn ctrl(c: char, command: Command) -> KeyBinding {
+const fn ch(scope: Scope, c: char, command: Command) -> KeyBinding {
+    key(scope, KeyCode::Char(c), command)
+}
+
+const fn ctrl(scope: Scope, c: char, command: Command) -> KeyBinding {
     KeyBinding {
+        scope,
         code: KeyCode::Char(c),
         modifiers: KeyModifiers::CONTROL,
         command,
     }
 }
 
-/// Every binding, in the order keys are listed in help.
+use Command as C;
+use Scope as S;
+
+/// Every binding, in the order keys are listed in the footer and help.
 pub const BINDINGS: &[KeyBinding] = &[
-    key(KeyCode::Char('q'), Command::Quit),
-    ctrl('c', Command::Quit),
-    key(KeyCode::Esc, Command::Back),
-    key(KeyCode::Char('r'), Command::Refresh),
-    key(KeyCode::F(5), Command::Refresh),
-    key(KeyCode::Char('?'), Command::ToggleHelp),
+    ctrl(S::Always, 'c', C::Quit),
+    // Screens that are not taking text.
+    ch(S::Screen, 'q', C::Quit),
+    ch(S::Screen, '?', C::ToggleHelp),
+    ch(S::Screen, 'r', C::Refresh),
+    key(S::Screen, KeyCode::F(5), C::Refresh),
+    key(S::Screen, KeyCode::Esc, C::Back),
+    // Signed in.
+    ch(S::Tabs, 'S', C::SignOut),
+    ch(S::Tabs, '1', C::ShowTab(Tab::Status)),
+    ch(S::Tabs, '2', C::ShowTab(Tab::Sessions)),
+    ch(S::Tabs, '3', C::ShowTab(Tab::Users)),
+    ch(S::Tabs, '4', C::ShowTab(Tab::Lockouts)),
+    ch(S::Tabs, '5', C::ShowTab(Tab::Audit)),
+    key(S::Tabs, KeyCode::Tab, C::NextTab),
+    // Lists.
+    key(S::List, KeyCode::Up, C::Up),
+    ch(S::List, 'k', C::Up),
+    key(S::List, KeyCode::Down, C::Down),
+    ch(S::List, 'j', C::Down),
+    key(S::List, KeyCode::PageUp, C::PageUp),
+    key(S::List, KeyCode::PageDown, C::PageDown),
+    ch(S::Sessions, 'd', C::Revoke),
+    ch(S::Sessions, 'o', C::RevokeOthers),
+    ch(S::Users, '/', C::Filter),
+    ch(S::Users, 'r', C::ChangeRole),
+    ch(S::Users, 'x', C::ToggleDisabled),
+    ch(S::Users, 'D', C::DeleteUser),
+    key(S::Users, KeyCode::Delete, C::DeleteUser),
+    ch(S::Users, 'n', C::NewUser),
+    ch(S::Lockouts, 'c', C::ClearLockout),
+    ch(S::Audit, 'n', C::OlderPage),
+    // Forms: every other character is typed into the focused field.
+    key(S::Form, KeyCode::Enter, C::Submit),
+    key(S::Form, KeyCode::Tab, C::NextField),
+    key(S::Form, KeyCode::Down, C::NextField),
+    key(S::Form, KeyCode::BackTab, C::PrevField),
+    key(S::Form, KeyCode::Up, C::PrevField),
+    key(S::Form, KeyCode::Left, C::SwitchMethod),
+    key(S::Form, KeyCode::Right, C::SwitchMethod),
+    key(S::Form, KeyCode::Backspace, C::DeleteChar),
+    key(S::Form, KeyCode::Esc, C::Back),
+    // Dialogs.
+    ch(S::Confirm, 'y', C::Yes),
+    ch(S::Confirm, 'n', C::No),
+    key(S::Confirm, KeyCode::Esc, C::No),
+    key(S::Chooser, KeyCode::Enter, C::Submit),
+    key(S::Chooser, KeyCode::Up, C::Up),
+    ch(S::Chooser, 'k', C::Up),
+    key(S::Chooser, KeyCode::Down, C::Down),
+    ch(S::Chooser, 'j', C::Down),
+    key(S::Chooser, KeyCode::Esc, C::Back),
 ];
 
-/// The command bound to a key press, if any.
-pub fn command_for(event: KeyEvent) -> Option<Command> {
+/// The bindings live in `scopes` (most specific first), without those shadowed by
+/// a more specific binding of the same key.
+pub fn live_bindings(scopes: &[Scope]) -> Vec<&'static KeyBinding> {
+    let mut live: Vec<&KeyBinding> = Vec::new();
+    for &scope in scopes {
+        for binding in BINDINGS.iter().filter(|b| b.scope == scope) {
+            if !live
+                .iter()
+                .any(|b| b.code == binding.code && b.modifiers == binding.modifiers)
+            {
+                live.push(binding);
+            }
+        }
+    }
+    live
+}
+
+/// What a key press does in `scopes`: a command, a typed character (in a form),
+/// or nothing.
+pub fn action_for(event: KeyEvent, scopes: &[Scope]) -> Option<Action> {
     // Key releases are only reported by terminals with enhanced keyboard reporting.
     if event.kind == KeyEventKind::Release {
         return None;
@@ -50,13 +128,29 @@ pub fn command_for(event: KeyEvent) -> Option<Command> {
         // terminals disagree about reporting it).
         modifiers.remove(KeyModifiers::SHIFT);
     }
-    BINDINGS
-        .iter()
+    // Terminals report Shift-Tab as BackTab, some with Shift set as well.
+    if event.code == KeyCode::BackTab {
+        modifiers.remove(KeyModifiers::SHIFT);
+    }
+    let bound = live_bindings(scopes)
+        .into_iter()
         .find(|b| b.code == event.code && b.modifiers == modifiers)
-        .map(|b| b.command)
+        .map(|b| Action::Command(b.command));
+    if bound.is_some() {
+        return bound;
+    }
+    match event.code {
+        KeyCode::Char(c)
+            if scopes.contains(&Scope::Form)
+                && !modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+        {
+            Some(Action::Input(c))
+        }
+        _ => None,
+    }
 }
 
-/// How a binding is written on screen: "q", "Ctrl-C", "Esc", "F5".
+/// How a binding is written on screen: "q", "Ctrl-C", "Esc", "F5", "↑".
 pub fn key_label(binding: &KeyBinding) -> String {
     let key = match binding.code {
         KeyCode::Char(c) if binding.modifiers.contains(KeyModifiers::CONTROL) => {
@@ -65,6 +159,16 @@ pub fn key_label(binding: &KeyBinding) -> String {
         KeyCode::Char(c) => c.to_string(),
         KeyCode::Esc => "Esc".into(),
         KeyCode::Enter => "Enter".into(),
+        KeyCode::Tab => "Tab".into(),
+        KeyCode::BackTab => "Shift-Tab".into(),
+        KeyCode::Backspace => "Backspace".into(),
+        KeyCode::Delete => "Del".into(),
+        KeyCode::Up => "↑".into(),
+        KeyCode::Down => "↓".into(),
+        KeyCode::Left => "←".into(),
+        KeyCode::Right => "→".into(),
+        KeyCode::PageUp => "PgUp".into(),
+        KeyCode::PageDown => "PgDn".into(),
         KeyCode::F(n) => format!("F{n}"),
         other => format!("{other:?}"),
     };
@@ -75,7 +179,8 @@ pub fn key_label(binding: &KeyBinding) -> String {
     }
 }
 
-/// One help line: every key for a command, and what it does.
+/// One help line: every live key for a command (or for commands sharing a
+/// description, like the tab digits), and what it does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HelpLine {
     pub command: Command,
@@ -83,115 +188,40 @@ pub struct HelpLine {
     pub description: &'static str,
 }
 
-/// The help overlay's content, one line per command.
-pub fn help_lines() -> Vec<HelpLine> {
-    Command::ALL
-        .iter()
-        .map(|&command| HelpLine {
-            command,
-            keys: bindings_for(command)
-                .map(key_label)
-                .collect::<Vec<_>>()
-                .join(", "),
-            description: command.description(),
-        })
-        .collect()
+/// The help overlay's content for `scopes`, one line per thing to do.
+pub fn help_lines(scopes: &[Scope]) -> Vec<HelpLine> {
+    let mut lines: Vec<HelpLine> = Vec::new();
+    for binding in live_bindings(scopes) {
+        let description = binding.command.description();
+        let label = key_label(binding);
+        match lines.iter_mut().find(|l| l.description == description) {
+            Some(line) => {
+                line.keys.push_str(", ");
+                line.keys.push_str(&label);
+            }
+            None => lines.push(HelpLine {
+                command: binding.command,
+                keys: label,
+                description,
+            }),
+        }
+    }
+    lines
 }
 
-/// The footer: the first key of each command and its one-word label.
-pub fn footer_hints() -> Vec<(String, &'static str)> {
-    Command::ALL
-        .iter()
-        .filter_map(|&command| {
-            bindings_for(command)
-                .next()
-                .map(|b| (key_label(b), command.label()))
-        })
-        .collect()
-}
-
-fn bindings_for(command: Command) -> impl Iterator<Item = &'static KeyBinding> {
-    BINDINGS.iter().filter(move |b| b.command == command)
+/// The footer for `scopes`: the first live key of each labelled command, most
+/// specific first (the UI shows as many as fit).
+pub fn footer_hints(scopes: &[Scope]) -> Vec<(Command, String, &'static str)> {
+    let mut hints: Vec<(Command, String, &'static str)> = Vec::new();
+    for binding in live_bindings(scopes) {
+        if let Some(label) = binding.command.label()
+            && !hints.iter().any(|(c, ..)| *c == binding.command)
+        {
+            hints.push((binding.command, key_label(binding), label));
+        }
+    }
+    hints
 }
 
 #[cfg(test)]
-mod tests {
-    use std::collections::HashSet;
-
-    use super::*;
-
-    /// Fails to compile when a command is added, so `Command::ALL` (from which help
-    /// is generated) cannot silently miss it.
-    fn listed_in_all(command: Command) -> bool {
-        match command {
-            Command::Quit | Command::Back | Command::Refresh | Command::ToggleHelp => {
-                Command::ALL.contains(&command)
-            }
-        }
-    }
-
-    #[test]
-    fn help_covers_every_command_with_at_least_one_key() {
-        let lines = help_lines();
-        for command in Command::ALL {
-            assert!(listed_in_all(command));
-            let line = lines
-                .iter()
-                .find(|l| l.command == command)
-                .unwrap_or_else(|| panic!("{command:?} missing from help"));
-            assert!(!line.keys.is_empty(), "{command:?} has no key");
-            assert!(!line.description.is_empty());
-        }
-        assert_eq!(lines.len(), Command::ALL.len());
-    }
-
-    #[test]
-    fn every_binding_dispatches_to_its_command() {
-        for binding in BINDINGS {
-            let event = KeyEvent::new(binding.code, binding.modifiers);
-            assert_eq!(command_for(event), Some(binding.command), "{binding:?}");
-        }
-    }
-
-    #[test]
-    fn no_key_is_bound_twice() {
-        let mut seen = HashSet::new();
-        for b in BINDINGS {
-            assert!(seen.insert((b.code, b.modifiers)), "{b:?} bound twice");
-        }
-    }
-
-    #[test]
-    fn documented_keys_work() {
-        let press = |code, modifiers| command_for(KeyEvent::new(code, modifiers));
-        assert_eq!(
-            press(KeyCode::Char('q'), KeyModifiers::NONE),
-            Some(Command::Quit)
-        );
-        assert_eq!(
-            press(KeyCode::Char('c'), KeyModifiers::CONTROL),
-            Some(Command::Quit)
-        );
-        assert_eq!(press(KeyCode::Esc, KeyModifiers::NONE), Some(Command::Back));
-        assert_eq!(
-            press(KeyCode::Char('r'), KeyModifiers::NONE),
-            Some(Command::Refresh)
-        );
-        assert_eq!(
-            press(KeyCode::Char('?'), KeyModifiers::SHIFT),
-            Some(Command::ToggleHelp)
-        );
-        assert_eq!(press(KeyCode::Char('c'), KeyModifiers::NONE), None);
-    }
-
-    #[test]
-    fn labels_read_naturally() {
-        assert_eq!(key_label(&ctrl('c', Command::Quit)), "Ctrl-C");
-        assert_eq!(key_label(&key(KeyCode::Esc, Command::Back)), "Esc");
-        let quit = help_lines()
-            .into_iter()
-            .find(|l| l.command == Command::Quit)
-            .unwrap();
-        assert_eq!(quit.keys, "q, Ctrl-C");
-    }
-}
+mod tests;

@@ -2,12 +2,17 @@
 //!
 //! The TUI follows "state in, frames out": [`app`] holds pure state and turns
 //! [`app::Action`]s into [`app::Effect`]s, [`ui`] draws `&App`, [`keymap`] turns keys
-//! into commands, and [`client`] runs effects against the daemon and reports back.
+//! into actions, and [`client`] runs effects against the daemon and reports back.
 //! [`event_loop`] wires them together; [`terminal`] owns the terminal.
 //!
+//! Sessions: [`session_file`] keeps the refresh token between runs,
+//! [`client::Authenticator`] holds the access token and signs requests, and
+//! [`secret::Secret`] keeps passwords and tokens out of every `Debug`.
+//!
 //! For scripts and tests: [`socket::locate`] picks the socket,
-//! [`client::connect_and_handshake`] talks to the daemon, and
-//! [`status_command::fetch_report`] is `spotter status` without the printing.
+//! [`client::connect_and_handshake`] talks to the daemon,
+//! [`status_command::fetch_report`] is `spotter status` without the printing, and
+//! [`session_command`] is `spotter sign-in` / `spotter sign-out`.
 
 pub mod app;
 pub mod client;
@@ -15,11 +20,15 @@ pub mod daemon_launch;
 pub mod event_loop;
 pub mod keymap;
 pub mod problem;
+pub mod secret;
+pub mod session_command;
+pub mod session_file;
 pub mod socket;
 pub mod status;
 pub mod status_command;
 pub mod terminal;
 pub mod ui;
+pub mod when;
 
 #[cfg(test)]
 mod test_support;

@@ -3,7 +3,7 @@
 use std::{path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand};
-use spotter_tui::{event_loop, problem::Problem, socket, status_command};
+use spotter_tui::{event_loop, problem::Problem, session_command, socket, status_command};
 
 /// Terminal client for spotterd. Without a subcommand, opens the TUI (starting a
 /// personal daemon when none is running).
@@ -30,6 +30,19 @@ enum Subcommands {
         #[arg(long)]
         start: bool,
     },
+    /// Sign in and keep the session for the TUI and later commands. The password is
+    /// read from stdin when it is not a terminal, else prompted for without echo.
+    /// Starts a personal daemon when none is running.
+    SignIn {
+        #[arg(long)]
+        username: String,
+        /// Check the password against Navidrome instead of a local account.
+        #[arg(long)]
+        navidrome: bool,
+    },
+    /// End the stored session for this socket and delete it (exit 0 when there
+    /// was none).
+    SignOut,
 }
 
 // One thread is plenty for a client, and keeps the footprint small over SSH.
@@ -47,6 +60,11 @@ async fn main() -> ExitCode {
         Some(Subcommands::Status { json, start }) => {
             status_command::run(&target, json, start).await
         }
+        Some(Subcommands::SignIn {
+            username,
+            navidrome,
+        }) => session_command::sign_in(&target, &username, navidrome).await,
+        Some(Subcommands::SignOut) => session_command::sign_out(&target).await,
         None => match event_loop::run(target).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(err) => {

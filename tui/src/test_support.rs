@@ -1,6 +1,11 @@
 //! Fixtures shared by unit tests: fixed facts for snapshots, and a stand-in daemon
-//! that serves `System.GetStatus` on a Unix socket so the client can be exercised
-//! without the real daemon crate (which depends on nothing here).
+//! that serves `System.GetStatus` (and, given [`FakeAccounts`], Auth and Sessions)
+//! on a Unix socket so the client can be exercised without the real daemon crate
+//! (which depends on nothing here).
+
+mod accounts;
+
+pub use accounts::{FAKE_NOW, FakeAccounts};
 
 use std::{
     path::{Path, PathBuf},
@@ -11,6 +16,8 @@ use spotter_proto::{
     locations::Mode,
     v1::{
         DaemonMode, GetStatusRequest, GetStatusResponse,
+        auth_server::AuthServer,
+        sessions_server::SessionsServer,
         system_server::{System, SystemServer},
     },
 };
@@ -68,6 +75,15 @@ pub struct FakeDaemon {
 
 impl FakeDaemon {
     pub fn start(socket: &Path, response: GetStatusResponse) -> FakeDaemon {
+        Self::start_with(socket, response, None)
+    }
+
+    /// Also serves Auth and Sessions from `accounts`.
+    pub fn start_with(
+        socket: &Path,
+        response: GetStatusResponse,
+        accounts: Option<FakeAccounts>,
+    ) -> FakeDaemon {
         let listener = std::os::unix::net::UnixListener::bind(socket).unwrap();
         listener.set_nonblocking(true).unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
@@ -81,6 +97,8 @@ impl FakeDaemon {
                 let incoming = tokio_stream::wrappers::UnixListenerStream::new(listener);
                 let serve = tonic::transport::Server::builder()
                     .add_service(SystemServer::new(FixedStatus(response)))
+                    .add_optional_service(accounts.clone().map(AuthServer::new))
+                    .add_optional_service(accounts.map(SessionsServer::new))
                     .serve_with_incoming(incoming);
                 // Not a graceful shutdown: stopping should look like a daemon dying.
                 tokio::select! {

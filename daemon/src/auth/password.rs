@@ -46,9 +46,14 @@ pub fn verify(password: &str, phc: &str) -> bool {
 }
 
 /// A hash to verify against when the account does not exist, so the work done (and
-/// the time taken) is the same as for a real account.
-pub fn dummy_hash() -> String {
-    hash("spotter dummy password for timing equalisation").expect("argon2 hash")
+/// the time taken) is the same as for a real account. Made on first use, not at
+/// start-up: hashing costs tens of milliseconds and 19 MiB, which every cold start
+/// would otherwise pay.
+pub fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        hash("spotter dummy password for timing equalisation").expect("argon2 hash")
+    });
+    &DUMMY
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]

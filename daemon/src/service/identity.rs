@@ -59,7 +59,6 @@ pub struct Identity {
     settings: AuthSettings,
     mode: Mode,
     navidrome: Option<SubsonicClient>,
-    dummy_hash: String,
     limiter: DefaultKeyedRateLimiter<u32>,
     /// System mode before setup: the one-time code and where it was written.
     setup_code: Option<(Zeroizing<String>, PathBuf)>,
@@ -87,7 +86,6 @@ impl Identity {
             settings: c.settings,
             mode: c.mode,
             navidrome: c.navidrome,
-            dummy_hash: password::dummy_hash(),
             limiter: RateLimiter::keyed(Quota::per_minute(per_minute)),
             setup_code: None,
         };
@@ -240,15 +238,16 @@ impl Identity {
                 let account = self.store.account_by_name(&username).await?;
                 // Unknown users and users without a local password verify against the
                 // dummy hash: same work, same time, same answer.
-                let hash = account
-                    .as_ref()
-                    .and_then(|a| a.password_hash.clone())
-                    .unwrap_or_else(|| self.dummy_hash.clone());
-                let password_owned = password.to_owned();
-                let ok =
-                    tokio::task::spawn_blocking(move || password::verify(&password_owned, &hash))
-                        .await
-                        .map_err(internal)?;
+                let hash = account.as_ref().and_then(|a| a.password_hash.clone());
+                let password_owned = Zeroizing::new(password.to_owned());
+                let ok = tokio::task::spawn_blocking(move || {
+                    password::verify(
+                        &password_owned,
+                        hash.as_deref().unwrap_or_else(|| password::dummy_hash()),
+                    )
+                })
+                .await
+                .map_err(internal)?;
                 match account {
                     Some(a) if ok && a.password_hash.is_some() => a,
                     _ => return Err(self.failed(&key, &username, method, peer_uid).await),
@@ -682,7 +681,7 @@ impl Identity {
                 "this account has no local password (it signs in through Navidrome)".into(),
             ));
         };
-        let current_owned = current.to_owned();
+        let current_owned = Zeroizing::new(current.to_owned());
         let ok = tokio::task::spawn_blocking(move || password::verify(&current_owned, &hash))
             .await
             .map_err(internal)?;

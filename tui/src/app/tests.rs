@@ -1,11 +1,28 @@
+//! `App::update`: the connection life cycle here; sign-in flows and the tabs in
+//! the submodules.
+
+mod auth_flows;
+mod tabs;
+
 use super::*;
 use crate::test_support::{sample_status, sample_target};
 
+/// The clock the tests run at.
+const NOW: i64 = 1_750_000_000;
+
+fn new_app(mode: Mode) -> App {
+    App::new(sample_target(mode), true, NOW)
+}
+
 fn connected_app() -> App {
-    let mut app = App::new(sample_target(Mode::Personal), true);
+    let mut app = new_app(Mode::Personal);
     app.init();
     app.update(Action::StatusLoaded(sample_status()));
     app
+}
+
+fn tick() -> Action {
+    Action::Tick { now: NOW }
 }
 
 fn problem() -> Problem {
@@ -21,7 +38,7 @@ fn absent() -> Action {
 
 #[test]
 fn starts_connecting_and_fetches_once() {
-    let mut app = App::new(sample_target(Mode::Personal), true);
+    let mut app = new_app(Mode::Personal);
     assert_eq!(app.connection, Connection::Connecting);
     assert_eq!(
         app.init(),
@@ -30,7 +47,7 @@ fn starts_connecting_and_fetches_once() {
         }]
     );
     // A tick while the first fetch runs must not queue a second one.
-    assert_eq!(app.update(Action::Tick), vec![]);
+    assert_eq!(app.update(tick()), vec![]);
 }
 
 #[test]
@@ -63,13 +80,13 @@ fn refresh_and_tick_produce_a_fetch_when_idle() {
         }]
     );
     app.update(Action::StatusLoaded(sample_status()));
-    assert_eq!(app.update(Action::Tick).len(), 1);
+    assert_eq!(app.update(tick()).len(), 1);
 }
 
 #[test]
 fn status_result_updates_state() {
     let mut app = connected_app();
-    app.update(Action::Tick);
+    app.update(tick());
     let mut later = sample_status();
     later.uptime_seconds += 1;
     app.update(Action::StatusLoaded(later.clone()));
@@ -79,7 +96,7 @@ fn status_result_updates_state() {
 #[test]
 fn disconnect_shows_the_problem_and_keeps_retrying() {
     let mut app = connected_app();
-    app.update(Action::Tick);
+    app.update(tick());
     app.update(absent());
     assert_eq!(
         app.connection,
@@ -88,25 +105,21 @@ fn disconnect_shows_the_problem_and_keeps_retrying() {
             failures: 1
         }
     );
-    assert_eq!(
-        app.update(Action::Tick).len(),
-        1,
-        "retries on the next tick"
-    );
+    assert_eq!(app.update(tick()).len(), 1, "retries on the next tick");
     app.update(absent());
     assert!(matches!(
         app.connection,
         Connection::Unreachable { failures: 2, .. }
     ));
     // The daemon comes back.
-    app.update(Action::Tick);
+    app.update(tick());
     app.update(Action::StatusLoaded(sample_status()));
     assert_eq!(app.connection, Connection::Connected(sample_status()));
 }
 
 #[test]
 fn failed_start_is_not_retried_until_refresh() {
-    let mut app = App::new(sample_target(Mode::Personal), true);
+    let mut app = new_app(Mode::Personal);
     app.init();
     app.update(Action::DaemonStarting {
         log: PathBuf::from("/s/spotterd.log"),
@@ -119,7 +132,7 @@ fn failed_start_is_not_retried_until_refresh() {
     };
     app.update(Action::DaemonLaunchFailed(launch.clone()));
     assert_eq!(
-        app.update(Action::Tick),
+        app.update(tick()),
         vec![Effect::FetchStatus {
             may_start_daemon: false
         }]
@@ -134,7 +147,7 @@ fn failed_start_is_not_retried_until_refresh() {
         }
     );
     // A different failure (someone else's daemon, misbehaving) is shown instead.
-    app.update(Action::Tick);
+    app.update(tick());
     let hung = Problem::new("spotterd did not answer", "restart it");
     app.update(Action::StatusFailed {
         problem: hung.clone(),
@@ -151,7 +164,7 @@ fn failed_start_is_not_retried_until_refresh() {
 
 #[test]
 fn system_mode_never_starts_a_daemon() {
-    let mut app = App::new(sample_target(Mode::System), true);
+    let mut app = new_app(Mode::System);
     assert_eq!(
         app.init(),
         vec![Effect::FetchStatus {

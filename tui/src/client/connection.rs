@@ -8,7 +8,10 @@ use std::{
 use hyper_util::rt::TokioIo;
 use spotter_proto::{
     MAX_MESSAGE_BYTES, PROTOCOL_VERSION,
-    v1::{GetStatusRequest, system_client::SystemClient},
+    v1::{
+        GetStatusRequest, admin_client::AdminClient, auth_client::AuthClient,
+        sessions_client::SessionsClient, system_client::SystemClient,
+    },
 };
 use tokio::net::UnixStream;
 use tonic::transport::{Channel, Endpoint, Uri};
@@ -40,6 +43,7 @@ impl Default for Timeouts {
 /// A connected client. Cheap to clone (tonic channels are handles).
 #[derive(Debug, Clone)]
 pub struct DaemonClient {
+    channel: Channel,
     system: SystemClient<Channel>,
     socket: PathBuf,
     timeouts: Timeouts,
@@ -69,10 +73,11 @@ impl DaemonClient {
                 });
             }
         };
-        let system = SystemClient::new(channel)
+        let system = SystemClient::new(channel.clone())
             .max_decoding_message_size(MAX_MESSAGE_BYTES)
             .max_encoding_message_size(MAX_MESSAGE_BYTES);
         Ok(DaemonClient {
+            channel,
             system,
             socket: path,
             timeouts,
@@ -82,6 +87,49 @@ impl DaemonClient {
     /// The socket this client is connected to.
     pub fn socket(&self) -> &Path {
         &self.socket
+    }
+
+    pub fn timeouts(&self) -> Timeouts {
+        self.timeouts
+    }
+
+    /// The Auth service on this connection.
+    pub fn auth(&self) -> AuthClient<Channel> {
+        AuthClient::new(self.channel.clone())
+            .max_decoding_message_size(MAX_MESSAGE_BYTES)
+            .max_encoding_message_size(MAX_MESSAGE_BYTES)
+    }
+
+    /// The Sessions service on this connection.
+    pub fn sessions(&self) -> SessionsClient<Channel> {
+        SessionsClient::new(self.channel.clone())
+            .max_decoding_message_size(MAX_MESSAGE_BYTES)
+            .max_encoding_message_size(MAX_MESSAGE_BYTES)
+    }
+
+    /// The Admin service on this connection.
+    pub fn admin(&self) -> AdminClient<Channel> {
+        AdminClient::new(self.channel.clone())
+            .max_decoding_message_size(MAX_MESSAGE_BYTES)
+            .max_encoding_message_size(MAX_MESSAGE_BYTES)
+    }
+
+    /// Runs one call under the call deadline, classifying failures like
+    /// [`status`](Self::status) does.
+    pub async fn within_deadline<T>(
+        &self,
+        during: &'static str,
+        call: impl Future<Output = Result<tonic::Response<T>, tonic::Status>>,
+    ) -> Result<T, ClientError> {
+        match tokio::time::timeout(self.timeouts.call, call).await {
+            Ok(Ok(response)) => Ok(response.into_inner()),
+            Ok(Err(status)) => Err(ClientError::from_status(self.socket.clone(), &status)),
+            Err(_) => Err(ClientError::Timeout {
+                path: self.socket.clone(),
+                during,
+                after: self.timeouts.call,
+            }),
+        }
     }
 
     /// `System.GetStatus`, refusing a daemon whose protocol range excludes ours.

@@ -1,17 +1,22 @@
 //! Runs the app's [`Effect`]s against the daemon on a background task and feeds the
 //! results back as [`Action`]s, so the UI loop never blocks on the network.
 //!
-//! Effects run one at a time in arrival order (the app never has two fetches in
-//! flight anyway). The connection is kept between effects and rebuilt after any
-//! failure, which is how the TUI recovers when the daemon restarts.
+//! Effects run one at a time in arrival order, so a refresh and the calls retried
+//! after it cannot overtake each other. The connection is kept between effects and
+//! rebuilt after any failure, which is how the TUI recovers when the daemon
+//! restarts; the [`Authenticator`] (and with it the access token) outlives
+//! reconnections.
 
 use tokio::sync::mpsc;
 
 use crate::{
-    app::{Action, Effect},
-    client::DaemonClient,
+    app::{Action, Call, CallError, Effect, SetupState, calls::rejection_text},
+    client::{
+        AuthError, Authenticator, ClientError, DaemonClient, Timeouts, calls, connect_and_handshake,
+    },
     daemon_launch::{ReachError, connect_or_start},
     problem::Problem,
+    session_file::SessionFile,
     socket::SocketTarget,
 };
 
@@ -19,6 +24,7 @@ use crate::{
 /// effect sender is dropped.
 pub fn spawn(
     target: SocketTarget,
+    session_file: SessionFile,
 ) -> (
     mpsc::UnboundedSender<Effect>,
     mpsc::UnboundedReceiver<Action>,
@@ -28,6 +34,7 @@ pub fn spawn(
     let runner = EffectRunner {
         target,
         client: None,
+        auth: Authenticator::new(session_file),
         actions: actions_tx,
     };
     tokio::spawn(runner.run(effects_rx));
@@ -37,23 +44,181 @@ pub fn spawn(
 struct EffectRunner {
     target: SocketTarget,
     client: Option<DaemonClient>,
+    auth: Authenticator,
     actions: mpsc::UnboundedSender<Action>,
 }
 
 impl EffectRunner {
     async fn run(mut self, mut effects: mpsc::UnboundedReceiver<Effect>) {
         while let Some(effect) = effects.recv().await {
-            match effect {
+            let action = match effect {
                 Effect::FetchStatus { may_start_daemon } => {
-                    self.fetch_status(may_start_daemon).await
+                    self.fetch_status(may_start_daemon).await;
+                    continue;
                 }
-            }
+                Effect::GetSetupState => self.setup_state().await,
+                Effect::Setup {
+                    method,
+                    username,
+                    password,
+                    setup_code,
+                } => match self.connected().await {
+                    Ok(client) => {
+                        let result = self
+                            .auth
+                            .setup(&client, method, &username, &password, &setup_code)
+                            .await;
+                        self.signed_in(result)
+                    }
+                    Err(err) => self.unreachable(&err),
+                },
+                Effect::SignIn {
+                    method,
+                    username,
+                    password,
+                } => match self.connected().await {
+                    Ok(client) => {
+                        let result = self
+                            .auth
+                            .sign_in(&client, method, &username, &password)
+                            .await;
+                        self.signed_in(result)
+                    }
+                    Err(err) => self.unreachable(&err),
+                },
+                Effect::ResumeSession => self.refresh(true).await,
+                Effect::RefreshTokens => self.refresh(false).await,
+                Effect::Call { call, retried } => self.call(call, retried).await,
+                Effect::SignOut => self.sign_out().await,
+            };
+            self.send(action);
         }
     }
 
     fn send(&self, action: Action) {
         // The UI has gone away; nothing left to tell.
         let _ = self.actions.send(action);
+    }
+
+    /// The current connection, or a fresh one (never starting a daemon: only the
+    /// status fetch does that).
+    async fn connected(&mut self) -> Result<DaemonClient, ClientError> {
+        if let Some(client) = &self.client {
+            return Ok(client.clone());
+        }
+        let (client, _) = connect_and_handshake(&self.target.path, Timeouts::default()).await?;
+        self.client = Some(client.clone());
+        Ok(client)
+    }
+
+    /// Reports a lost connection and drops it, so the next effect reconnects.
+    fn unreachable(&mut self, err: &ClientError) -> Action {
+        self.client = None;
+        Action::AuthUnavailable(Problem::from(err))
+    }
+
+    async fn setup_state(&mut self) -> Action {
+        let client = match self.connected().await {
+            Ok(client) => client,
+            Err(err) => return self.unreachable(&err),
+        };
+        let request = spotter_proto::v1::GetSetupStateRequest {};
+        match client
+            .within_deadline("GetSetupState", client.auth().get_setup_state(request))
+            .await
+        {
+            Ok(response) => Action::SetupStateLoaded(SetupState::from(response)),
+            Err(err) => self.unreachable(&err),
+        }
+    }
+
+    fn signed_in(&mut self, result: Result<crate::app::Identity, AuthError>) -> Action {
+        match result {
+            Ok(identity) => Action::SignedIn(identity),
+            Err(AuthError::Rejected { code, message }) => {
+                Action::SignInRejected(rejection_text(code, &message))
+            }
+            Err(AuthError::Client(err)) => self.unreachable(&err),
+            Err(err @ (AuthError::Storage { .. } | AuthError::NoSession)) => {
+                Action::SignInRejected(err.to_string())
+            }
+        }
+    }
+
+    /// Refreshes the stored session: on start-up (`resuming`) or for the app's
+    /// refresh policy.
+    async fn refresh(&mut self, resuming: bool) -> Action {
+        let client = match self.connected().await {
+            Ok(client) => client,
+            Err(err) => return self.unreachable(&err),
+        };
+        match self.auth.refresh(&client).await {
+            Ok(identity) if resuming => Action::SignedIn(identity),
+            Ok(identity) => Action::TokensRefreshed(identity),
+            Err(AuthError::NoSession) if resuming => Action::NoStoredSession,
+            Err(AuthError::NoSession) => {
+                Action::SessionEnded("signed out in another spotter".into())
+            }
+            Err(AuthError::Rejected { code, message }) => {
+                if crate::client::session_is_dead(code) {
+                    Action::SessionEnded(message)
+                } else {
+                    Action::AuthUnavailable(Problem::new(
+                        rejection_text(code, &message),
+                        "try again in a moment",
+                    ))
+                }
+            }
+            Err(AuthError::Client(err)) => self.unreachable(&err),
+            Err(err @ AuthError::Storage { .. }) => Action::AuthUnavailable(Problem::new(
+                err.to_string(),
+                "check the ownership and permissions of your state directory",
+            )),
+        }
+    }
+
+    async fn call(&mut self, call: Call, retried: bool) -> Action {
+        let result = match self.connected().await {
+            Ok(client) => calls::run(&client, &self.auth, &call).await,
+            Err(err) => Err(CallError::from(err)),
+        };
+        match result {
+            Ok(reply) => Action::CallDone(reply),
+            Err(error) => {
+                if matches!(error, CallError::Unreachable(_)) {
+                    self.client = None;
+                }
+                Action::CallFailed {
+                    call,
+                    retried,
+                    error,
+                }
+            }
+        }
+    }
+
+    async fn sign_out(&mut self) -> Action {
+        let warning = match self.connected().await {
+            Ok(client) => match self.auth.sign_out(&client).await {
+                Ok(_) => None,
+                Err(err) => Some(format!(
+                    "Signed out here, but spotterd was not told ({err}); \
+                     the session stays listed until it expires."
+                )),
+            },
+            Err(err) => {
+                self.client = None;
+                let forgotten = self.auth.forget();
+                Some(match forgotten {
+                    Ok(()) => format!(
+                        "Signed out here, but spotterd could not be reached ({err}); \
+                         the session stays listed until it expires."
+                    ),
+                    Err(err) => format!("Could not delete the stored session: {err}"),
+                })
+            }
+        };
+        Action::SignedOut { warning }
     }
 
     async fn fetch_status(&mut self, may_start_daemon: bool) {
@@ -89,57 +254,4 @@ impl EffectRunner {
 }
 
 #[cfg(test)]
-mod tests {
-    use spotter_proto::locations::Mode;
-
-    use super::*;
-    use crate::{
-        socket::SocketOrigin,
-        test_support::{FakeDaemon, sample_response, sample_status},
-    };
-
-    #[tokio::test]
-    async fn recovers_when_the_daemon_restarts() {
-        let dir = tempfile::tempdir().unwrap();
-        let socket = dir.path().join("d.sock");
-        let target = SocketTarget {
-            path: socket.clone(),
-            origin: SocketOrigin::Flag,
-            mode: Mode::System,
-        };
-        let (effects, mut actions) = spawn(target);
-        let fetch = Effect::FetchStatus {
-            may_start_daemon: false,
-        };
-
-        let daemon = FakeDaemon::start(&socket, sample_response());
-        effects.send(fetch).unwrap();
-        assert_eq!(
-            actions.recv().await,
-            Some(Action::StatusLoaded(sample_status()))
-        );
-
-        drop(daemon);
-        effects.send(fetch).unwrap();
-        match actions.recv().await {
-            Some(Action::StatusFailed {
-                problem,
-                daemon_absent,
-            }) => {
-                assert!(problem.reason.contains("stale socket"), "{problem:?}");
-                assert!(daemon_absent);
-            }
-            other => panic!("expected a failure, got {other:?}"),
-        }
-
-        std::fs::remove_file(&socket).unwrap();
-        let mut restarted = sample_response();
-        restarted.pid = 7;
-        let _daemon = FakeDaemon::start(&socket, restarted.clone());
-        effects.send(fetch).unwrap();
-        assert_eq!(
-            actions.recv().await,
-            Some(Action::StatusLoaded(restarted.into()))
-        );
-    }
-}
+mod tests;

@@ -1,4 +1,5 @@
-//! The help overlay, generated from the keymap so it cannot drift from the keys.
+//! The help overlay, generated from the keymap for the keys live on the screen
+//! beneath, so it cannot drift from the keys.
 
 use ratatui::{
     Frame,
@@ -8,12 +9,12 @@ use ratatui::{
 };
 
 use super::theme::Theme;
-use crate::keymap;
+use crate::{app::Scope, keymap};
 
-const WIDTH: u16 = 64;
+const WIDTH: u16 = 66;
 
-pub fn render(frame: &mut Frame, area: Rect, theme: Theme) {
-    let help = keymap::help_lines();
+pub fn render(frame: &mut Frame, area: Rect, scopes: &[Scope], theme: Theme) {
+    let help = keymap::help_lines(scopes);
     let key_width = help
         .iter()
         .map(|l| l.keys.chars().count())
@@ -33,7 +34,10 @@ pub fn render(frame: &mut Frame, area: Rect, theme: Theme) {
 
     // Borders add two rows.
     let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
-    let popup = area.centered(Constraint::Length(WIDTH), Constraint::Length(height));
+    let popup = area.centered(
+        Constraint::Length(WIDTH.min(area.width)),
+        Constraint::Length(height.min(area.height)),
+    );
     frame.render_widget(Clear, popup);
     frame.render_widget(
         Paragraph::new(lines).block(Block::bordered().title(" Keys ")),

@@ -1,4 +1,5 @@
 //! Snapshots of every screen at 80x24, the size the product must read well at.
+//! The way in and the signed-in screens are in `signed_in_tests`.
 
 use std::path::{Path, PathBuf};
 
@@ -13,21 +14,24 @@ use crate::{
     test_support::{sample_status, sample_target},
 };
 
-fn draw(app: &App) -> Terminal<TestBackend> {
+/// The clock every snapshot is drawn at.
+pub const NOW: i64 = 1_750_000_000;
+
+pub fn draw(app: &App) -> Terminal<TestBackend> {
     let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
     terminal.draw(|frame| render(frame, app)).unwrap();
     terminal
 }
 
-fn connected(colour: bool) -> App {
-    let mut app = App::new(sample_target(Mode::Personal), colour);
+pub fn connected(colour: bool) -> App {
+    let mut app = App::new(sample_target(Mode::Personal), colour, NOW);
     app.init();
     app.update(Action::StatusLoaded(sample_status()));
     app
 }
 
 fn unreachable_app() -> App {
-    let mut app = App::new(sample_target(Mode::System), true);
+    let mut app = App::new(sample_target(Mode::System), true, NOW);
     app.init();
     let err = ClientError::SocketMissing {
         path: app.socket.path.clone(),
@@ -37,7 +41,7 @@ fn unreachable_app() -> App {
             problem: Problem::from(&err),
             daemon_absent: true,
         });
-        app.update(Action::Tick);
+        app.update(Action::Tick { now: NOW });
     }
     app
 }
@@ -54,7 +58,7 @@ fn error_screen() {
 
 #[test]
 fn error_screen_with_daemon_log() {
-    let mut app = App::new(sample_target(Mode::Personal), true);
+    let mut app = App::new(sample_target(Mode::Personal), true, NOW);
     app.init();
     app.update(Action::DaemonStarting {
         log: PathBuf::from("/home/ann/.local/state/spotter/spotterd.log"),
@@ -73,7 +77,7 @@ fn error_screen_with_daemon_log() {
 
 #[test]
 fn a_single_log_line_is_shown() {
-    let mut app = App::new(sample_target(Mode::Personal), true);
+    let mut app = App::new(sample_target(Mode::Personal), true, NOW);
     app.init();
     let mut problem = Problem::new("could not start spotterd", "run `spotterd`");
     problem.details = vec!["error: config broken at line 3".into()];
@@ -87,7 +91,7 @@ fn a_single_log_line_is_shown() {
 
 #[test]
 fn starting_screen() {
-    let mut app = App::new(sample_target(Mode::Personal), true);
+    let mut app = App::new(sample_target(Mode::Personal), true, NOW);
     app.init();
     app.update(Action::DaemonStarting {
         log: Path::new("/home/ann/.local/state/spotter/spotterd.log").to_path_buf(),

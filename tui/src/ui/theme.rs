@@ -79,4 +79,35 @@ impl Theme {
             Style::new(),
         )
     }
+
+    /// The selected tab in the tab bar: it must stand out from the bar itself,
+    /// which is already reversed without colour.
+    pub fn tab_selected(self) -> Style {
+        self.pick(
+            Style::new()
+                .fg(Color::Black)
+                .bg(Color::White)
+                .add_modifier(Modifier::BOLD),
+            Style::new().add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
+        )
+    }
+
+    /// The selected row of a list (reverse video reads the same with or without
+    /// colour).
+    pub fn selected_row(self) -> Style {
+        Style::new().add_modifier(Modifier::REVERSED)
+    }
+
+    /// The focused form field's label and value.
+    pub fn focused(self) -> Style {
+        self.pick(
+            Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+            Style::new().add_modifier(Modifier::BOLD),
+        )
+    }
+
+    /// Secondary text: column headers, hints, "loading…".
+    pub fn dim(self) -> Style {
+        self.pick(Style::new().fg(Color::DarkGray), Style::new())
+    }
 }

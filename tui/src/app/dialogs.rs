@@ -1,0 +1,173 @@
+//! What opens on top of a tab: the y/n confirmation guarding every destructive
+//! action, the role chooser, and the small new-user and filter forms.
+
+use spotter_proto::v1::{Role, User};
+
+use super::{
+    Command, Effect,
+    calls::Call,
+    form::{FieldId, Form},
+    signed_in::{Main, Notice, Outcome},
+};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Overlay {
+    Confirm(Confirm),
+    RoleChooser(RoleChooser),
+    NewUser(Form),
+    Filter(Form),
+}
+
+/// A question that must be answered y before `on_yes` happens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Confirm {
+    pub question: String,
+    pub detail: String,
+    pub on_yes: Confirmed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Confirmed {
+    RevokeSession {
+        session_id: String,
+    },
+    /// Revoking the session in use is signing out.
+    SignOutHere,
+    RevokeOthers,
+    DeleteUser {
+        user_id: i64,
+        username: String,
+    },
+    ClearLockout {
+        id: String,
+    },
+}
+
+/// The roles offered, lowest first.
+pub const ROLE_CHOICES: [Role; 3] = [Role::User, Role::Admin, Role::Owner];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleChooser {
+    pub user_id: i64,
+    pub username: String,
+    pub current: Role,
+    /// Index into [`ROLE_CHOICES`].
+    pub selected: usize,
+}
+
+impl RoleChooser {
+    pub fn new(user: &User) -> Self {
+        RoleChooser {
+            user_id: user.id,
+            username: user.username.clone(),
+            current: user.role(),
+            selected: ROLE_CHOICES
+                .iter()
+                .position(|&r| r == user.role())
+                .unwrap_or(0),
+        }
+    }
+}
+
+pub fn new_user_form() -> Form {
+    Form::new(vec![
+        Form::plain(FieldId::Username, "Username"),
+        Form::masked(FieldId::Password, "Password"),
+    ])
+}
+
+pub fn filter_form(query: &str) -> Form {
+    let mut form = Form::new(vec![Form::plain(FieldId::Query, "Name contains")]);
+    form.set_text(FieldId::Query, query);
+    form
+}
+
+impl Main {
+    pub(super) fn overlay_command(&mut self, command: Command) -> Outcome {
+        let Some(overlay) = self.overlay.as_mut() else {
+            return Outcome::default();
+        };
+        match overlay {
+            Overlay::Confirm(confirm) => match command {
+                Command::Yes => {
+                    let on_yes = confirm.on_yes.clone();
+                    self.overlay = None;
+                    return self.confirmed(on_yes);
+                }
+                Command::No | Command::Back => self.overlay = None,
+                _ => {}
+            },
+            Overlay::RoleChooser(chooser) => match command {
+                Command::Up => chooser.selected = chooser.selected.saturating_sub(1),
+                Command::Down => {
+                    chooser.selected = (chooser.selected + 1).min(ROLE_CHOICES.len() - 1)
+                }
+                Command::Submit => {
+                    let role = ROLE_CHOICES[chooser.selected];
+                    let (user_id, unchanged) = (chooser.user_id, role == chooser.current);
+                    self.overlay = None;
+                    if !unchanged {
+                        return vec![self.call(Call::SetUserRole { user_id, role })].into();
+                    }
+                }
+                Command::Back => self.overlay = None,
+                _ => {}
+            },
+            Overlay::NewUser(form) => match command {
+                Command::NextField => form.move_focus(true),
+                Command::PrevField => form.move_focus(false),
+                Command::DeleteChar => form.delete_char(),
+                Command::Back => self.overlay = None,
+                Command::Submit if !form.busy => {
+                    let username = form.text(FieldId::Username).trim().to_owned();
+                    let password = form.secret(FieldId::Password);
+                    if username.is_empty() || password.is_empty() {
+                        form.error = Some("Enter a username and a password.".into());
+                        return Outcome::default();
+                    }
+                    form.busy = true;
+                    form.error = None;
+                    return vec![self.call(Call::CreateUser { username, password })].into();
+                }
+                _ => {}
+            },
+            Overlay::Filter(form) => match command {
+                Command::DeleteChar => form.delete_char(),
+                Command::Back => self.overlay = None,
+                Command::Submit => {
+                    self.user_query = form.text(FieldId::Query).trim().to_owned();
+                    self.overlay = None;
+                    self.users.selected = 0;
+                    return self.reload_tab().into();
+                }
+                _ => {}
+            },
+        }
+        Outcome::default()
+    }
+
+    pub(super) fn overlay_input(&mut self, c: char) {
+        match &mut self.overlay {
+            Some(Overlay::NewUser(form) | Overlay::Filter(form)) if !form.busy => form.type_char(c),
+            _ => {}
+        }
+    }
+
+    fn confirmed(&mut self, on_yes: Confirmed) -> Outcome {
+        let call = match on_yes {
+            Confirmed::SignOutHere => {
+                return Outcome {
+                    effects: vec![Effect::SignOut],
+                    signed_out: true,
+                    ..Outcome::default()
+                };
+            }
+            Confirmed::RevokeSession { session_id } => Call::RevokeSession { session_id },
+            Confirmed::RevokeOthers => Call::RevokeOtherSessions,
+            Confirmed::DeleteUser { user_id, username } => Call::DeleteUser { user_id, username },
+            Confirmed::ClearLockout { id } => Call::ClearLockout { id },
+        };
+        self.notice = Some(Notice::info("Working…"));
+        vec![self.call(call)].into()
+    }
+}

@@ -1,0 +1,282 @@
+//! Behind sign-in: the tabs (which exist for whom, switching, loading), the status
+//! line, and the token refresh bookkeeping (one refresh at a time; calls refused
+//! with UNAUTHENTICATED wait for it and are retried once).
+
+use spotter_proto::v1::{AuditEvent, Lockout, Session, User};
+
+use super::{
+    Command, Effect, Scope,
+    auth::{Identity, REFRESH_MARGIN_SECONDS},
+    calls::{Call, CallError},
+    dialogs::Overlay,
+    rows::Rows,
+};
+use crate::problem::Problem;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Tab {
+    Status,
+    Sessions,
+    Users,
+    Lockouts,
+    Audit,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 5] = [
+        Tab::Status,
+        Tab::Sessions,
+        Tab::Users,
+        Tab::Lockouts,
+        Tab::Audit,
+    ];
+
+    /// The digit that selects it (and is shown in the tab bar).
+    pub fn number(self) -> usize {
+        Tab::ALL.iter().position(|&t| t == self).unwrap_or(0) + 1
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Tab::Status => "Status",
+            Tab::Sessions => "Sessions",
+            Tab::Users => "Users",
+            Tab::Lockouts => "Lockouts",
+            Tab::Audit => "Audit",
+        }
+    }
+
+    /// Shown to admins and owners only (the daemon enforces it regardless).
+    pub fn admin_only(self) -> bool {
+        matches!(self, Tab::Users | Tab::Lockouts | Tab::Audit)
+    }
+}
+
+/// "owner", "admin" or "user", for the tab bar and messages.
+pub fn role_name_of(identity: &Identity) -> &'static str {
+    role_name(identity.role())
+}
+
+pub use super::lists::role_name;
+
+/// One line of feedback under the screen: what an action did, or why it failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub text: String,
+    pub error: bool,
+}
+
+impl Notice {
+    pub fn info(text: impl Into<String>) -> Self {
+        Notice {
+            text: text.into(),
+            error: false,
+        }
+    }
+
+    pub fn error(text: impl Into<String>) -> Self {
+        Notice {
+            text: text.into(),
+            error: true,
+        }
+    }
+}
+
+/// What a key did beyond effects: quitting, or signing out (the app then shows
+/// the sign-in form).
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub effects: Vec<Effect>,
+    pub quit: bool,
+    pub signed_out: bool,
+}
+
+impl From<Vec<Effect>> for Outcome {
+    fn from(effects: Vec<Effect>) -> Self {
+        Outcome {
+            effects,
+            ..Outcome::default()
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Main {
+    pub identity: Identity,
+    pub tab: Tab,
+    pub sessions: Rows<Session>,
+    pub users: Rows<User>,
+    /// The Users filter in force.
+    pub user_query: String,
+    pub lockouts: Rows<Lockout>,
+    pub audit: Rows<AuditEvent>,
+    pub overlay: Option<Overlay>,
+    pub notice: Option<Notice>,
+    refresh_in_flight: bool,
+    /// Calls refused with UNAUTHENTICATED, retried once the refresh lands.
+    retry: Vec<Call>,
+}
+
+impl Main {
+    pub fn new(identity: Identity) -> Self {
+        Main {
+            identity,
+            tab: Tab::Status,
+            sessions: Rows::default(),
+            users: Rows::default(),
+            user_query: String::new(),
+            lockouts: Rows::default(),
+            audit: Rows::default(),
+            overlay: None,
+            notice: None,
+            refresh_in_flight: false,
+            retry: Vec::new(),
+        }
+    }
+
+    /// The tabs this user has, in order.
+    pub fn tabs(&self) -> Vec<Tab> {
+        let admin = self.identity.is_admin();
+        Tab::ALL
+            .into_iter()
+            .filter(|t| admin || !t.admin_only())
+            .collect()
+    }
+
+    pub fn key_scopes(&self) -> Vec<Scope> {
+        match &self.overlay {
+            Some(Overlay::Confirm(_)) => return vec![Scope::Confirm, Scope::Always],
+            Some(Overlay::RoleChooser(_)) => return vec![Scope::Chooser, Scope::Always],
+            Some(Overlay::NewUser(_) | Overlay::Filter(_)) => {
+                return vec![Scope::Form, Scope::Always];
+            }
+            None => {}
+        }
+        let specific: &[Scope] = match self.tab {
+            Tab::Status => &[],
+            Tab::Sessions => &[Scope::Sessions, Scope::List],
+            Tab::Users => &[Scope::Users, Scope::List],
+            Tab::Lockouts => &[Scope::Lockouts, Scope::List],
+            Tab::Audit => &[Scope::Audit, Scope::List],
+        };
+        let mut scopes = specific.to_vec();
+        scopes.extend([Scope::Tabs, Scope::Screen, Scope::Always]);
+        scopes
+    }
+
+    pub fn command(&mut self, command: Command) -> Outcome {
+        if self.overlay.is_some() {
+            return self.overlay_command(command);
+        }
+        match command {
+            Command::Back => Outcome {
+                quit: true,
+                ..Outcome::default()
+            },
+            Command::ShowTab(tab) if self.tabs().contains(&tab) => self.show(tab).into(),
+            Command::ShowTab(_) => Outcome::default(),
+            Command::NextTab => {
+                let tabs = self.tabs();
+                let here = tabs.iter().position(|&t| t == self.tab).unwrap_or(0);
+                self.show(tabs[(here + 1) % tabs.len()]).into()
+            }
+            Command::SignOut => Outcome {
+                effects: vec![Effect::SignOut],
+                signed_out: true,
+                ..Outcome::default()
+            },
+            other => self.tab_command(other),
+        }
+    }
+
+    pub fn input(&mut self, c: char) {
+        self.overlay_input(c);
+    }
+
+    fn show(&mut self, tab: Tab) -> Vec<Effect> {
+        self.tab = tab;
+        self.notice = None;
+        self.reload_tab()
+    }
+
+    /// Loads the shown tab afresh (the Status tab follows the status ticks).
+    pub(super) fn reload_tab(&mut self) -> Vec<Effect> {
+        let call = match self.tab {
+            Tab::Status => return Vec::new(),
+            Tab::Sessions => Call::ListSessions,
+            Tab::Users => Call::ListUsers {
+                query: self.user_query.clone(),
+                after_id: 0,
+            },
+            Tab::Lockouts => Call::ListLockouts,
+            Tab::Audit => Call::ListAuditEvents { before_id: 0 },
+        };
+        vec![self.call(call)]
+    }
+
+    /// Starts a call, marking the list it fills as loading.
+    pub(super) fn call(&mut self, call: Call) -> Effect {
+        self.set_loading(&call, true);
+        Effect::Call {
+            call,
+            retried: false,
+        }
+    }
+
+    pub(super) fn set_loading(&mut self, call: &Call, loading: bool) {
+        match call {
+            Call::ListSessions => self.sessions.loading = loading,
+            Call::ListUsers { .. } => self.users.loading = loading,
+            Call::ListLockouts => self.lockouts.loading = loading,
+            Call::ListAuditEvents { .. } => self.audit.loading = loading,
+            _ => {}
+        }
+    }
+
+    pub(super) fn needs_refresh(&mut self, call: Call) -> Vec<Effect> {
+        self.retry.push(call);
+        self.start_refresh()
+    }
+
+    pub(super) fn refresh_if_due(&mut self, now: i64) -> Vec<Effect> {
+        if now + REFRESH_MARGIN_SECONDS >= self.identity.access_expires_at {
+            self.start_refresh()
+        } else {
+            Vec::new()
+        }
+    }
+
+    fn start_refresh(&mut self) -> Vec<Effect> {
+        if self.refresh_in_flight {
+            return Vec::new();
+        }
+        self.refresh_in_flight = true;
+        vec![Effect::RefreshTokens]
+    }
+
+    pub(super) fn tokens_refreshed(&mut self, identity: Identity) -> Vec<Effect> {
+        self.refresh_in_flight = false;
+        self.identity = identity;
+        // A demotion shows up here: leave tabs the user no longer has.
+        if !self.tabs().contains(&self.tab) {
+            self.tab = Tab::Status;
+        }
+        self.retry
+            .drain(..)
+            .map(|call| Effect::Call {
+                call,
+                retried: true,
+            })
+            .collect()
+    }
+
+    /// The refresh could not reach the daemon: the waiting calls fail now, the next
+    /// tick tries again.
+    pub(super) fn refresh_unavailable(&mut self, problem: &Problem) -> Vec<Effect> {
+        self.refresh_in_flight = false;
+        for call in std::mem::take(&mut self.retry) {
+            self.call_failed(call, CallError::Unreachable(problem.reason.clone()));
+        }
+        Vec::new()
+    }
+}

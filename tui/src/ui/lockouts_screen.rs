@@ -1,0 +1,69 @@
+//! The Lockouts tab (admins): accounts whose failed sign-ins are counted or
+//! locked, by opaque id (the daemon never stores usernames there).
+
+use ratatui::{
+    Frame,
+    layout::{Constraint, Rect},
+    widgets::{Block, Padding, Row},
+};
+
+use super::{
+    table::{self, ListView},
+    theme::Theme,
+};
+use crate::{
+    app::{Main, lists::short_id},
+    when,
+};
+
+pub fn render(frame: &mut Frame, area: Rect, now: i64, main: &Main, theme: Theme) {
+    let rows = &main.lockouts;
+    let view = ListView {
+        block: Block::bordered()
+            .padding(Padding::horizontal(1))
+            .title(format!(" Lockouts ({}) ", rows.items.len()))
+            .title_bottom(" c clears the selected lockout "),
+        header: Row::new(["Id", "Failures", "Tier", "Locked until", "Last failure"]),
+        widths: &[
+            Constraint::Fill(1),
+            Constraint::Length(8),
+            Constraint::Length(10),
+            Constraint::Length(12),
+            Constraint::Length(12),
+        ],
+        len: rows.items.len(),
+        selected: rows.selected,
+        row: |i| {
+            let l = &rows.items[i];
+            let locked = if l.locked_until > now {
+                when::until(now, l.locked_until)
+            } else {
+                "not locked".to_owned()
+            };
+            Row::new([
+                short_id(&l.id),
+                l.failures.to_string(),
+                tier(l.tier),
+                locked,
+                when::ago(now, l.last_failure_at),
+            ])
+        },
+        empty: if rows.loaded {
+            "No lockouts: nobody is failing to sign in."
+        } else {
+            "Loading lockouts…"
+        },
+    };
+    table::render(frame, area, view, theme);
+}
+
+/// The tier with the lock length it stands for (see admin.proto).
+fn tier(tier: u32) -> String {
+    match tier {
+        0 => "—".into(),
+        1 => "1 (15m)".into(),
+        2 => "2 (30m)".into(),
+        3 => "3 (60m)".into(),
+        n => format!("{n} (120m)"),
+    }
+}
