@@ -13,6 +13,7 @@ use std::{
 };
 
 use hdrhistogram::Histogram;
+use spotter_daemon::auth::jwt::{JwtSecret, TokenSigner};
 use spotter_daemon::{Config, auth::password, config::Settings, crypto::KeyInputs};
 use spotter_proto::{
     locations::{Dirs, Mode},
@@ -94,7 +95,20 @@ async fn main() -> anyhow::Result<()> {
         unknown.record(start.elapsed().as_nanos() as u64)?;
     }
 
-    // Token verification alone (signature + claims) and the whole access check.
+    // Token verification alone (HS256 signature + claims) ...
+    let secret = std::fs::read_to_string(dir.path().join("cfg/jwt-secret"))?;
+    let signer = TokenSigner::new(&JwtSecret::parse(&secret).map_err(|e| anyhow::anyhow!("{e}"))?);
+    let n = iters.max(100) * 10;
+    let start = Instant::now();
+    for _ in 0..n {
+        std::hint::black_box(
+            signer
+                .verify(std::hint::black_box(&token))
+                .map_err(|e| anyhow::anyhow!("{e}"))?,
+        );
+    }
+    let jwt_verify = start.elapsed() / n as u32;
+    // ... and the whole access check the layer runs (JWT + one session/user query).
     let identity = running.state().identity.clone();
     let uid = rustix::process::getuid().as_raw();
     let n = iters.max(100);
@@ -140,6 +154,10 @@ async fn main() -> anyhow::Result<()> {
     println!("|---|---|---|");
     row("sign-in, local account (RPC)", &sign_in);
     row("sign-in, unknown user (dummy verify)", &unknown);
+    println!(
+        "| JWT verification (HS256 + claims) | {} | (mean) |",
+        fmt(jwt_verify.as_nanos() as u64)
+    );
     println!(
         "| access check per request (JWT + session lookup) | {} | (mean of {n}) |",
         fmt(access_check.as_nanos() as u64)

@@ -39,6 +39,12 @@ async fn seed(store: &Store, ring: &Keyring) {
         .unwrap();
 }
 
+/// The credential of `user_id` for `provider`, opened with `ring`.
+async fn opened(store: &Store, ring: &Keyring, user_id: i64, provider: Provider) -> String {
+    let secret = store.credential(ring, user_id, provider).await.unwrap();
+    secret.expect("credential stored").expose().to_string()
+}
+
 fn read_all_db_bytes(dirs: &TestDirs) -> Vec<u8> {
     let mut bytes = Vec::new();
     for suffix in ["", "-wal", "-shm"] {
@@ -138,13 +144,7 @@ async fn ciphertext_moved_to_another_row_or_column_does_not_open() {
     );
     // The untouched row still opens.
     assert_eq!(
-        state
-            .store
-            .credential(&ring, 1, Provider::Navidrome)
-            .await
-            .unwrap()
-            .unwrap()
-            .expose(),
+        opened(&state.store, &ring, 1, Provider::Navidrome).await,
         NAVIDROME_PASSWORD
     );
     running.shutdown().await;
@@ -273,33 +273,15 @@ async fn rotation_reseals_everything_and_survives_a_restart_with_the_new_key() {
     let ring = state.keyring.read().await.clone();
     assert_eq!(ring.primary_id(), new_key.id());
     assert_eq!(
-        state
-            .store
-            .credential(&ring, 1, Provider::Navidrome)
-            .await
-            .unwrap()
-            .unwrap()
-            .expose(),
+        opened(&state.store, &ring, 1, Provider::Navidrome).await,
         NAVIDROME_PASSWORD
     );
     assert_eq!(
-        state
-            .store
-            .credential(&ring, 2, Provider::Navidrome)
-            .await
-            .unwrap()
-            .unwrap()
-            .expose(),
+        opened(&state.store, &ring, 2, Provider::Navidrome).await,
         NAVIDROME_PASSWORD
     );
     assert_eq!(
-        state
-            .store
-            .credential(&ring, 1, Provider::Spotify)
-            .await
-            .unwrap()
-            .unwrap()
-            .expose(),
+        opened(&state.store, &ring, 1, Provider::Spotify).await,
         SPOTIFY_TOKENS
     );
     assert_eq!(
@@ -379,13 +361,7 @@ async fn a_failure_part_way_leaves_the_old_key_state_intact() {
         "provider credentials changed although the rotation failed"
     );
     assert_eq!(
-        state
-            .store
-            .credential(&ring, 1, Provider::Navidrome)
-            .await
-            .unwrap()
-            .unwrap()
-            .expose(),
+        opened(&state.store, &ring, 1, Provider::Navidrome).await,
         NAVIDROME_PASSWORD
     );
     running.shutdown().await;

@@ -1277,3 +1277,63 @@ async fn public_methods_work_without_a_token_and_everything_else_needs_one() {
     );
     running.shutdown().await;
 }
+
+#[tokio::test]
+async fn admins_see_and_end_anyones_sessions_but_ids_must_match() {
+    let i = instance().await;
+    let g = i.user("gus").await;
+    let gus_id = g.user.as_ref().unwrap().id;
+    let h = i.user("hana").await;
+    let hana_id = h.user.as_ref().unwrap().id;
+    let mut admin = i.api.admin_as(&i.owner.access_token);
+
+    let listed = admin
+        .list_user_sessions(v1::ListUserSessionsRequest { user_id: gus_id })
+        .await
+        .unwrap()
+        .into_inner()
+        .sessions;
+    assert_eq!(listed.len(), 1);
+    assert_eq!(
+        (listed[0].id.as_str(), listed[0].username.as_str()),
+        (g.session_id.as_str(), "gus")
+    );
+    assert!(!listed[0].current, "not the admin's own session");
+
+    // gus's session id under hana's user id: not found, nothing revoked.
+    let e = admin
+        .revoke_user_session(v1::RevokeUserSessionRequest {
+            user_id: hana_id,
+            session_id: g.session_id.clone(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::NotFound);
+    assert!(i.who_am_i(&g.access_token).await.is_ok());
+    let e = admin
+        .list_user_sessions(v1::ListUserSessionsRequest { user_id: 9_999 })
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::NotFound);
+
+    admin
+        .revoke_user_session(v1::RevokeUserSessionRequest {
+            user_id: gus_id,
+            session_id: g.session_id.clone(),
+        })
+        .await
+        .unwrap();
+    let e = i.who_am_i(&g.access_token).await.unwrap_err();
+    assert_eq!(e.code(), Code::Unauthenticated);
+    let e = i
+        .api
+        .auth()
+        .refresh(v1::RefreshRequest {
+            refresh_token: g.refresh_token,
+        })
+        .await
+        .unwrap_err();
+    assert!(e.message().contains("revoked by an administrator"), "{e:?}");
+    assert!(i.who_am_i(&h.access_token).await.is_ok(), "hana untouched");
+    i.running.shutdown().await;
+}

@@ -262,32 +262,12 @@ impl Identity {
             },
         };
         if account.disabled {
-            self.store
-                .audit(
-                    "sign_in_refused",
-                    None,
-                    Some(account.id),
-                    Some(peer_uid),
-                    "account disabled",
-                )
-                .await?;
-            return Err(ServiceError::PermissionDenied(
-                "this account is disabled".into(),
-            ));
+            return Err(self.refuse(Some(account.id), peer_uid, "disabled").await);
         }
         if account.role() != Role::Owner && !self.store.may_sign_in(&account.username).await? {
-            self.store
-                .audit(
-                    "sign_in_refused",
-                    None,
-                    Some(account.id),
-                    Some(peer_uid),
-                    "not on the allowlist",
-                )
-                .await?;
-            return Err(ServiceError::PermissionDenied(
-                "this account is not on the sign-in allowlist".into(),
-            ));
+            return Err(self
+                .refuse(Some(account.id), peer_uid, "not on the sign-in allowlist")
+                .await);
         }
         self.store.clear_lockout(&key).await?;
         let detail = format!("method={}", method_name(method));
@@ -357,6 +337,18 @@ impl Identity {
         ServiceError::Unauthenticated(SIGN_IN_FAILED.into())
     }
 
+    /// Audits a refused sign-in of an account that proved its password, and says why.
+    async fn refuse(&self, subject: Option<i64>, peer_uid: u32, why: &str) -> ServiceError {
+        match self
+            .store
+            .audit("sign_in_refused", None, subject, Some(peer_uid), why)
+            .await
+        {
+            Ok(()) => ServiceError::PermissionDenied(format!("this account is {why}")),
+            Err(e) => e.into(),
+        }
+    }
+
     /// `Ok(Ok(()))` when Navidrome accepts the credentials, `Ok(Err(()))` when it
     /// refuses them, `Err` when it cannot be asked.
     async fn check_navidrome(&self, username: &str, password: &str) -> Result<Result<(), ()>> {
@@ -401,19 +393,9 @@ impl Identity {
             }
             None => {
                 if !self.store.may_sign_in(username).await? {
-                    let _ = self
-                        .store
-                        .audit(
-                            "sign_in_refused",
-                            None,
-                            None,
-                            Some(peer_uid),
-                            "not on the allowlist",
-                        )
-                        .await;
-                    return Err(ServiceError::PermissionDenied(
-                        "this account is not on the sign-in allowlist".into(),
-                    ));
+                    return Err(self
+                        .refuse(None, peer_uid, "not on the sign-in allowlist")
+                        .await);
                 }
                 let a = self
                     .store
