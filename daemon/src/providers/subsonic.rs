@@ -21,7 +21,10 @@
 //!   must not forward either to gRPC clients. Use [`SubsonicError::is_wrong_credentials`]
 //!   (failed sign-in) and [`SubsonicError::is_unavailable`] (gRPC `Unavailable`).
 //! - **Transport rules.** Requests go through the hardened client
-//!   ([`super::http::HttpClientBuilder`]); bodies are capped
+//!   ([`super::http::HttpClient`]), pinned to the operator-configured base URL
+//!   ([`super::http::Policy::operator_configured`]), with redirects returned as answers
+//!   (a Subsonic API never redirects) and no client-side retries (sign-in fails fast;
+//!   the job scheduler owns backoff); bodies are capped
 //!   ([`super::http::DEFAULT_BODY_LIMIT`]); URLs are logged without their query string,
 //!   and no error message contains a URL, a password, a token or a salt.
 
@@ -41,8 +44,8 @@ use serde_json::Value;
 use zeroize::Zeroizing;
 
 use super::http::{
-    BodyError, DEFAULT_BODY_LIMIT, HttpClientBuilder, read_body_capped, sanitize_for_log,
-    transport_detail, url_for_log,
+    DEFAULT_BODY_LIMIT, HttpClient, HttpError, Policy, Redirects, RetryPolicy, sanitize_for_log,
+    url_for_log,
 };
 use crate::crypto::SecretString;
 
@@ -126,7 +129,7 @@ pub enum SubsonicError {
     /// A bad endpoint name or parameter (a bug in the caller).
     #[error("invalid Subsonic request: {reason}")]
     InvalidRequest { reason: &'static str },
-    /// The HTTP client could not be built.
+    /// The HTTP client could not be built, or its policy refused the request.
     #[error("cannot set up the HTTP client: {detail}")]
     Client { detail: String },
 }
@@ -215,7 +218,7 @@ impl AuthMode {
 pub struct SubsonicClient {
     /// Validated: http(s), a host, no user info, query or fragment; path ends in `/`.
     base: Url,
-    http: reqwest::Client,
+    http: HttpClient,
     body_limit: usize,
     password_auth: Arc<AtomicBool>,
 }
@@ -234,18 +237,23 @@ impl SubsonicClient {
     /// A client for the server at `base_url` (e.g. `http://127.0.0.1:4533`, or with a
     /// path prefix), with `timeout` for each whole request.
     pub fn new(base_url: &str, timeout: Duration) -> Result<Self, SubsonicError> {
-        let http = HttpClientBuilder::new()
-            .timeout(timeout)
-            .build()
-            .map_err(|e| SubsonicError::Client {
-                detail: e.to_string(),
-            })?;
+        let base = parse_base_url(base_url)?;
+        let client_error = |e: HttpError| SubsonicError::Client {
+            detail: e.to_string(),
+        };
+        let http =
+            HttpClient::builder(Policy::operator_configured(base.as_str()).map_err(client_error)?)
+                .timeout(timeout)
+                .redirects(Redirects::NotFollowed)
+                .retry(RetryPolicy::none())
+                .build()
+                .map_err(client_error)?;
         Self::with_http_client(base_url, http)
     }
 
     /// Like [`SubsonicClient::new`] with a client built by
-    /// [`super::http::HttpClientBuilder`].
-    pub fn with_http_client(base_url: &str, http: reqwest::Client) -> Result<Self, SubsonicError> {
+    /// [`super::http::HttpClientBuilder`] (whose policy must allow `base_url`).
+    pub fn with_http_client(base_url: &str, http: HttpClient) -> Result<Self, SubsonicError> {
         Ok(SubsonicClient {
             base: parse_base_url(base_url)?,
             http,
@@ -383,28 +391,31 @@ impl SubsonicClient {
     }
 
     async fn send(&self, url: Url, secrets: &[Zeroizing<String>]) -> Result<Value, SubsonicError> {
-        let response = self.http.get(url).send().await.map_err(|e| {
-            if e.is_timeout() {
-                SubsonicError::Timeout
-            } else {
-                SubsonicError::Unreachable {
-                    detail: transport_detail(&e),
+        let response = self
+            .http
+            .get(&url)
+            .body_limit(self.body_limit)
+            .send()
+            .await
+            .map_err(|e| match e {
+                HttpError::Timeout => SubsonicError::Timeout,
+                HttpError::Connect { detail } | HttpError::Transport { detail } => {
+                    SubsonicError::Unreachable { detail }
                 }
-            }
-        })?;
+                HttpError::TooLarge { limit } => SubsonicError::BodyTooLarge { limit },
+                HttpError::Status { status, .. } | HttpError::RateLimited { status, .. } => {
+                    SubsonicError::HttpStatus { status }
+                }
+                other => SubsonicError::Client {
+                    detail: other.to_string(),
+                },
+            })?;
         if response.status() != StatusCode::OK {
             return Err(SubsonicError::HttpStatus {
                 status: response.status().as_u16(),
             });
         }
-        let body = read_body_capped(response, self.body_limit)
-            .await
-            .map_err(|e| match e {
-                BodyError::TooLarge { limit } => SubsonicError::BodyTooLarge { limit },
-                BodyError::Timeout => SubsonicError::Timeout,
-                BodyError::Transport { detail } => SubsonicError::Unreachable { detail },
-            })?;
-        parse_envelope(&body, secrets)
+        parse_envelope(response.body(), secrets)
     }
 
     fn endpoint_url(&self, endpoint: &str) -> Result<Url, SubsonicError> {

@@ -1,25 +1,64 @@
-//! The one hardened outbound HTTP client, and the rules every provider follows when it
-//! talks to an upstream (SECURITY.md T2, T10).
+//! The one hardened outbound HTTP client every provider uses, and the rules every
+//! provider follows when it talks to an upstream (SECURITY.md T2, T10).
 //!
 //! Owns:
-//! - [`HttpClientBuilder`]: connect and total timeouts, **no automatic redirects**
-//!   (a redirect is returned to the caller as a 3xx response; the SSRF guard that
-//!   re-validates hops builds on this), no proxies from the environment, rustls, and a
-//!   User-Agent that names spotter ([`USER_AGENT`]).
-//! - [`read_body_capped`]: reads a response body chunk by chunk and stops with
-//!   [`BodyError::TooLarge`] as soon as it passes the cap, so a hostile or broken
-//!   upstream cannot make the daemon buffer an unbounded body.
+//! - [`HttpClient`] (built by [`HttpClientBuilder`] from a [`Policy`]): the only way a
+//!   provider sends a request. Per provider:
+//!   - **http/https only**, no user info in URLs, no proxies from the environment, no
+//!     `Referer`, and a User-Agent naming spotter, its version and a contact
+//!     ([`USER_AGENT`]).
+//!   - **Pinned to a base URL** ([`Policy::pinned`], [`Policy::operator_configured`]):
+//!     a request outside the base's scheme, host, port and path prefix is refused
+//!     ([`HttpError::OutsideBase`]) before anything is sent.
+//!   - **[`Trust`]**: hosts the operator configured (Navidrome, Lidarr, LLM) may be
+//!     private or loopback; every other URL — user-supplied, image URLs, redirect
+//!     targets, internet APIs — may reach only public addresses ([`classify_ip`]).
+//!     IP literals are checked before connecting; names are resolved by a filtering
+//!     resolver that checks every address and hands hyper exactly the checked ones,
+//!     so DNS rebinding cannot swap the address between check and connect.
+//!   - **Redirects followed by hand** ([`Redirects`]), at most [`MAX_REDIRECTS`] hops,
+//!     each re-validated: scheme, no https → http downgrade, and trust (operator trust
+//!     ends once a chain leaves the base). Credentials (`Authorization`, cookies,
+//!     headers marked sensitive) are dropped before a cross-origin hop.
+//!   - **Bounded**: connect timeout, one deadline per attempt that covers every hop and
+//!     the whole body, bodies capped ([`HttpError::TooLarge`], reading stops at the
+//!     cap), `image/*` enforced for images.
+//!   - **Retries** of idempotent requests on connect errors and [`RETRYABLE_STATUSES`]:
+//!     exponential backoff with jitter (`backon`), `Retry-After` / `X-RateLimit-Reset-In`
+//!     honoured up to [`RETRY_AFTER_CAP`]; a longer wait is returned at once as
+//!     [`HttpError::RateLimited`].
 //! - [`url_for_log`]: the only way an upstream URL reaches a log line or an error:
 //!   scheme, host, port and path, never the query string (Subsonic puts credentials
-//!   there), the user info or the fragment.
+//!   there), the user info or the fragment. Requests are logged at debug level only,
+//!   bodies never.
+//! - [`HttpError`]: typed errors that never carry a query string or a body.
 //! - [`transport_detail`]: a log-safe description of a `reqwest::Error` (its own
 //!   `Display` embeds the full URL, query included, so it is never formatted directly).
 
+mod address;
+mod client;
+mod error;
+mod policy;
+mod retry;
+
 use std::time::Duration;
 
-use reqwest::{Client, Response, Url, redirect};
+pub use address::{AddressClass, classify_ip};
+pub use client::{HttpClient, HttpClientBuilder, HttpResponse, Redirects, RequestBuilder};
+pub use error::HttpError;
+pub use ipnet::IpNet;
+pub use policy::{Policy, Trust, parse_base_url};
+use reqwest::Response;
+pub use reqwest::{
+    Method, StatusCode, Url,
+    header::{self, HeaderName, HeaderValue},
+};
+pub use retry::{
+    MAX_ATTEMPTS, RETRY_AFTER_CAP, RETRY_MAX_DELAY, RETRY_MIN_DELAY, RETRYABLE_STATUSES,
+    RetryPolicy, X_RATELIMIT_RESET_IN, parse_reset_in, parse_retry_after, requested_wait,
+};
 
-/// Sent with every outbound request.
+/// Sent with every outbound request (MusicBrainz asks for a name, version and contact).
 pub const USER_AGENT: &str = concat!(
     "spotter/",
     env!("CARGO_PKG_VERSION"),
@@ -28,64 +67,15 @@ pub const USER_AGENT: &str = concat!(
 
 /// Time allowed to establish a connection (TCP + TLS).
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// Time allowed for a whole request: connect, send, headers and body.
+/// Time allowed for one attempt: connect, send, every redirect hop, headers and body.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default cap for a response body (Subsonic JSON pages are far below this).
 pub const DEFAULT_BODY_LIMIT: usize = 8 * 1024 * 1024;
+/// Redirect hops followed by default.
+pub const MAX_REDIRECTS: usize = 5;
 
 /// Longest log-safe detail string produced here.
 const MAX_DETAIL_CHARS: usize = 200;
-
-/// Builds the hardened `reqwest::Client`. Providers never call `reqwest::Client::new()`.
-#[derive(Debug, Clone)]
-pub struct HttpClientBuilder {
-    connect_timeout: Duration,
-    timeout: Duration,
-}
-
-impl Default for HttpClientBuilder {
-    fn default() -> Self {
-        HttpClientBuilder {
-            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
-            timeout: DEFAULT_TIMEOUT,
-        }
-    }
-}
-
-impl HttpClientBuilder {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Time allowed to connect. Never longer than the total timeout.
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
-        self
-    }
-
-    /// Time allowed for the whole request, body included.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
-    pub fn build(&self) -> Result<Client, HttpError> {
-        Client::builder()
-            .user_agent(USER_AGENT)
-            .connect_timeout(self.connect_timeout.min(self.timeout))
-            .timeout(self.timeout)
-            .redirect(redirect::Policy::none())
-            .no_proxy()
-            .build()
-            .map_err(|e| HttpError::Build(transport_detail(&e)))
-    }
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum HttpError {
-    #[error("cannot build the HTTP client: {0}")]
-    Build(String),
-}
 
 /// Why a body could not be read in full.
 #[derive(Debug, thiserror::Error)]
@@ -259,43 +249,57 @@ mod tests {
         out
     }
 
+    /// A client for the raw server at `url` (operator-trusted: it is on loopback).
+    fn client_for(url: &Url, timeout: Duration) -> HttpClient {
+        let base = format!("http://127.0.0.1:{}/", url.port().unwrap());
+        HttpClient::builder(Policy::operator_configured(&base).unwrap())
+            .timeout(timeout)
+            .retry(RetryPolicy::none())
+            .build()
+            .unwrap()
+    }
+
     #[tokio::test]
     async fn capped_body_reads_small_bodies_and_cuts_big_ones() {
-        let client = HttpClientBuilder::new().build().unwrap();
         let head = "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n";
+        let timeout = Duration::from_secs(10);
 
         let url = raw_server(head.into(), chunked(&[b"hello ", b"world"])).await;
-        let resp = client.get(url).send().await.unwrap();
-        assert_eq!(read_body_capped(resp, 11).await.unwrap(), b"hello world");
+        let client = client_for(&url, timeout);
+        let resp = client.get(&url).body_limit(11).send().await.unwrap();
+        assert_eq!(resp.body(), b"hello world");
 
         let big = vec![b'x'; 1000];
         let url = raw_server(head.into(), chunked(&[&big, &big, &big])).await;
-        let resp = client.get(url).send().await.unwrap();
+        let client = client_for(&url, timeout);
         assert!(matches!(
-            read_body_capped(resp, 2500).await,
-            Err(BodyError::TooLarge { limit: 2500 })
+            client.get(&url).body_limit(2500).send().await,
+            Err(HttpError::TooLarge { limit: 2500 })
         ));
 
         // An announced length over the cap fails before reading anything.
         let head = "HTTP/1.1 200 OK\r\ncontent-length: 100000000\r\nconnection: close\r\n\r\n";
         let url = raw_server(head.into(), vec![b"tiny".to_vec()]).await;
-        let resp = client.get(url).send().await.unwrap();
+        let client = client_for(&url, timeout);
         assert!(matches!(
-            read_body_capped(resp, 1024).await,
-            Err(BodyError::TooLarge { .. })
+            client.get(&url).body_limit(1024).send().await,
+            Err(HttpError::TooLarge { .. })
         ));
     }
 
     #[tokio::test]
-    async fn redirects_are_not_followed_and_a_slow_body_times_out() {
-        let client = HttpClientBuilder::new()
-            .timeout(Duration::from_millis(400))
-            .build()
-            .unwrap();
+    async fn unfollowed_redirects_are_answers_and_a_slow_body_times_out() {
         let head =
             "HTTP/1.1 302 Found\r\nlocation: http://169.254.169.254/\r\ncontent-length: 0\r\n\r\n";
         let url = raw_server(head.into(), vec![]).await;
-        let resp = client.get(url).send().await.unwrap();
+        let base =
+            Policy::operator_configured(&format!("http://127.0.0.1:{}/", url.port().unwrap()))
+                .unwrap();
+        let client = HttpClient::builder(base)
+            .redirects(Redirects::NotFollowed)
+            .build()
+            .unwrap();
+        let resp = client.get(&url).send().await.unwrap();
         assert_eq!(resp.status(), 302);
 
         // Headers arrive, the body never completes.
@@ -310,11 +314,12 @@ mod tests {
                 .await;
             tokio::time::sleep(Duration::from_secs(30)).await;
         });
+        let url = Url::parse(&format!("http://{addr}/")).unwrap();
+        let client = client_for(&url, Duration::from_millis(400));
         let started = Instant::now();
-        let resp = client.get(format!("http://{addr}/")).send().await.unwrap();
         assert!(matches!(
-            read_body_capped(resp, 1024).await,
-            Err(BodyError::Timeout)
+            client.get(&url).send().await,
+            Err(HttpError::Timeout)
         ));
         assert!(started.elapsed() < Duration::from_secs(5));
     }
@@ -324,18 +329,17 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         drop(listener);
-        let client = HttpClientBuilder::new().build().unwrap();
-        let err = client
-            .get(format!("http://{addr}/rest/ping.view?u=alice&p=hunter2"))
-            .send()
-            .await
-            .unwrap_err();
-        assert!(err.is_connect());
-        let detail = transport_detail(&err);
+        let url = Url::parse(&format!("http://{addr}/rest/ping.view?u=alice&p=hunter2")).unwrap();
+        let client = client_for(&url, Duration::from_secs(5));
+        let err = client.get(&url).send().await.unwrap_err();
+        let HttpError::Connect { detail } = &err else {
+            panic!("{err:?}");
+        };
         assert!(detail.starts_with("connect error"), "{detail}");
+        let shown = format!("{err} {err:?}");
         assert!(
-            !detail.contains("hunter2") && !detail.contains("ping.view"),
-            "{detail}"
+            !shown.contains("hunter2") && !shown.contains("ping.view"),
+            "{shown}"
         );
     }
 }
