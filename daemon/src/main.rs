@@ -225,7 +225,7 @@ async fn try_rotate_key(config: Config, new_key_file: PathBuf) -> anyhow::Result
     }
     match source {
         KeySource::Generated { path, .. } => {
-            replace_key_file(&path, &new_key)?;
+            spotter_daemon::service::admin::replace_key_file(&path, &new_key)?;
             println!(
                 "the personal key file {} now holds the new key",
                 path.display()
@@ -236,14 +236,5 @@ async fn try_rotate_key(config: Config, new_key_file: PathBuf) -> anyhow::Result
             new_key.id()
         ),
     }
-    Ok(())
-}
-
-/// Atomically replaces a key file: write a private temp file beside it, then rename.
-fn replace_key_file(path: &std::path::Path, key: &Key) -> anyhow::Result<()> {
-    let tmp = path.with_extension("new");
-    let _ = std::fs::remove_file(&tmp);
-    write_key_file(&tmp, key)?;
-    std::fs::rename(&tmp, path)?;
     Ok(())
 }

@@ -1337,3 +1337,129 @@ async fn admins_see_and_end_anyones_sessions_but_ids_must_match() {
     assert!(i.who_am_i(&h.access_token).await.is_ok(), "hana untouched");
     i.running.shutdown().await;
 }
+
+/// Runs the e2e call client as uid/gid 65534 (nobody) against `socket` with `token`.
+/// Async: the in-process daemon serving the call runs on this test's runtime.
+async fn call_as_nobody(socket: &std::path::Path, token: &str) -> String {
+    let out = tokio::process::Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(spotter_e2e::bin("spotter-e2e-call"))
+        .env("SPOTTER_E2E_SOCKET", socket)
+        .env("SPOTTER_E2E_TOKEN", token)
+        .output()
+        .await
+        .expect("setpriv (util-linux)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+#[tokio::test]
+async fn another_unix_user_can_neither_reach_a_personal_socket_nor_use_stolen_tokens() {
+    use std::os::unix::fs::PermissionsExt;
+    if !nix::unistd::getuid().is_root() {
+        // Switching uid needs root; CI runs as root, where this test does its work.
+        eprintln!("not root: cannot act as another Unix user here");
+        return;
+    }
+    let i = instance().await;
+    let socket = i.running.socket_path().to_path_buf();
+    // Sanity: the token works for the uid it was issued to.
+    assert!(i.who_am_i(&i.owner.access_token).await.is_ok());
+
+    // Personal mode: the socket is 0600 in a 0700 directory; nobody cannot connect.
+    assert_eq!(
+        call_as_nobody(&socket, &i.owner.access_token).await,
+        "CONNECT PermissionDenied"
+    );
+
+    // As under systemd, where a group shares the socket: open it up, and the stolen
+    // token is still refused because it is bound to the uid that obtained it.
+    for dir in socket
+        .ancestors()
+        .skip(1)
+        .take_while(|d| d.starts_with(i.dirs.root.path()))
+    {
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    std::fs::set_permissions(&socket, std::fs::Permissions::from_mode(0o666)).unwrap();
+    assert_eq!(
+        call_as_nobody(&socket, &i.owner.access_token).await,
+        "STATUS Unauthenticated"
+    );
+    // The owner is unaffected.
+    assert!(i.who_am_i(&i.owner.access_token).await.is_ok());
+    i.running.shutdown().await;
+}
+
+/// SECURITY.md T12: a local peer flooding the socket does not starve others. 24
+/// connections × 100 concurrent calls each (public and authenticated, some with bad
+/// tokens) run while another user signs in and works; everything is answered
+/// correctly and the daemon stays up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_daemon_stays_responsive_under_a_flood_from_one_peer() {
+    let i = instance().await;
+    let socket = i.running.socket_path().to_path_buf();
+    let token = i.owner.access_token.clone();
+    let mut flood = tokio::task::JoinSet::new();
+    for c in 0..24 {
+        let socket = socket.clone();
+        let token = token.clone();
+        flood.spawn(async move {
+            let api = Api::connect(&socket).await;
+            let mut calls = tokio::task::JoinSet::new();
+            for n in 0..100 {
+                let mut system =
+                    spotter_proto::v1::system_client::SystemClient::new(api.channel.clone());
+                let mut auth = api.auth_as(if (c + n) % 7 == 0 {
+                    "forged.token.value"
+                } else {
+                    &token
+                });
+                calls.spawn(async move {
+                    if n % 2 == 0 {
+                        system
+                            .get_status(v1::GetStatusRequest::default())
+                            .await
+                            .map(|_| true)
+                            .unwrap_or(false)
+                    } else {
+                        match auth.who_am_i(v1::WhoAmIRequest {}).await {
+                            Ok(_) => true,
+                            Err(e) => e.code() == Code::Unauthenticated,
+                        }
+                    }
+                });
+            }
+            let mut ok = 0;
+            while let Some(r) = calls.join_next().await {
+                ok += usize::from(r.unwrap());
+            }
+            ok
+        });
+    }
+    // Meanwhile another user signs in and uses the API on its own connection.
+    let other = i.user("quinn").await;
+    let sessions = i
+        .api
+        .sessions_as(&other.access_token)
+        .list_sessions(v1::ListSessionsRequest {})
+        .await
+        .unwrap();
+    assert_eq!(sessions.into_inner().sessions.len(), 1);
+
+    let mut answered = 0;
+    while let Some(r) = flood.join_next().await {
+        answered += r.unwrap();
+    }
+    assert_eq!(
+        answered,
+        24 * 100,
+        "every flooded call got its correct answer"
+    );
+    assert!(i.who_am_i(&other.access_token).await.is_ok());
+    i.running.shutdown().await;
+}

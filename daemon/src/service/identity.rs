@@ -250,7 +250,7 @@ impl Identity {
                 .map_err(internal)?;
                 match account {
                     Some(a) if ok && a.password_hash.is_some() => a,
-                    _ => return Err(self.failed(&key, &username, method, peer_uid).await),
+                    _ => return Err(self.failed(&key, method, peer_uid).await),
                 }
             }
             Method::Navidrome => match self.check_navidrome(&username, password).await? {
@@ -258,7 +258,7 @@ impl Identity {
                     self.navidrome_account(&username, password, peer_uid)
                         .await?
                 }
-                Err(()) => return Err(self.failed(&key, &username, method, peer_uid).await),
+                Err(()) => return Err(self.failed(&key, method, peer_uid).await),
             },
         };
         if account.disabled {
@@ -284,13 +284,7 @@ impl Identity {
     }
 
     /// Counts a failure, locks when the threshold is reached, logs one parseable line.
-    async fn failed(
-        &self,
-        key: &str,
-        username: &str,
-        method: Method,
-        peer_uid: u32,
-    ) -> ServiceError {
+    async fn failed(&self, key: &str, method: Method, peer_uid: u32) -> ServiceError {
         let row = match self
             .store
             .record_failure(key, LOCKOUT_THRESHOLD, &LOCKOUT_TIERS_SECS)
@@ -333,7 +327,6 @@ impl Identity {
                 )
                 .await;
         }
-        let _ = username;
         ServiceError::Unauthenticated(SIGN_IN_FAILED.into())
     }
 
