@@ -8,6 +8,7 @@
 pub mod auth;
 pub mod config;
 pub mod crypto;
+pub mod events;
 mod fsutil;
 pub mod lock;
 pub mod logging;
@@ -29,8 +30,8 @@ use spotter_proto::{
     FILE_DESCRIPTOR_SET, MAX_MESSAGE_BYTES,
     locations::Mode,
     v1::{
-        admin_server::AdminServer, auth_server::AuthServer, sessions_server::SessionsServer,
-        system_server::SystemServer,
+        admin_server::AdminServer, auth_server::AuthServer, events_server::EventsServer,
+        sessions_server::SessionsServer, system_server::SystemServer,
     },
 };
 use tokio::{sync::RwLock, task::JoinHandle};
@@ -50,6 +51,8 @@ pub struct DaemonState {
     /// Seals with the primary key; may hold old keys after an online rotation.
     pub keyring: Arc<RwLock<Keyring>>,
     pub identity: Arc<service::identity::Identity>,
+    /// Live per-user events (`spotter.v1.Events`).
+    pub events: Arc<events::EventBus>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -106,6 +109,8 @@ impl Running {
     /// Stops accepting, lets in-flight requests finish within the shutdown timeout,
     /// then removes the socket and closes the database.
     pub async fn shutdown(mut self) {
+        // Ends open event streams, which would otherwise hold the graceful shutdown.
+        self.state.events.close();
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -230,6 +235,8 @@ pub async fn boot(config: Config) -> Result<Running, BootError> {
         config.settings.auth.min_password_length,
     ));
 
+    let events = Arc::new(events::EventBus::new());
+
     let listener = match activated {
         Some(l) => l,
         None => transport::bind(&config.socket.path, config.mode)?,
@@ -241,6 +248,7 @@ pub async fn boot(config: Config) -> Result<Running, BootError> {
         store: store.clone(),
         keyring,
         identity: identity.clone(),
+        events: events.clone(),
     });
 
     let (health, health_service) = tonic_health::server::health_reporter();
@@ -260,11 +268,19 @@ pub async fn boot(config: Config) -> Result<Running, BootError> {
 
     let system = SystemServer::new(rpc::system::SystemService::new(state.clone()))
         .max_decoding_message_size(MAX_MESSAGE_BYTES);
-    let auth_rpc = AuthServer::new(rpc::auth::AuthService::new(identity.clone()))
+    let auth_rpc = AuthServer::new(rpc::auth::AuthService::new(
+        identity.clone(),
+        events.clone(),
+    ))
+    .max_decoding_message_size(MAX_MESSAGE_BYTES);
+    let sessions_rpc = SessionsServer::new(rpc::sessions::SessionsService::new(
+        store.clone(),
+        events.clone(),
+    ))
+    .max_decoding_message_size(MAX_MESSAGE_BYTES);
+    let admin_rpc = AdminServer::new(rpc::admin::AdminService::new(admin, events.clone()))
         .max_decoding_message_size(MAX_MESSAGE_BYTES);
-    let sessions_rpc = SessionsServer::new(rpc::sessions::SessionsService::new(store.clone()))
-        .max_decoding_message_size(MAX_MESSAGE_BYTES);
-    let admin_rpc = AdminServer::new(rpc::admin::AdminService::new(admin))
+    let events_rpc = EventsServer::new(rpc::events::EventsService::new(events))
         .max_decoding_message_size(MAX_MESSAGE_BYTES);
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let router = tonic::transport::Server::builder()
@@ -279,6 +295,7 @@ pub async fn boot(config: Config) -> Result<Running, BootError> {
         .add_service(auth_rpc)
         .add_service(sessions_rpc)
         .add_service(admin_rpc)
+        .add_service(events_rpc)
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha);

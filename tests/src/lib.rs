@@ -312,3 +312,51 @@ impl Api {
             .map(tonic::Response::into_inner)
     }
 }
+
+/// Owner and password of the [`Instance`] fixture, and the password its users get.
+pub const OWNER: &str = "olivia";
+pub const OWNER_PW: &str = "ochre-lantern-harbour";
+pub const USER_PW: &str = "umber-kettle-meadow";
+
+/// The API tests' fixture: a daemon booted in-process on a temp directory, a client
+/// connection, and the owner created by first-run setup.
+pub struct Instance {
+    pub dirs: TestDirs,
+    pub running: spotter_daemon::Running,
+    pub api: Api,
+    pub owner: spotter_proto::v1::SignInResponse,
+}
+
+impl Instance {
+    pub async fn start() -> Instance {
+        Instance::with_settings(Settings::default()).await
+    }
+
+    pub async fn with_settings(settings: Settings) -> Instance {
+        let dirs = TestDirs::new();
+        let running = spotter_daemon::boot(dirs.config_with(settings, KeyInputs::default()))
+            .await
+            .expect("boot");
+        let api = Api::connect(running.socket_path()).await;
+        let owner = api.setup_owner(OWNER, OWNER_PW).await;
+        Instance {
+            dirs,
+            running,
+            api,
+            owner,
+        }
+    }
+
+    /// Creates a local user (as the owner) and signs them in.
+    pub async fn user(&self, name: &str) -> spotter_proto::v1::SignInResponse {
+        self.api
+            .admin_as(&self.owner.access_token)
+            .create_user(spotter_proto::v1::CreateUserRequest {
+                username: name.into(),
+                password: USER_PW.into(),
+            })
+            .await
+            .expect("create user");
+        self.api.sign_in(name, USER_PW).await.expect("sign in")
+    }
+}

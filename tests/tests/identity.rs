@@ -5,55 +5,22 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use hmac::{Hmac, Mac};
 use serde_json::json;
 use sha2::Sha256;
-use spotter_daemon::{Running, boot, config::Settings, crypto::KeyInputs};
-use spotter_e2e::{Api, TestDirs};
+use spotter_daemon::{boot, config::Settings, crypto::KeyInputs};
+use spotter_e2e::{Api, Instance, OWNER, OWNER_PW, TestDirs, USER_PW};
 use spotter_proto::v1::{self, Role};
 use tonic::Code;
 
-const OWNER: &str = "olivia";
-const OWNER_PW: &str = "ochre-lantern-harbour";
-const USER_PW: &str = "umber-kettle-meadow";
-
-struct Instance {
-    dirs: TestDirs,
-    running: Running,
-    api: Api,
-    owner: v1::SignInResponse,
+/// What the identity tests add to the fixture: forging tokens, reading claims.
+trait TokenTools {
+    fn jwt_secret(&self) -> Vec<u8>;
+    /// The claims of `token` (the middle part), decoded without verification.
+    fn claims_of(token: &str) -> serde_json::Value;
+    /// A token with `header` and `claims`, HMAC-SHA256-signed with the real secret.
+    fn forge(&self, header: serde_json::Value, claims: &serde_json::Value) -> String;
+    async fn who_am_i(&self, token: &str) -> Result<v1::WhoAmIResponse, tonic::Status>;
 }
 
-async fn instance_with(settings: Settings) -> Instance {
-    let dirs = TestDirs::new();
-    let running = boot(dirs.config_with(settings, KeyInputs::default()))
-        .await
-        .unwrap();
-    let api = Api::connect(running.socket_path()).await;
-    let owner = api.setup_owner(OWNER, OWNER_PW).await;
-    Instance {
-        dirs,
-        running,
-        api,
-        owner,
-    }
-}
-
-async fn instance() -> Instance {
-    instance_with(Settings::default()).await
-}
-
-impl Instance {
-    /// Creates a local user (by the owner) and signs them in.
-    async fn user(&self, name: &str) -> v1::SignInResponse {
-        self.api
-            .admin_as(&self.owner.access_token)
-            .create_user(v1::CreateUserRequest {
-                username: name.into(),
-                password: USER_PW.into(),
-            })
-            .await
-            .unwrap();
-        self.api.sign_in(name, USER_PW).await.unwrap()
-    }
-
+impl TokenTools for Instance {
     fn jwt_secret(&self) -> Vec<u8> {
         std::fs::read_to_string(self.dirs.config_dir().join("jwt-secret"))
             .unwrap()
@@ -100,7 +67,7 @@ fn now() -> i64 {
 
 #[tokio::test]
 async fn setup_happens_exactly_once_even_if_the_users_table_is_emptied() {
-    let i = instance().await;
+    let i = Instance::start().await;
     let state = i
         .api
         .auth()
@@ -193,7 +160,7 @@ async fn system_mode_setup_needs_the_one_time_code() {
 
 #[tokio::test]
 async fn unknown_users_and_wrong_passwords_get_the_same_answer() {
-    let i = instance().await;
+    let i = Instance::start().await;
     let wrong = i.api.sign_in(OWNER, "not-the-password").await.unwrap_err();
     let unknown = i
         .api
@@ -214,7 +181,7 @@ async fn lockout_tiers_grow_and_success_or_an_admin_clears_them() {
     // The per-uid rate limit is a separate defence; keep it out of the way here.
     let mut settings = Settings::default();
     settings.auth.sign_in_attempts_per_minute = 1000;
-    let i = instance_with(settings).await;
+    let i = Instance::with_settings(settings).await;
     let user = i.user("lucy").await;
     drop(user);
     let pool = i.running.state().store.pool().clone();
@@ -295,7 +262,7 @@ async fn lockout_tiers_grow_and_success_or_an_admin_clears_them() {
 async fn sign_in_is_rate_limited_per_unix_uid() {
     let mut settings = Settings::default();
     settings.auth.sign_in_attempts_per_minute = 3;
-    let i = instance_with(settings).await;
+    let i = Instance::with_settings(settings).await;
     // setup used one attempt
     i.api.sign_in(OWNER, OWNER_PW).await.unwrap();
     i.api.sign_in(OWNER, OWNER_PW).await.unwrap();
@@ -306,7 +273,7 @@ async fn sign_in_is_rate_limited_per_unix_uid() {
 
 #[tokio::test]
 async fn weak_local_passwords_are_refused() {
-    let i = instance().await;
+    let i = Instance::start().await;
     let mut admin = i.api.admin_as(&i.owner.access_token);
     for (pw, why) in [
         ("short", "at least"),
@@ -334,7 +301,7 @@ async fn weak_local_passwords_are_refused() {
 
 #[tokio::test]
 async fn forged_and_malformed_access_tokens_are_rejected() {
-    let i = instance().await;
+    let i = Instance::start().await;
     let good = &i.owner.access_token;
     assert!(i.who_am_i(good).await.is_ok());
     let claims = Instance::claims_of(good);
@@ -435,7 +402,7 @@ async fn forged_and_malformed_access_tokens_are_rejected() {
 
 #[tokio::test]
 async fn refresh_rotates_and_a_replayed_token_revokes_the_whole_family() {
-    let i = instance().await;
+    let i = Instance::start().await;
     let first = i.api.sign_in(OWNER, OWNER_PW).await.unwrap();
     let second = i
         .api
@@ -505,7 +472,7 @@ async fn refresh_rotates_and_a_replayed_token_revokes_the_whole_family() {
 
 #[tokio::test]
 async fn sign_out_kills_the_access_token_and_the_refresh_family() {
-    let i = instance().await;
+    let i = Instance::start().await;
     let s = i.api.sign_in(OWNER, OWNER_PW).await.unwrap();
     let out = i
         .api
@@ -547,7 +514,7 @@ async fn sign_out_kills_the_access_token_and_the_refresh_family() {
 
 #[tokio::test]
 async fn role_change_disable_password_change_and_sign_out_everywhere_end_tokens() {
-    let i = instance().await;
+    let i = Instance::start().await;
     let mut admin = i.api.admin_as(&i.owner.access_token);
 
     let u = i.user("rita").await;
@@ -655,7 +622,7 @@ async fn role_change_disable_password_change_and_sign_out_everywhere_end_tokens(
 
 #[tokio::test]
 async fn tokens_are_bound_to_the_unix_uid_that_obtained_them() {
-    let i = instance().await;
+    let i = Instance::start().await;
     let identity = i.running.state().identity.clone();
     let uid = nix::unistd::getuid().as_raw();
     assert!(
@@ -686,7 +653,7 @@ async fn tokens_are_bound_to_the_unix_uid_that_obtained_them() {
 
 #[tokio::test]
 async fn every_admin_rpc_as_a_plain_user_is_permission_denied() {
-    let i = instance().await;
+    let i = Instance::start().await;
     let u = i.user("paul").await;
     let mut a = i.api.admin_as(&u.access_token);
     let t = |e: tonic::Status| e.code();
@@ -814,7 +781,7 @@ async fn every_admin_rpc_as_a_plain_user_is_permission_denied() {
 
 #[tokio::test]
 async fn only_the_owner_manages_admins_and_the_last_owner_is_protected() {
-    let i = instance().await;
+    let i = Instance::start().await;
     let mut owner = i.api.admin_as(&i.owner.access_token);
     let adm = i.user("ada").await;
     let ada_id = adm.user.as_ref().unwrap().id;
@@ -946,7 +913,7 @@ async fn only_the_owner_manages_admins_and_the_last_owner_is_protected() {
 
 #[tokio::test]
 async fn user_b_cannot_touch_user_a_sessions() {
-    let i = instance().await;
+    let i = Instance::start().await;
     let a = i.user("anna").await;
     let b = i.user("bert").await;
     let mut bs = i.api.sessions_as(&b.access_token);
@@ -1000,7 +967,7 @@ async fn user_b_cannot_touch_user_a_sessions() {
 
 #[tokio::test]
 async fn user_search_treats_wildcards_quotes_and_nul_literally() {
-    let i = instance().await;
+    let i = Instance::start().await;
     let mut admin = i.api.admin_as(&i.owner.access_token);
     for name in [
         "al_ice",
@@ -1092,7 +1059,7 @@ async fn user_search_treats_wildcards_quotes_and_nul_literally() {
 
 #[tokio::test]
 async fn allowlist_closes_sign_in_but_never_locks_out_the_owner() {
-    let i = instance().await;
+    let i = Instance::start().await;
     i.user("cara").await;
     i.user("dina").await;
     let mut admin = i.api.admin_as(&i.owner.access_token);
@@ -1123,7 +1090,7 @@ async fn allowlist_closes_sign_in_but_never_locks_out_the_owner() {
 
 #[tokio::test]
 async fn online_key_rotation_by_the_owner_keeps_every_credential_readable() {
-    let i = instance().await;
+    let i = Instance::start().await;
     let state = i.running.state().clone();
     let secret = spotter_daemon::crypto::SecretString::new("nd-password-rot");
     {
@@ -1198,7 +1165,7 @@ async fn online_key_rotation_by_the_owner_keeps_every_credential_readable() {
 
 #[tokio::test]
 async fn the_audit_log_records_security_events_without_secrets() {
-    let i = instance().await;
+    let i = Instance::start().await;
     i.api
         .sign_in(OWNER, "wrong-password-audit")
         .await
@@ -1280,7 +1247,7 @@ async fn public_methods_work_without_a_token_and_everything_else_needs_one() {
 
 #[tokio::test]
 async fn admins_see_and_end_anyones_sessions_but_ids_must_match() {
-    let i = instance().await;
+    let i = Instance::start().await;
     let g = i.user("gus").await;
     let gus_id = g.user.as_ref().unwrap().id;
     let h = i.user("hana").await;
@@ -1365,7 +1332,7 @@ async fn another_unix_user_can_neither_reach_a_personal_socket_nor_use_stolen_to
         eprintln!("not root: cannot act as another Unix user here");
         return;
     }
-    let i = instance().await;
+    let i = Instance::start().await;
     let socket = i.running.socket_path().to_path_buf();
     // Sanity: the token works for the uid it was issued to.
     assert!(i.who_am_i(&i.owner.access_token).await.is_ok());
@@ -1401,7 +1368,7 @@ async fn another_unix_user_can_neither_reach_a_personal_socket_nor_use_stolen_to
 /// correctly and the daemon stays up.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_daemon_stays_responsive_under_a_flood_from_one_peer() {
-    let i = instance().await;
+    let i = Instance::start().await;
     let socket = i.running.socket_path().to_path_buf();
     let token = i.owner.access_token.clone();
     let mut flood = tokio::task::JoinSet::new();

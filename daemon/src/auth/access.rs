@@ -67,6 +67,7 @@ pub const ACCESS: &[(&str, Access)] = &[
     ("/spotter.v1.Admin/SetAllowlist", Access::Admin),
     ("/spotter.v1.Admin/ListAuditEvents", Access::Admin),
     ("/spotter.v1.Admin/RotateEncryptionKey", Access::Owner),
+    ("/spotter.v1.Events/Subscribe", Access::User),
 ];
 
 /// The classification of a request path; `None` means refuse.

@@ -7,15 +7,17 @@ use spotter_proto::v1::{self, admin_server::Admin as AdminRpc, clear_lockout_req
 use tonic::{Request, Response, Status};
 
 use super::convert;
+use crate::events::{EventBus, session_revoked};
 use crate::{auth::access::Caller, service::admin::Admin};
 
 pub struct AdminService {
     admin: Arc<Admin>,
+    events: Arc<EventBus>,
 }
 
 impl AdminService {
-    pub fn new(admin: Arc<Admin>) -> Self {
-        AdminService { admin }
+    pub fn new(admin: Arc<Admin>, events: Arc<EventBus>) -> Self {
+        AdminService { admin, events }
     }
 }
 
@@ -112,6 +114,8 @@ impl AdminRpc for AdminService {
             .admin
             .revoke_user_session(caller, r.user_id, &r.session_id)
             .await?;
+        self.events
+            .publish(r.user_id, session_revoked(&r.session_id));
         Ok(Response::new(v1::RevokeSessionResponse { revoked }))
     }
 

@@ -6,15 +6,17 @@ use spotter_proto::v1::{self, auth_server::Auth};
 use tonic::{Request, Response, Status};
 
 use super::{convert, peer_uid};
+use crate::events::{EventBus, signed_in};
 use crate::{auth::access::Caller, service::identity::Identity};
 
 pub struct AuthService {
     identity: Arc<Identity>,
+    events: Arc<EventBus>,
 }
 
 impl AuthService {
-    pub fn new(identity: Arc<Identity>) -> Self {
-        AuthService { identity }
+    pub fn new(identity: Arc<Identity>, events: Arc<EventBus>) -> Self {
+        AuthService { identity, events }
     }
 }
 
@@ -72,6 +74,8 @@ impl Auth for AuthService {
                 uid,
             )
             .await?;
+        self.events
+            .publish(issued.account.id, signed_in(&issued.session_id));
         Ok(Response::new(convert::issued(issued)))
     }
 

@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod auth;
 mod convert;
+pub mod events;
 mod peer;
 pub mod sessions;
 mod status;

@@ -5,15 +5,17 @@ use spotter_proto::v1::{self, sessions_server::Sessions};
 use tonic::{Request, Response, Status};
 
 use super::convert;
+use crate::events::{EventBus, other_sessions_revoked, session_revoked};
 use crate::{auth::access::Caller, store::Store};
 
 pub struct SessionsService {
     store: Store,
+    events: std::sync::Arc<EventBus>,
 }
 
 impl SessionsService {
-    pub fn new(store: Store) -> Self {
-        SessionsService { store }
+    pub fn new(store: Store, events: std::sync::Arc<EventBus>) -> Self {
+        SessionsService { store, events }
     }
 }
 
@@ -58,6 +60,7 @@ impl Sessions for SessionsService {
                 &format!("session {id}"),
             )
             .await?;
+        self.events.publish(caller.user_id, session_revoked(id));
         Ok(Response::new(v1::RevokeSessionResponse { revoked: 1 }))
     }
 
@@ -83,6 +86,10 @@ impl Sessions for SessionsService {
                 &format!("{n} other sessions"),
             )
             .await?;
+        self.events.publish(
+            caller.user_id,
+            other_sessions_revoked(&caller.session_id, n),
+        );
         Ok(Response::new(v1::RevokeSessionResponse {
             revoked: n as u32,
         }))

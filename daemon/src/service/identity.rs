@@ -118,9 +118,7 @@ impl Identity {
         device_label: &str,
         peer_uid: u32,
     ) -> Result<Issued> {
-        self.rate_limit(peer_uid)?;
-        let username = check_username(username)?;
-        check_device_label(device_label)?;
+        let username = self.admit(username, password, device_label, peer_uid)?;
         if self.setup_completed().await? {
             return Err(ServiceError::FailedPrecondition(
                 "setup has already been completed".into(),
@@ -212,12 +210,7 @@ impl Identity {
         device_label: &str,
         peer_uid: u32,
     ) -> Result<Issued> {
-        self.rate_limit(peer_uid)?;
-        let username = check_username(username)?;
-        check_device_label(device_label)?;
-        if password.chars().count() > password::MAX_PASSWORD_CHARS {
-            return Err(ServiceError::InvalidArgument("password is too long".into()));
-        }
+        let username = self.admit(username, password, device_label, peer_uid)?;
         if !self.setup_completed().await? {
             return Err(ServiceError::FailedPrecondition(
                 "first-run setup has not been completed yet".into(),
@@ -700,6 +693,24 @@ impl Identity {
     /// The lockout row key for a username (admin "clear lockout by name").
     pub fn lockout_key(&self, username: &str) -> String {
         auth::lockout_key(&self.secret, username)
+    }
+
+    /// The checks every setup or sign-in attempt passes first: the per-uid rate limit
+    /// and the input bounds (SECURITY.md T4, T9). Returns the trimmed username.
+    fn admit(
+        &self,
+        username: &str,
+        password: &str,
+        device_label: &str,
+        peer_uid: u32,
+    ) -> Result<String> {
+        self.rate_limit(peer_uid)?;
+        let username = check_username(username)?;
+        check_device_label(device_label)?;
+        if password.chars().count() > password::MAX_PASSWORD_CHARS {
+            return Err(ServiceError::InvalidArgument("password is too long".into()));
+        }
+        Ok(username)
     }
 
     fn rate_limit(&self, peer_uid: u32) -> Result<()> {
