@@ -1306,11 +1306,24 @@ async fn admins_see_and_end_anyones_sessions_but_ids_must_match() {
 }
 
 /// Runs the e2e call client as uid/gid 65534 (nobody) against `socket` with `token`.
-/// Async: the in-process daemon serving the call runs on this test's runtime.
-async fn call_as_nobody(socket: &std::path::Path, token: &str) -> String {
+/// The client is copied into the test's own directory first: the checkout may sit
+/// under a directory that user cannot enter (e.g. /root). Async: the in-process daemon
+/// serving the call runs on this test's runtime.
+async fn call_as_nobody(dirs: &TestDirs, socket: &std::path::Path, token: &str) -> String {
+    use std::os::unix::fs::PermissionsExt;
+    let bin_dir = dirs.path("bin");
+    std::fs::create_dir_all(&bin_dir).unwrap();
+    let client = bin_dir.join("spotter-e2e-call");
+    if !client.exists() {
+        std::fs::copy(spotter_e2e::bin("spotter-e2e-call"), &client).unwrap();
+    }
+    for path in [dirs.root.path(), bin_dir.as_path()] {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    std::fs::set_permissions(&client, std::fs::Permissions::from_mode(0o755)).unwrap();
     let out = tokio::process::Command::new("setpriv")
         .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-        .arg(spotter_e2e::bin("spotter-e2e-call"))
+        .arg(&client)
         .env("SPOTTER_E2E_SOCKET", socket)
         .env("SPOTTER_E2E_TOKEN", token)
         .output()
@@ -1337,9 +1350,10 @@ async fn another_unix_user_can_neither_reach_a_personal_socket_nor_use_stolen_to
     // Sanity: the token works for the uid it was issued to.
     assert!(i.who_am_i(&i.owner.access_token).await.is_ok());
 
-    // Personal mode: the socket is 0600 in a 0700 directory; nobody cannot connect.
+    // Personal mode: the socket is 0600 in a 0700 directory; nobody cannot connect
+    // (the fixture's root is opened to 0755 by the helper, the daemon's dirs are not).
     assert_eq!(
-        call_as_nobody(&socket, &i.owner.access_token).await,
+        call_as_nobody(&i.dirs, &socket, &i.owner.access_token).await,
         "CONNECT PermissionDenied"
     );
 
@@ -1354,7 +1368,7 @@ async fn another_unix_user_can_neither_reach_a_personal_socket_nor_use_stolen_to
     }
     std::fs::set_permissions(&socket, std::fs::Permissions::from_mode(0o666)).unwrap();
     assert_eq!(
-        call_as_nobody(&socket, &i.owner.access_token).await,
+        call_as_nobody(&i.dirs, &socket, &i.owner.access_token).await,
         "STATUS Unauthenticated"
     );
     // The owner is unaffected.
