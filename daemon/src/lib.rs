@@ -18,6 +18,8 @@ pub mod rpc;
 pub mod service;
 pub mod store;
 pub mod transport;
+#[cfg(test)]
+mod validation_props;
 
 use std::{
     collections::BTreeMap,
