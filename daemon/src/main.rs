@@ -6,10 +6,10 @@ use clap::{Parser, Subcommand, ValueEnum};
 use spotter_daemon::{
     boot,
     config::{Config, Effective},
-    crypto::{Key, KeyError, KeySource, Keyring, read_key_file, write_key_file},
+    crypto::{Key, KeyError, Keyring, read_key_file, write_key_file},
     lock::InstanceLock,
     logging, notify,
-    service::rotation::rotate_encryption_key,
+    service::rotation::{install_new_key, rotate_encryption_key},
     store::Store,
     transport,
 };
@@ -223,18 +223,6 @@ async fn try_rotate_key(config: Config, new_key_file: PathBuf) -> anyhow::Result
     for c in &report.columns {
         println!("  {}.{}: {}", c.table, c.column, c.resealed);
     }
-    match source {
-        KeySource::Generated { path, .. } => {
-            spotter_daemon::service::admin::replace_key_file(&path, &new_key)?;
-            println!(
-                "the personal key file {} now holds the new key",
-                path.display()
-            );
-        }
-        other => println!(
-            "now replace the key in {other} with the new key (id {}) before starting spotterd",
-            new_key.id()
-        ),
-    }
+    println!("{}", install_new_key(&source, &new_key)?);
     Ok(())
 }

@@ -18,7 +18,10 @@ use std::{
 use tonic::{Status, body::Body, codegen::http, transport::server::UdsConnectInfo};
 use tower::{Layer, Service};
 
-use crate::{service::identity::Identity, store::Role};
+use crate::{
+    service::{ServiceError, identity::Identity},
+    store::Role,
+};
 
 /// Who may call a method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,15 +114,18 @@ impl Caller {
             .ok_or_else(|| Status::unauthenticated("sign in first"))
     }
 
-    /// The handler-side repeat of the layer's role check.
-    pub fn require(&self, access: Access) -> Result<(), Status> {
+    /// The role check, made by the layer and repeated by every admin service function.
+    pub fn require(&self, access: Access) -> Result<(), ServiceError> {
         if access.allows(self.role) {
             Ok(())
         } else {
-            Err(Status::permission_denied(match access {
-                Access::Owner => "only the owner may do this",
-                _ => "administrator role required",
-            }))
+            Err(ServiceError::PermissionDenied(
+                match access {
+                    Access::Owner => "only the owner may do this",
+                    _ => "administrator role required",
+                }
+                .into(),
+            ))
         }
     }
 }
@@ -202,9 +208,7 @@ async fn authorise(identity: &Identity, request: &mut http::Request<Body>) -> Re
         .and_then(|v| v.strip_prefix("Bearer "))
         .ok_or_else(|| Status::unauthenticated("sign in first (no access token)"))?;
     let caller = identity.authenticate(token, peer_uid).await?;
-    if !access.allows(caller.role) {
-        return Err(caller.require(access).unwrap_err());
-    }
+    caller.require(access).map_err(Status::from)?;
     request.extensions_mut().insert(caller);
     Ok(())
 }

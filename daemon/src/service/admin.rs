@@ -11,7 +11,10 @@ use crate::{
         password,
     },
     crypto::{Key, KeySource, Keyring},
-    service::{identity::Identity, rotation::rotate_encryption_key},
+    service::{
+        identity::Identity,
+        rotation::{install_new_key, rotate_encryption_key},
+    },
     store::{
         Role, Store,
         identity::{Account, AuditRow, LockoutRow, SessionRow},
@@ -31,17 +34,6 @@ pub const MAX_USERS_PAGE: u32 = 200;
 pub const DEFAULT_USERS_PAGE: u32 = 50;
 pub const MAX_AUDIT_PAGE: u32 = 500;
 pub const DEFAULT_AUDIT_PAGE: u32 = 100;
-
-fn require(caller: &Caller, access: Access) -> Result<()> {
-    if access.allows(caller.role) {
-        Ok(())
-    } else {
-        Err(ServiceError::PermissionDenied(match access {
-            Access::Owner => "only the owner may do this".into(),
-            _ => "administrator role required".into(),
-        }))
-    }
-}
 
 pub fn clamp_page(requested: u32, default: u32, max: u32) -> i64 {
     i64::from(if requested == 0 {
@@ -84,7 +76,7 @@ impl Admin {
         page_size: u32,
         after_id: i64,
     ) -> Result<(Vec<Account>, i64)> {
-        require(caller, Access::Admin)?;
+        caller.require(Access::Admin)?;
         if query.chars().count() > 255 {
             return Err(ServiceError::InvalidArgument(
                 "query is longer than 255 characters".into(),
@@ -117,7 +109,7 @@ impl Admin {
         username: &str,
         password_text: &str,
     ) -> Result<Account> {
-        require(caller, Access::Admin)?;
+        caller.require(Access::Admin)?;
         let username = check_username(username)?;
         password::check_new(password_text, &username, self.min_password_length)
             .map_err(|e| ServiceError::InvalidArgument(e.to_string()))?;
@@ -153,7 +145,7 @@ impl Admin {
     }
 
     pub async fn set_role(&self, caller: &Caller, user_id: i64, role: Role) -> Result<Account> {
-        require(caller, Access::Admin)?;
+        caller.require(Access::Admin)?;
         let target = self.target(user_id).await?;
         // Only the owner grants, removes or touches admin and owner roles.
         if (role >= Role::Admin || target.role() >= Role::Admin) && caller.role != Role::Owner {
@@ -189,7 +181,7 @@ impl Admin {
         user_id: i64,
         disabled: bool,
     ) -> Result<Account> {
-        require(caller, Access::Admin)?;
+        caller.require(Access::Admin)?;
         let target = self.target(user_id).await?;
         if target.role() == Role::Owner {
             return Err(ServiceError::FailedPrecondition(
@@ -220,7 +212,7 @@ impl Admin {
     }
 
     pub async fn delete_user(&self, caller: &Caller, user_id: i64) -> Result<()> {
-        require(caller, Access::Admin)?;
+        caller.require(Access::Admin)?;
         let target = self.target(user_id).await?;
         if target.role() >= Role::Admin && caller.role != Role::Owner {
             return Err(ServiceError::PermissionDenied(
@@ -246,7 +238,7 @@ impl Admin {
     }
 
     pub async fn user_sessions(&self, caller: &Caller, user_id: i64) -> Result<Vec<SessionRow>> {
-        require(caller, Access::Admin)?;
+        caller.require(Access::Admin)?;
         self.target(user_id).await?;
         Ok(self.store.list_sessions(user_id).await?)
     }
@@ -257,7 +249,7 @@ impl Admin {
         user_id: i64,
         session_id: &str,
     ) -> Result<u32> {
-        require(caller, Access::Admin)?;
+        caller.require(Access::Admin)?;
         if !self
             .store
             .revoke_session(user_id, session_id, "revoked by an administrator")
@@ -278,7 +270,7 @@ impl Admin {
     }
 
     pub async fn lockouts(&self, caller: &Caller) -> Result<Vec<LockoutRow>> {
-        require(caller, Access::Admin)?;
+        caller.require(Access::Admin)?;
         Ok(self.store.list_lockouts().await?)
     }
 
@@ -289,7 +281,7 @@ impl Admin {
         id: Option<&str>,
         username: Option<&str>,
     ) -> Result<bool> {
-        require(caller, Access::Admin)?;
+        caller.require(Access::Admin)?;
         let key = match (id, username) {
             (Some(id), _) if !id.is_empty() => id.to_string(),
             (_, Some(name)) if !name.trim().is_empty() => self.identity.lockout_key(name),
@@ -315,7 +307,7 @@ impl Admin {
     }
 
     pub async fn allowlist(&self, caller: &Caller) -> Result<(bool, Vec<String>)> {
-        require(caller, Access::Admin)?;
+        caller.require(Access::Admin)?;
         Ok(self.store.allowlist().await?)
     }
 
@@ -325,7 +317,7 @@ impl Admin {
         enabled: bool,
         usernames: &[String],
     ) -> Result<(bool, Vec<String>)> {
-        require(caller, Access::Admin)?;
+        caller.require(Access::Admin)?;
         if usernames.len() > 10_000 {
             return Err(ServiceError::InvalidArgument(
                 "at most 10,000 usernames".into(),
@@ -356,7 +348,7 @@ impl Admin {
         page_size: u32,
         kind: &str,
     ) -> Result<Vec<AuditRow>> {
-        require(caller, Access::Admin)?;
+        caller.require(Access::Admin)?;
         if kind.len() > 64 {
             return Err(ServiceError::InvalidArgument(
                 "kind is longer than 64 characters".into(),
@@ -371,7 +363,7 @@ impl Admin {
     /// verified transaction as the offline command, then makes it the primary key
     /// (the old one stays in the keyring to open anything sealed meanwhile).
     pub async fn rotate_key(&self, caller: &Caller, new_key_text: &str) -> Result<OnlineRotation> {
-        require(caller, Access::Owner)?;
+        caller.require(Access::Owner)?;
         let new_key = Key::parse(new_key_text)
             .map_err(|e| ServiceError::InvalidArgument(format!("new key is unusable: {e}")))?;
         // Writers that seal take the read lock; holding the write lock keeps them out
@@ -390,20 +382,8 @@ impl Admin {
         let old = std::mem::replace(&mut *ring, Keyring::new(new_key.clone()));
         *ring = ring.clone().with_keyring(old);
         drop(ring);
-        let next_step = match &self.key_source {
-            KeySource::Generated { path, .. } => {
-                replace_key_file(path, &new_key)
-                    .map_err(|e| ServiceError::Internal(Box::new(e)))?;
-                format!(
-                    "the personal key file {} now holds the new key",
-                    path.display()
-                )
-            }
-            other => format!(
-                "replace the key in {other} with the new key (id {}) before the daemon restarts",
-                new_key.id()
-            ),
-        };
+        let next_step = install_new_key(&self.key_source, &new_key)
+            .map_err(|e| ServiceError::Internal(Box::new(e)))?;
         let detail = format!("{old_id} → {} ({} values)", new_key.id(), report.total());
         self.store
             .audit(
@@ -422,12 +402,4 @@ impl Admin {
             next_step,
         })
     }
-}
-
-/// Atomically replaces a key file: a private temp file beside it, then rename.
-pub fn replace_key_file(path: &std::path::Path, key: &Key) -> std::io::Result<()> {
-    let tmp = path.with_extension("new");
-    let _ = std::fs::remove_file(&tmp);
-    crate::crypto::write_key_file(&tmp, key).map_err(std::io::Error::other)?;
-    std::fs::rename(&tmp, path)
 }

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use zeroize::Zeroizing;
 
 use crate::{
-    crypto::{Key, KeyId, Keyring, SEALED_COLUMNS, SealedColumn},
+    crypto::{Key, KeyId, KeySource, Keyring, SEALED_COLUMNS, SealedColumn, write_key_file},
     store::{
         Store, StoreError,
         sealed::{replace_sealed, sealed_values},
@@ -150,4 +150,27 @@ pub(crate) async fn rotate_columns(
         new_key_id: new_key.id(),
         columns: report,
     })
+}
+
+/// After a committed rotation, puts the new key where the old one came from when
+/// spotterd owns that place (the personal generated key file); otherwise says what
+/// the operator must do. Returns that sentence for the CLI or the RPC to show.
+pub fn install_new_key(source: &KeySource, new_key: &Key) -> std::io::Result<String> {
+    match source {
+        KeySource::Generated { path, .. } => {
+            // Atomically: a private temp file beside it, then rename.
+            let tmp = path.with_extension("new");
+            let _ = std::fs::remove_file(&tmp);
+            write_key_file(&tmp, new_key).map_err(std::io::Error::other)?;
+            std::fs::rename(&tmp, path)?;
+            Ok(format!(
+                "the personal key file {} now holds the new key",
+                path.display()
+            ))
+        }
+        other => Ok(format!(
+            "replace the key in {other} with the new key (id {}) before spotterd next starts",
+            new_key.id()
+        )),
+    }
 }

@@ -4,7 +4,7 @@
 
 use sqlx::{FromRow, SqliteConnection};
 
-use super::{Result, Role, Store, StoreError, User, now};
+use super::{Result, Role, Store, StoreError, now};
 
 /// A user with the fields authentication needs.
 #[derive(Debug, Clone, FromRow)]
@@ -22,15 +22,6 @@ pub struct Account {
 impl Account {
     pub fn role(&self) -> Role {
         Role::parse(&self.role)
-    }
-
-    pub fn user(&self) -> User {
-        User {
-            id: self.id,
-            username: self.username.clone(),
-            role: self.role(),
-            created_at: self.created_at,
-        }
     }
 }
 
@@ -271,14 +262,6 @@ impl Store {
             .bind(limit)
             .fetch_all(self.pool())
             .await?)
-    }
-
-    pub async fn link_navidrome(&self, user_id: i64) -> Result<()> {
-        sqlx::query("UPDATE users SET navidrome_linked = 1 WHERE id = ?")
-            .bind(user_id)
-            .execute(self.pool())
-            .await?;
-        Ok(())
     }
 
     // --- sessions and tokens -------------------------------------------------------
