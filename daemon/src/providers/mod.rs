@@ -10,3 +10,9 @@
 
 pub mod http;
 pub mod subsonic;
+pub mod listen;
+
+pub use listen::{ProviderError, RemoteListen};
+pub mod lastfm;
+pub mod listenbrainz;
+pub mod spotify;

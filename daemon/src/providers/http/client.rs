@@ -61,6 +61,7 @@ pub struct HttpClientBuilder {
     retry: RetryPolicy,
     allowed_networks: Vec<IpNet>,
     rate_limit: Option<Quota>,
+    extra_roots: Vec<reqwest::Certificate>,
 }
 
 impl HttpClientBuilder {
@@ -74,6 +75,7 @@ impl HttpClientBuilder {
             retry: RetryPolicy::default(),
             allowed_networks: Vec::new(),
             rate_limit: None,
+            extra_roots: Vec::new(),
         }
     }
 
@@ -120,10 +122,23 @@ impl HttpClientBuilder {
         self
     }
 
+    /// Operator setting: extra trusted root certificates (PEM bundle), added to the
+    /// built-in roots, for a private mirror or a TLS-intercepting proxy.
+    pub fn add_root_certificates_pem(mut self, pem: &[u8]) -> Result<Self, HttpError> {
+        let certs = reqwest::Certificate::from_pem_bundle(pem)
+            .map_err(|e| HttpError::Build(format!("invalid PEM certificate bundle: {}", transport_detail(&e))))?;
+        if certs.is_empty() {
+            return Err(HttpError::Build("the PEM bundle holds no certificate".into()));
+        }
+        self.extra_roots.extend(certs);
+        Ok(self)
+    }
+
     pub fn build(self) -> Result<HttpClient, HttpError> {
         let connect_timeout = self.connect_timeout.min(self.timeout);
         let allowed: Arc<[IpNet]> = self.allowed_networks.into();
         let guarded = reqwest_client(connect_timeout, self.timeout)
+            .tls_certs_merge(self.extra_roots.clone())
             .dns_resolver(GuardedResolver {
                 allowed: allowed.clone(),
             })
@@ -132,6 +147,7 @@ impl HttpClientBuilder {
         let trusted = match self.policy.trust() {
             Trust::OperatorConfigured => Some(
                 reqwest_client(connect_timeout, self.timeout)
+                    .tls_certs_merge(self.extra_roots.clone())
                     .build()
                     .map_err(|e| HttpError::Build(transport_detail(&e)))?,
             ),

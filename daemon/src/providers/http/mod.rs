@@ -77,6 +77,27 @@ pub const MAX_REDIRECTS: usize = 5;
 /// Longest log-safe detail string produced here.
 const MAX_DETAIL_CHARS: usize = 200;
 
+/// Instance-wide settings every provider client is built with.
+#[derive(Debug, Clone, Default)]
+pub struct HttpSettings {
+    /// Extra trusted root certificates (PEM), from `providers.ca_file`.
+    pub extra_roots_pem: Option<std::sync::Arc<Vec<u8>>>,
+    /// Networks untrusted URLs may reach although they are not public (tests, LAN
+    /// mirrors); empty by default.
+    pub allow_networks: Vec<IpNet>,
+}
+
+impl HttpSettings {
+    /// A builder for `policy` with these settings applied.
+    pub fn builder(&self, policy: Policy) -> Result<HttpClientBuilder, HttpError> {
+        let mut builder = HttpClient::builder(policy).allow_networks(self.allow_networks.clone());
+        if let Some(pem) = &self.extra_roots_pem {
+            builder = builder.add_root_certificates_pem(pem)?;
+        }
+        Ok(builder)
+    }
+}
+
 /// Why a body could not be read in full.
 #[derive(Debug, thiserror::Error)]
 pub enum BodyError {

@@ -1,0 +1,128 @@
+//! Local servers that speak the documented wire formats of the providers spotterd
+//! talks to but that cannot be reached from here (Spotify, Last.fm, ListenBrainz), plus
+//! a Subsonic-format server big enough for benchmarks. Each runs in-process on
+//! 127.0.0.1 on a random port, holds its data in memory, records what it was asked,
+//! and can be told to misbehave: [`Fault`]s are served in order before normal answers.
+
+pub mod lastfm;
+pub mod listenbrainz;
+pub mod spotify;
+pub mod subsonic;
+pub mod tls;
+
+use std::{
+    collections::VecDeque,
+    net::SocketAddr,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use axum::{
+    Router,
+    body::Body,
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+
+/// One misbehaviour, served instead of (or, for [`Fault::Delay`], before) the next
+/// normal answer.
+#[derive(Debug, Clone)]
+pub enum Fault {
+    /// A bare status with a short plain-text body.
+    Status(u16),
+    /// A status (429 or 503) with `Retry-After: <secs>`.
+    RetryAfter(u16, u64),
+    /// HTTP 429 with ListenBrainz's `X-RateLimit-Reset-In: <secs>`.
+    ResetIn(u64),
+    /// HTTP 200 with a body that is not JSON.
+    MalformedJson,
+    /// HTTP 200 with a JSON-looking body of this many bytes.
+    Oversized(usize),
+    /// Wait this long, then answer normally.
+    Delay(Duration),
+    /// A provider-specific error body with this HTTP status (e.g. a Last.fm
+    /// `{"error": 9, "message": …}`), built by the fake that serves it.
+    Body(u16, String),
+}
+
+/// A queue of faults shared between a fake server and the test that drives it.
+#[derive(Debug, Clone, Default)]
+pub struct Faults(Arc<Mutex<VecDeque<Fault>>>);
+
+impl Faults {
+    pub fn push(&self, fault: Fault) {
+        self.0.lock().unwrap().push_back(fault);
+    }
+
+    pub fn clear(&self) {
+        self.0.lock().unwrap().clear();
+    }
+
+    pub fn pending(&self) -> usize {
+        self.0.lock().unwrap().len()
+    }
+
+    /// Takes the next fault. A [`Fault::Delay`] is slept here and `None` returned so
+    /// the caller answers normally; any other fault becomes the response.
+    pub async fn next_response(&self) -> Option<Response> {
+        let fault = self.0.lock().unwrap().pop_front()?;
+        match fault {
+            Fault::Delay(d) => {
+                tokio::time::sleep(d).await;
+                None
+            }
+            Fault::Status(code) => Some(status(code, "fault injected").into_response()),
+            Fault::RetryAfter(code, secs) => {
+                let mut r = status(code, "slow down").into_response();
+                r.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+                Some(r)
+            }
+            Fault::ResetIn(secs) => {
+                let mut r = status(429, "rate limited").into_response();
+                r.headers_mut()
+                    .insert("x-ratelimit-reset-in", HeaderValue::from(secs));
+                r.headers_mut()
+                    .insert("x-ratelimit-remaining", HeaderValue::from(0));
+                Some(r)
+            }
+            Fault::MalformedJson => Some(
+                Response::builder()
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .body(Body::from("{\"truncated\": [1, 2,"))
+                    .unwrap(),
+            ),
+            Fault::Oversized(n) => {
+                let mut body = Vec::with_capacity(n);
+                body.extend_from_slice(b"{\"pad\":\"");
+                body.resize(n.saturating_sub(2), b'x');
+                body.extend_from_slice(b"\"}");
+                Some(
+                    Response::builder()
+                        .header(header::CONTENT_TYPE, "application/json")
+                        .body(Body::from(body))
+                        .unwrap(),
+                )
+            }
+            Fault::Body(code, body) => Some(
+                Response::builder()
+                    .status(StatusCode::from_u16(code).unwrap())
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .body(Body::from(body))
+                    .unwrap(),
+            ),
+        }
+    }
+}
+
+fn status(code: u16, text: &'static str) -> (StatusCode, &'static str) {
+    (StatusCode::from_u16(code).unwrap(), text)
+}
+
+/// Serves `router` over plain HTTP on 127.0.0.1 and returns its address.
+pub async fn serve_http(router: Router) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    addr
+}
