@@ -71,6 +71,18 @@ pub const ACCESS: &[(&str, Access)] = &[
     ("/spotter.v1.Admin/ListAuditEvents", Access::Admin),
     ("/spotter.v1.Admin/RotateEncryptionKey", Access::Owner),
     ("/spotter.v1.Events/Subscribe", Access::User),
+    ("/spotter.v1.Connections/ListConnections", Access::User),
+    ("/spotter.v1.Connections/BeginConnect", Access::User),
+    ("/spotter.v1.Connections/CompleteConnect", Access::User),
+    ("/spotter.v1.Connections/ConnectListenBrainz", Access::User),
+    ("/spotter.v1.Connections/ConnectNavidrome", Access::User),
+    ("/spotter.v1.Connections/Disconnect", Access::User),
+    ("/spotter.v1.Connections/SetListenSubmission", Access::User),
+    ("/spotter.v1.Jobs/ListJobs", Access::User),
+    ("/spotter.v1.Jobs/RunJob", Access::User),
+    ("/spotter.v1.Jobs/CancelJob", Access::User),
+    ("/spotter.v1.History/ListRecentListens", Access::User),
+    ("/spotter.v1.History/GetSummary", Access::User),
 ];
 
 /// The classification of a request path; `None` means refuse.

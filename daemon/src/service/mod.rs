@@ -4,6 +4,7 @@
 pub mod admin;
 mod error;
 pub mod identity;
+pub mod normalize;
 pub mod rotation;
 
 pub use error::{Result, ServiceError};

@@ -22,6 +22,10 @@ impl Provider {
         Provider::ListenBrainz,
     ];
 
+    pub fn parse(name: &str) -> Option<Provider> {
+        Provider::ALL.into_iter().find(|p| p.as_str() == name)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Provider::Navidrome => "navidrome",
@@ -42,26 +46,7 @@ impl Store {
         secret: &SecretString,
     ) -> Result<()> {
         let mut tx = self.pool().begin().await?;
-        let t = now();
-        // The row id is part of the associated data, so the row must exist first.
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO provider_credentials (user_id, provider, secret, created_at, updated_at) \
-             VALUES (?, ?, '', ?, ?) \
-             ON CONFLICT (user_id, provider) DO UPDATE SET updated_at = excluded.updated_at \
-             RETURNING id",
-        )
-        .bind(user_id)
-        .bind(provider.as_str())
-        .bind(t)
-        .bind(t)
-        .fetch_one(&mut *tx)
-        .await?;
-        let sealed = keyring.seal(COLUMN.at(&id.to_string()), secret.expose())?;
-        sqlx::query("UPDATE provider_credentials SET secret = ? WHERE id = ?")
-            .bind(sealed)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        put_credential_in(&mut tx, keyring, user_id, provider, secret).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -96,4 +81,36 @@ impl Store {
                 .await?;
         Ok(done.rows_affected() > 0)
     }
+}
+
+/// Stores (or replaces) a sealed credential inside the caller's transaction, so a
+/// connection row and its credential change together.
+pub(super) async fn put_credential_in(
+    conn: &mut sqlx::SqliteConnection,
+    keyring: &Keyring,
+    user_id: i64,
+    provider: Provider,
+    secret: &SecretString,
+) -> Result<()> {
+    let t = now();
+    // The row id is part of the associated data, so the row must exist first.
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO provider_credentials (user_id, provider, secret, created_at, updated_at) \
+         VALUES (?, ?, '', ?, ?) \
+         ON CONFLICT (user_id, provider) DO UPDATE SET updated_at = excluded.updated_at \
+         RETURNING id",
+    )
+    .bind(user_id)
+    .bind(provider.as_str())
+    .bind(t)
+    .bind(t)
+    .fetch_one(&mut *conn)
+    .await?;
+    let sealed = keyring.seal(COLUMN.at(&id.to_string()), secret.expose())?;
+    sqlx::query("UPDATE provider_credentials SET secret = ? WHERE id = ?")
+        .bind(sealed)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }

@@ -2,8 +2,12 @@
 //! timeout, migrations embedded and run at open; the file is created 0600 in a 0700
 //! directory.
 
+pub mod connections;
 mod credentials;
 pub mod identity;
+pub mod jobs;
+pub mod library;
+pub mod listens;
 pub mod sealed;
 mod secrets;
 mod users;

@@ -1,0 +1,311 @@
+//! The listening-history timeline: one row per play, one `listen_sources` row per
+//! source that reported it, and per-source watermarks.
+//!
+//! [`Store::record_listens`] is the only writer during sync. It takes one page from one
+//! source and, in one transaction:
+//! - skips plays this source already reported (`UNIQUE (user_id, source, source_ref)`),
+//!   so a page fetched twice or a sync restarted after a crash adds nothing;
+//! - merges a play into an existing listen with the same match key within
+//!   ±[`DEDUPE_WINDOW_SECS`] that this source has not reported yet (the same play seen
+//!   by two sources), filling in metadata the first source lacked;
+//! - otherwise inserts a new listen, linked to the library track with the same key;
+//! - advances the source's watermark, so the watermark never runs ahead of what is
+//!   committed.
+
+use sqlx::{FromRow, SqliteConnection};
+
+use super::{Result, Store, now};
+use crate::{providers::RemoteListen, service::normalize::match_key};
+
+/// Two reports of the same song this close together are one play.
+pub const DEDUPE_WINDOW_SECS: i64 = 120;
+
+/// What recording one page did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PageOutcome {
+    /// New listens on the timeline.
+    pub added: u64,
+    /// Plays another source had already reported: recorded as a second source.
+    pub merged: u64,
+    /// Plays this source had already reported: nothing changed.
+    pub known: u64,
+}
+
+impl std::ops::AddAssign for PageOutcome {
+    fn add_assign(&mut self, o: Self) {
+        self.added += o.added;
+        self.merged += o.merged;
+        self.known += o.known;
+    }
+}
+
+/// One listen as shown to its user.
+#[derive(Debug, Clone, FromRow)]
+pub struct ListenRow {
+    pub id: i64,
+    pub played_at: i64,
+    pub artist: String,
+    pub album: Option<String>,
+    pub title: String,
+    pub duration_ms: Option<i64>,
+    pub track_id: Option<String>,
+    /// Comma-separated source names, sorted.
+    pub sources: String,
+}
+
+/// A listen to send to ListenBrainz.
+#[derive(Debug, Clone, FromRow)]
+pub struct SubmittableListen {
+    pub id: i64,
+    pub played_at: i64,
+    pub artist: String,
+    pub album: Option<String>,
+    pub title: String,
+    pub duration_ms: Option<i64>,
+    pub isrc: Option<String>,
+    pub mbid: Option<String>,
+}
+
+impl Store {
+    /// Records one page of `source`'s plays and, when given, moves its watermark to
+    /// `watermark` in the same transaction (see the module docs).
+    pub async fn record_listens(
+        &self,
+        user_id: i64,
+        source: &str,
+        listens: &[RemoteListen],
+        watermark: Option<i64>,
+    ) -> Result<PageOutcome> {
+        let mut tx = self.pool().begin().await?;
+        let mut outcome = PageOutcome::default();
+        let t = now();
+        for listen in listens {
+            record_one(&mut tx, user_id, source, listen, t, &mut outcome).await?;
+        }
+        if let Some(watermark) = watermark {
+            set_watermark(&mut tx, user_id, source, watermark, t).await?;
+        }
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    /// Where `source`'s history sync for `user_id` got to; `None` before the first run.
+    pub async fn watermark(&self, user_id: i64, source: &str) -> Result<Option<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT watermark FROM sync_watermarks WHERE user_id = ? AND source = ?",
+        )
+        .bind(user_id)
+        .bind(source)
+        .fetch_optional(self.pool())
+        .await?)
+    }
+
+    pub async fn set_watermark(&self, user_id: i64, source: &str, watermark: i64) -> Result<()> {
+        let mut conn = self.pool().acquire().await?;
+        set_watermark(&mut conn, user_id, source, watermark, now()).await
+    }
+
+    /// The newest listens, newest first, before `(played_at, id)` when given.
+    pub async fn recent_listens(
+        &self,
+        user_id: i64,
+        before: Option<(i64, i64)>,
+        limit: u32,
+    ) -> Result<Vec<ListenRow>> {
+        let (at, id) = before.unwrap_or((i64::MAX, i64::MAX));
+        Ok(sqlx::query_as(
+            "SELECT l.id, l.played_at, l.artist, l.album, l.title, l.duration_ms, l.track_id, \
+               (SELECT group_concat(source, ',') FROM \
+                  (SELECT source FROM listen_sources s WHERE s.listen_id = l.id ORDER BY source)) \
+                 AS sources \
+             FROM listens l WHERE l.user_id = ? AND (l.played_at, l.id) < (?, ?) \
+             ORDER BY l.played_at DESC, l.id DESC LIMIT ?",
+        )
+        .bind(user_id)
+        .bind(at)
+        .bind(id)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    /// Listens in the timeline, and how many of them came from `source`.
+    pub async fn listen_counts(&self, user_id: i64) -> Result<(i64, Vec<(String, i64)>)> {
+        let total: i64 = sqlx::query_scalar("SELECT count(*) FROM listens WHERE user_id = ?")
+            .bind(user_id)
+            .fetch_one(self.pool())
+            .await?;
+        let per_source = sqlx::query_as(
+            "SELECT source, count(*) FROM listen_sources WHERE user_id = ? GROUP BY source ORDER BY source",
+        )
+        .bind(user_id)
+        .fetch_all(self.pool())
+        .await?;
+        Ok((total, per_source))
+    }
+
+    /// Up to `limit` of the user's listens that ListenBrainz has neither reported nor
+    /// been sent, oldest first.
+    pub async fn listens_to_submit(&self, user_id: i64, limit: u32) -> Result<Vec<SubmittableListen>> {
+        Ok(sqlx::query_as(
+            "SELECT l.id, l.played_at, l.artist, l.album, l.title, l.duration_ms, l.isrc, l.mbid \
+             FROM listens l \
+             WHERE l.user_id = ? \
+               AND NOT EXISTS (SELECT 1 FROM listen_sources s \
+                               WHERE s.listen_id = l.id AND s.source = 'listenbrainz') \
+               AND NOT EXISTS (SELECT 1 FROM listen_submissions x WHERE x.listen_id = l.id) \
+             ORDER BY l.played_at, l.id LIMIT ?",
+        )
+        .bind(user_id)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    /// Marks listens as sent to ListenBrainz.
+    pub async fn mark_submitted(&self, user_id: i64, ids: &[i64]) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        let t = now();
+        for id in ids {
+            sqlx::query(
+                "INSERT OR IGNORE INTO listen_submissions (listen_id, user_id, submitted_at) \
+                 SELECT id, user_id, ? FROM listens WHERE id = ? AND user_id = ?",
+            )
+            .bind(t)
+            .bind(id)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Links the user's unlinked listens to library tracks with the same match key
+    /// (after a library sync brought new tracks). Returns how many were linked.
+    pub async fn link_listens_to_library(&self, user_id: i64) -> Result<u64> {
+        let done = sqlx::query(
+            "UPDATE listens SET track_id = \
+               (SELECT t.id FROM library_tracks t \
+                WHERE t.user_id = listens.user_id AND t.match_key = listens.match_key \
+                ORDER BY t.id LIMIT 1) \
+             WHERE user_id = ? AND track_id IS NULL AND EXISTS \
+               (SELECT 1 FROM library_tracks t \
+                WHERE t.user_id = listens.user_id AND t.match_key = listens.match_key)",
+        )
+        .bind(user_id)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected())
+    }
+}
+
+async fn set_watermark(
+    conn: &mut SqliteConnection,
+    user_id: i64,
+    source: &str,
+    watermark: i64,
+    t: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO sync_watermarks (user_id, source, watermark, updated_at) VALUES (?, ?, ?, ?) \
+         ON CONFLICT (user_id, source) DO UPDATE SET \
+           watermark = max(watermark, excluded.watermark), updated_at = excluded.updated_at",
+    )
+    .bind(user_id)
+    .bind(source)
+    .bind(watermark)
+    .bind(t)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+async fn record_one(
+    conn: &mut SqliteConnection,
+    user_id: i64,
+    source: &str,
+    listen: &RemoteListen,
+    t: i64,
+    outcome: &mut PageOutcome,
+) -> Result<()> {
+    let known: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM listen_sources WHERE user_id = ? AND source = ? AND source_ref = ?",
+    )
+    .bind(user_id)
+    .bind(source)
+    .bind(&listen.source_ref)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if known.is_some() {
+        outcome.known += 1;
+        return Ok(());
+    }
+    let key = match_key(&listen.artist, &listen.title);
+    let same_play: Option<i64> = sqlx::query_scalar(
+        "SELECT l.id FROM listens l \
+         WHERE l.user_id = ? AND l.match_key = ? AND l.played_at BETWEEN ? AND ? \
+           AND NOT EXISTS (SELECT 1 FROM listen_sources s WHERE s.listen_id = l.id AND s.source = ?) \
+         ORDER BY abs(l.played_at - ?), l.id LIMIT 1",
+    )
+    .bind(user_id)
+    .bind(&key)
+    .bind(listen.played_at - DEDUPE_WINDOW_SECS)
+    .bind(listen.played_at + DEDUPE_WINDOW_SECS)
+    .bind(source)
+    .bind(listen.played_at)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let listen_id = match same_play {
+        Some(id) => {
+            sqlx::query(
+                "UPDATE listens SET album = coalesce(album, ?), duration_ms = coalesce(duration_ms, ?), \
+                   isrc = coalesce(isrc, ?), mbid = coalesce(mbid, ?) WHERE id = ?",
+            )
+            .bind(&listen.album)
+            .bind(listen.duration_ms)
+            .bind(&listen.isrc)
+            .bind(&listen.recording_mbid)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+            outcome.merged += 1;
+            id
+        }
+        None => {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO listens (user_id, played_at, artist, album, title, duration_ms, isrc, \
+                   mbid, match_key, track_id, created_at) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, \
+                   (SELECT id FROM library_tracks WHERE user_id = ? AND match_key = ? ORDER BY id LIMIT 1), ?) \
+                 RETURNING id",
+            )
+            .bind(user_id)
+            .bind(listen.played_at)
+            .bind(&listen.artist)
+            .bind(&listen.album)
+            .bind(&listen.title)
+            .bind(listen.duration_ms)
+            .bind(&listen.isrc)
+            .bind(&listen.recording_mbid)
+            .bind(&key)
+            .bind(user_id)
+            .bind(&key)
+            .bind(t)
+            .fetch_one(&mut *conn)
+            .await?;
+            outcome.added += 1;
+            id
+        }
+    };
+    sqlx::query(
+        "INSERT INTO listen_sources (listen_id, user_id, source, source_ref) VALUES (?, ?, ?, ?)",
+    )
+    .bind(listen_id)
+    .bind(user_id)
+    .bind(source)
+    .bind(&listen.source_ref)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
