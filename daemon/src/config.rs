@@ -18,7 +18,7 @@ use figment::{
 use serde::{Deserialize, Serialize};
 use spotter_proto::locations::{self, Dirs, Mode, SocketLocation};
 
-use crate::crypto::{ENCRYPTION_KEY, JWT_SECRET, KeyInputs};
+use crate::crypto::{ENCRYPTION_KEY, JWT_SECRET, KeyInputs, LASTFM_SHARED_SECRET};
 
 /// Environment variable naming the configuration file.
 pub const CONFIG_ENV: &str = "SPOTTER_CONFIG";
@@ -27,7 +27,18 @@ pub const CONFIG_FILE_NAME: &str = "config.toml";
 /// Database file name in the data directory.
 pub const DATABASE_FILE_NAME: &str = "spotter.db";
 /// Sections that `SPOTTER_<SECTION>_<KEY>` variables map into.
-const SECTIONS: &[&str] = &["daemon", "log", "security", "auth", "navidrome"];
+const SECTIONS: &[&str] = &[
+    "daemon",
+    "log",
+    "security",
+    "auth",
+    "navidrome",
+    "sync",
+    "providers",
+    "spotify",
+    "lastfm",
+    "listenbrainz",
+];
 
 /// What the TOML file and the environment may set.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -38,6 +49,11 @@ pub struct Settings {
     pub security: SecuritySettings,
     pub auth: AuthSettings,
     pub navidrome: NavidromeSettings,
+    pub sync: SyncSettings,
+    pub providers: ProvidersSettings,
+    pub spotify: SpotifySettings,
+    pub lastfm: LastFmSettings,
+    pub listenbrainz: ListenBrainzSettings,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -104,6 +120,101 @@ pub struct NavidromeSettings {
     pub timeout_secs: u64,
 }
 
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SyncSettings {
+    /// Seconds between history syncs of one user.
+    pub history_interval_secs: u64,
+    /// Seconds between library syncs of one user.
+    pub library_interval_secs: u64,
+    /// How far back the first history sync of a connection reaches, in days; 0 means
+    /// everything the provider has.
+    pub lookback_days: u64,
+    /// Sync runs going on at once across all users.
+    pub max_concurrent_jobs: usize,
+}
+
+impl Default for SyncSettings {
+    fn default() -> Self {
+        SyncSettings {
+            history_interval_secs: 300,
+            library_interval_secs: 3600,
+            lookback_days: 30,
+            max_concurrent_jobs: 2,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ProvidersSettings {
+    /// Extra trusted root certificates (PEM bundle) for outbound https, added to the
+    /// built-in roots: a private mirror of an API, or a TLS-intercepting proxy.
+    pub ca_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SpotifySettings {
+    /// Client id of the operator's Spotify app; unset: Spotify is not offered.
+    pub client_id: Option<String>,
+    /// Redirect URI registered with the app. Nothing needs to listen there: the user
+    /// pastes the URL the browser was sent to back into the TUI.
+    pub redirect_uri: String,
+    pub accounts_url: String,
+    pub api_url: String,
+}
+
+impl Default for SpotifySettings {
+    fn default() -> Self {
+        SpotifySettings {
+            client_id: None,
+            redirect_uri: crate::providers::spotify::DEFAULT_REDIRECT_URI.into(),
+            accounts_url: crate::providers::spotify::DEFAULT_ACCOUNTS_URL.into(),
+            api_url: crate::providers::spotify::DEFAULT_API_URL.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LastFmSettings {
+    /// API key of the operator's Last.fm API account; unset: Last.fm is not offered.
+    /// Its shared secret comes from the `lastfm-shared-secret` credential,
+    /// `SPOTTER_LASTFM_SHARED_SECRET` or `shared_secret_file`.
+    pub api_key: Option<String>,
+    pub shared_secret_file: Option<PathBuf>,
+    /// https only.
+    pub api_url: String,
+    pub auth_url: String,
+}
+
+impl Default for LastFmSettings {
+    fn default() -> Self {
+        LastFmSettings {
+            api_key: None,
+            shared_secret_file: None,
+            api_url: crate::providers::lastfm::DEFAULT_API_URL.into(),
+            auth_url: crate::providers::lastfm::DEFAULT_AUTH_URL.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ListenBrainzSettings {
+    /// API base URL; other servers implement the ListenBrainz API.
+    pub api_url: String,
+}
+
+impl Default for ListenBrainzSettings {
+    fn default() -> Self {
+        ListenBrainzSettings {
+            api_url: crate::providers::listenbrainz::DEFAULT_API_URL.into(),
+        }
+    }
+}
+
 impl Default for DaemonSettings {
     fn default() -> Self {
         DaemonSettings {
@@ -166,6 +277,8 @@ pub struct Config {
     pub key_inputs: KeyInputs,
     /// Where the JWT signing secret may come from.
     pub jwt_inputs: KeyInputs,
+    /// Where the Last.fm shared secret may come from (never generated).
+    pub lastfm_secret_inputs: KeyInputs,
 }
 
 impl Config {
@@ -212,6 +325,8 @@ impl Config {
         let jwt = KeyInputs::from_env(&JWT_SECRET, None, None);
         config.jwt_inputs.credentials_directory = jwt.credentials_directory;
         config.jwt_inputs.env_value = jwt.env_value;
+        config.lastfm_secret_inputs.env_value =
+            KeyInputs::from_env(&LASTFM_SHARED_SECRET, None, None).env_value;
         Ok(config)
     }
 
@@ -247,7 +362,15 @@ impl Config {
                 Mode::System => None,
             },
         };
+        let lastfm_secret_inputs = KeyInputs {
+            spec: &LASTFM_SHARED_SECRET,
+            credentials_directory: key_inputs.credentials_directory.clone(),
+            env_value: None,
+            key_file: settings.lastfm.shared_secret_file.clone(),
+            generated_key_path: None,
+        };
         Ok(Config {
+            lastfm_secret_inputs,
             mode,
             file,
             socket,
@@ -274,7 +397,11 @@ impl Config {
 fn env_provider() -> Env {
     Env::prefixed("SPOTTER_").filter_map(|key| {
         let key = key.as_str().to_ascii_lowercase();
-        if key == "security_encryption_key" {
+        // Secrets read by `KeyInputs`, never settings.
+        if [&ENCRYPTION_KEY, &JWT_SECRET, &LASTFM_SHARED_SECRET]
+            .iter()
+            .any(|spec| spec.env.eq_ignore_ascii_case(&format!("SPOTTER_{key}")))
+        {
             return None;
         }
         SECTIONS.iter().find_map(|section| {
@@ -414,6 +541,91 @@ impl Settings {
             && let Err(why) = check_base_url(url)
         {
             bad("navidrome.base_url", why);
+        }
+        let sync = &self.sync;
+        if !(30..=86_400).contains(&sync.history_interval_secs) {
+            bad(
+                "sync.history_interval_secs",
+                format!(
+                    "must be between 30 and 86400 (got {})",
+                    sync.history_interval_secs
+                ),
+            );
+        }
+        if !(60..=604_800).contains(&sync.library_interval_secs) {
+            bad(
+                "sync.library_interval_secs",
+                format!(
+                    "must be between 60 and 604800 (got {})",
+                    sync.library_interval_secs
+                ),
+            );
+        }
+        if sync.lookback_days > 36_500 {
+            bad(
+                "sync.lookback_days",
+                format!(
+                    "must be at most 36500, or 0 for everything (got {})",
+                    sync.lookback_days
+                ),
+            );
+        }
+        if !(1..=64).contains(&sync.max_concurrent_jobs) {
+            bad(
+                "sync.max_concurrent_jobs",
+                format!(
+                    "must be between 1 and 64 (got {})",
+                    sync.max_concurrent_jobs
+                ),
+            );
+        }
+        for (key, path) in [
+            ("providers.ca_file", &self.providers.ca_file),
+            ("lastfm.shared_secret_file", &self.lastfm.shared_secret_file),
+        ] {
+            if let Some(p) = path
+                && !p.is_absolute()
+            {
+                bad(
+                    key,
+                    format!("must be an absolute path (got {})", p.display()),
+                );
+            }
+        }
+        for (key, url) in [
+            ("spotify.accounts_url", &self.spotify.accounts_url),
+            ("spotify.api_url", &self.spotify.api_url),
+            ("spotify.redirect_uri", &self.spotify.redirect_uri),
+            ("lastfm.api_url", &self.lastfm.api_url),
+            ("lastfm.auth_url", &self.lastfm.auth_url),
+            ("listenbrainz.api_url", &self.listenbrainz.api_url),
+        ] {
+            if let Err(why) = check_base_url(url) {
+                bad(key, why);
+            }
+        }
+        for (key, url) in [
+            ("lastfm.api_url", &self.lastfm.api_url),
+            ("lastfm.auth_url", &self.lastfm.auth_url),
+        ] {
+            if !url.starts_with("https://") {
+                bad(
+                    key,
+                    "must use https (Last.fm calls are signed and carry a session key)".into(),
+                );
+            }
+        }
+        for (key, value) in [
+            ("spotify.client_id", &self.spotify.client_id),
+            ("lastfm.api_key", &self.lastfm.api_key),
+        ] {
+            if let Some(v) = value
+                && (v.trim().is_empty()
+                    || v.len() > 255
+                    || !v.chars().all(|c| c.is_ascii_graphic()))
+            {
+                bad(key, "must be 1 to 255 printable ASCII characters".into());
+            }
         }
         if !(1..=300).contains(&self.navidrome.timeout_secs) {
             bad(

@@ -60,6 +60,55 @@ pub fn other_sessions_revoked(kept_session_id: &str, count: u64) -> EventKind {
     session(Change::OtherSessionsRevoked, kept_session_id, count)
 }
 
+/// A provider connection changed state.
+pub fn connection_changed(
+    provider: &str,
+    state: v1::event::connection_changed::State,
+    detail: &str,
+) -> EventKind {
+    Kind::Connection(v1::event::ConnectionChanged {
+        provider: provider.to_owned(),
+        state: state as i32,
+        detail: detail.to_owned(),
+    })
+}
+
+/// A job run started, progressed or ended.
+pub fn job_progress(
+    run_id: i64,
+    kind: &str,
+    done: u64,
+    total: u64,
+    state: v1::event::job_progress::State,
+    message: &str,
+) -> EventKind {
+    Kind::JobProgress(v1::event::JobProgress {
+        job_id: run_id.to_string(),
+        kind: kind.to_owned(),
+        done,
+        total,
+        state: state as i32,
+        message: message.to_owned(),
+    })
+}
+
+/// `count` listens from `provider` joined the timeline.
+pub fn new_listens(provider: &str, count: u64) -> EventKind {
+    Kind::NewListens(v1::event::NewListens {
+        provider: provider.to_owned(),
+        count: u32::try_from(count).unwrap_or(u32::MAX),
+    })
+}
+
+/// Something failed in the background; `fatal` when it waits for the user.
+pub fn error(source: &str, message: &str, fatal: bool) -> EventKind {
+    Kind::Error(v1::event::Error {
+        source: source.to_owned(),
+        message: message.to_owned(),
+        fatal,
+    })
+}
+
 /// One numbered event.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Envelope {

@@ -10,6 +10,7 @@ pub mod config;
 pub mod crypto;
 pub mod events;
 mod fsutil;
+pub mod jobs;
 pub mod lock;
 pub mod logging;
 pub mod notify;
@@ -32,7 +33,8 @@ use spotter_proto::{
     FILE_DESCRIPTOR_SET, MAX_MESSAGE_BYTES,
     locations::Mode,
     v1::{
-        admin_server::AdminServer, auth_server::AuthServer, events_server::EventsServer,
+        admin_server::AdminServer, auth_server::AuthServer, connections_server::ConnectionsServer,
+        events_server::EventsServer, history_server::HistoryServer, jobs_server::JobsServer,
         sessions_server::SessionsServer, system_server::SystemServer,
     },
 };
@@ -55,6 +57,10 @@ pub struct DaemonState {
     pub identity: Arc<service::identity::Identity>,
     /// Live per-user events (`spotter.v1.Events`).
     pub events: Arc<events::EventBus>,
+    /// Provider connections and the credentials jobs use.
+    pub connections: Arc<service::connections::Connections>,
+    /// The background job scheduler.
+    pub jobs: jobs::Jobs,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -81,6 +87,13 @@ pub enum BootError {
     Navidrome(String),
     #[error("cannot start the identity service: {0}")]
     Identity(String),
+    #[error(transparent)]
+    Providers(#[from] providers::clients::ClientsError),
+    #[error("providers.ca_file {path}: {source}")]
+    CaFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// A running daemon. Dropping it without [`Running::shutdown`] still removes the socket.
@@ -90,6 +103,7 @@ pub struct Running {
     state: Arc<DaemonState>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<JoinHandle<Result<(), tonic::transport::Error>>>,
+    scheduler: Option<JoinHandle<()>>,
     shutdown_timeout: Duration,
     _lock: InstanceLock,
 }
@@ -113,6 +127,11 @@ impl Running {
     pub async fn shutdown(mut self) {
         // Ends open event streams, which would otherwise hold the graceful shutdown.
         self.state.events.close();
+        // Running syncs stop at their next await; committed pages stay.
+        self.state.jobs.shutdown();
+        if let Some(scheduler) = self.scheduler.take() {
+            let _ = tokio::time::timeout(self.shutdown_timeout, scheduler).await;
+        }
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -138,6 +157,10 @@ impl Drop for Running {
         if let Some(server) = self.server.take() {
             server.abort();
             transport::remove(&self.socket, self.activated);
+        }
+        if let Some(scheduler) = self.scheduler.take() {
+            self.state.jobs.shutdown();
+            scheduler.abort();
         }
     }
 }
@@ -239,6 +262,42 @@ pub async fn boot(config: Config) -> Result<Running, BootError> {
 
     let events = Arc::new(events::EventBus::new());
 
+    let lastfm_secret = match config.lastfm_secret_inputs.find(
+        false,
+        || zeroize::Zeroizing::new(String::new()),
+        parse_shared_secret,
+    ) {
+        Ok((secret, _)) => Some(secret),
+        Err(crypto::KeyError::Missing(_)) => None,
+        Err(e) => return Err(e.into()),
+    };
+    let extra_roots = match &config.settings.providers.ca_file {
+        Some(path) => Some(std::fs::read(path).map_err(|source| BootError::CaFile {
+            path: path.clone(),
+            source,
+        })?),
+        None => None,
+    };
+    let clients = Arc::new(providers::clients::ProviderClients::build(
+        &config.settings,
+        lastfm_secret,
+        extra_roots,
+    )?);
+    let (wake_tx, wake_rx) = tokio::sync::mpsc::unbounded_channel();
+    let connections = Arc::new(service::connections::Connections::new(
+        store.clone(),
+        keyring.clone(),
+        events.clone(),
+        clients,
+        wake_tx,
+    ));
+    let jobs = jobs::Jobs::new(
+        store.clone(),
+        connections.clone(),
+        events.clone(),
+        config.settings.sync.clone(),
+    );
+
     let listener = match activated {
         Some(l) => l,
         None => transport::bind(&config.socket.path, config.mode)?,
@@ -251,6 +310,8 @@ pub async fn boot(config: Config) -> Result<Running, BootError> {
         keyring,
         identity: identity.clone(),
         events: events.clone(),
+        connections: connections.clone(),
+        jobs: jobs.clone(),
     });
 
     let (health, health_service) = tonic_health::server::health_reporter();
@@ -284,6 +345,12 @@ pub async fn boot(config: Config) -> Result<Running, BootError> {
         .max_decoding_message_size(MAX_MESSAGE_BYTES);
     let events_rpc = EventsServer::new(rpc::events::EventsService::new(events))
         .max_decoding_message_size(MAX_MESSAGE_BYTES);
+    let connections_rpc = ConnectionsServer::new(rpc::sync::ConnectionsService::new(connections))
+        .max_decoding_message_size(MAX_MESSAGE_BYTES);
+    let jobs_rpc = JobsServer::new(rpc::sync::JobsService::new(jobs.clone()))
+        .max_decoding_message_size(MAX_MESSAGE_BYTES);
+    let history_rpc = HistoryServer::new(rpc::sync::HistoryService::new(store.clone()))
+        .max_decoding_message_size(MAX_MESSAGE_BYTES);
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let router = tonic::transport::Server::builder()
         .concurrency_limit_per_connection(
@@ -298,6 +365,9 @@ pub async fn boot(config: Config) -> Result<Running, BootError> {
         .add_service(sessions_rpc)
         .add_service(admin_rpc)
         .add_service(events_rpc)
+        .add_service(connections_rpc)
+        .add_service(jobs_rpc)
+        .add_service(history_rpc)
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha);
@@ -305,6 +375,8 @@ pub async fn boot(config: Config) -> Result<Running, BootError> {
     let server = tokio::spawn(router.serve_with_incoming_shutdown(incoming, async {
         let _ = stop_rx.await;
     }));
+
+    let scheduler = jobs.spawn_scheduler(wake_rx);
 
     let socket = listener.path.clone();
     tracing::info!(
@@ -322,9 +394,29 @@ pub async fn boot(config: Config) -> Result<Running, BootError> {
         state,
         stop: Some(stop_tx),
         server: Some(server),
+        scheduler: Some(scheduler),
         shutdown_timeout: config.shutdown_timeout(),
         _lock: lock,
     })
+}
+
+/// The Last.fm shared secret: 32 hex characters as Last.fm issues them (anything
+/// printable is accepted; placeholders and empty values are not).
+fn parse_shared_secret(text: &str) -> Result<crypto::SecretString, crypto::KeyFormatError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(crypto::KeyFormatError::Empty);
+    }
+    if crypto::PLACEHOLDERS
+        .iter()
+        .any(|p| p.eq_ignore_ascii_case(text))
+    {
+        return Err(crypto::KeyFormatError::Placeholder);
+    }
+    if !text.chars().all(|c| c.is_ascii_graphic()) {
+        return Err(crypto::KeyFormatError::Malformed { len: text.len() });
+    }
+    Ok(crypto::SecretString::new(text))
 }
 
 /// Logs (never refuses to start) when stored credentials were sealed with keys the

@@ -48,6 +48,13 @@ pub const JWT_SECRET: SecretSpec = SecretSpec {
     config_key: "security.jwt_secret_file",
 };
 
+pub const LASTFM_SHARED_SECRET: SecretSpec = SecretSpec {
+    credential: "lastfm-shared-secret",
+    env: "SPOTTER_LASTFM_SHARED_SECRET",
+    what: "Last.fm shared secret",
+    config_key: "lastfm.shared_secret_file",
+};
+
 /// Values people paste from documentation instead of generating a key. Compared
 /// case-insensitively after trimming.
 pub(crate) const PLACEHOLDERS: &[&str] = &[

@@ -9,6 +9,7 @@ pub mod events;
 mod peer;
 pub mod sessions;
 mod status;
+pub mod sync;
 pub mod system;
 
 pub use peer::{Peer, peer_uid};

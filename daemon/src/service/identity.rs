@@ -185,7 +185,7 @@ impl Identity {
             let _ = std::fs::remove_file(path);
         }
         if linked {
-            self.store_navidrome_password(account.id, password).await?;
+            self.store_navidrome_password(&account, password).await?;
         }
         self.store
             .audit(
@@ -399,17 +399,20 @@ impl Identity {
                 a
             }
         };
-        self.store_navidrome_password(account.id, password).await?;
+        self.store_navidrome_password(&account, password).await?;
         Ok(account)
     }
 
-    async fn store_navidrome_password(&self, user_id: i64, password: &str) -> Result<()> {
+    /// A Navidrome sign-in is also the user's Navidrome connection (library and
+    /// last-played sync); signing in again heals a connection that needed it.
+    async fn store_navidrome_password(&self, account: &Account, password: &str) -> Result<()> {
         let ring = self.keyring.read().await;
         self.store
-            .put_credential(
+            .connect(
                 &ring,
-                user_id,
+                account.id,
                 Provider::Navidrome,
+                &account.username,
                 &SecretString::new(password),
             )
             .await?;

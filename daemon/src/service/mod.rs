@@ -2,9 +2,11 @@
 //! admin commands alike.
 
 pub mod admin;
+pub mod connections;
 mod error;
 pub mod identity;
 pub mod normalize;
 pub mod rotation;
+pub mod sync;
 
 pub use error::{Result, ServiceError};

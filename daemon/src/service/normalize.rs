@@ -72,7 +72,11 @@ pub fn core_title(title: &str) -> &str {
             && let Some(start) = t.rfind(open)
         {
             let inner = t[start + 1..t.len() - 1].trim_start().to_lowercase();
-            if ["feat", "ft.", "with "].iter().any(|p| inner.starts_with(p)) && start > 0 {
+            if ["feat", "ft.", "with "]
+                .iter()
+                .any(|p| inner.starts_with(p))
+                && start > 0
+            {
                 t = t[..start].trim_end();
             }
         }

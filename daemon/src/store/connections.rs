@@ -160,19 +160,21 @@ impl Store {
     }
 
     pub async fn connections(&self, user_id: i64) -> Result<Vec<Connection>> {
-        let rows: Vec<Row> = sqlx::query_as(select_connection!("WHERE user_id = ? ORDER BY provider"))
-        .bind(user_id)
-        .fetch_all(self.pool())
-        .await?;
+        let rows: Vec<Row> =
+            sqlx::query_as(select_connection!("WHERE user_id = ? ORDER BY provider"))
+                .bind(user_id)
+                .fetch_all(self.pool())
+                .await?;
         Ok(rows.into_iter().filter_map(Row::into_connection).collect())
     }
 
     pub async fn connection(&self, user_id: i64, provider: Provider) -> Result<Option<Connection>> {
-        let row: Option<Row> = sqlx::query_as(select_connection!("WHERE user_id = ? AND provider = ?"))
-        .bind(user_id)
-        .bind(provider.as_str())
-        .fetch_optional(self.pool())
-        .await?;
+        let row: Option<Row> =
+            sqlx::query_as(select_connection!("WHERE user_id = ? AND provider = ?"))
+                .bind(user_id)
+                .bind(provider.as_str())
+                .fetch_optional(self.pool())
+                .await?;
         Ok(row.and_then(Row::into_connection))
     }
 

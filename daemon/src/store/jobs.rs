@@ -96,12 +96,19 @@ struct RunRow {
 }
 
 fn truncate(text: &str) -> String {
-    text.chars().take(super::connections::MAX_ERROR_CHARS).collect()
+    text.chars()
+        .take(super::connections::MAX_ERROR_CHARS)
+        .collect()
 }
 
 impl Store {
     /// The schedule of `kind` for `user_id`, created due at `first_run_at` if absent.
-    pub async fn schedule(&self, user_id: i64, kind: JobKind, first_run_at: i64) -> Result<Schedule> {
+    pub async fn schedule(
+        &self,
+        user_id: i64,
+        kind: JobKind,
+        first_run_at: i64,
+    ) -> Result<Schedule> {
         sqlx::query(
             "INSERT OR IGNORE INTO job_schedules (user_id, kind, next_run_at, failures) VALUES (?, ?, ?, 0)",
         )
@@ -154,7 +161,13 @@ impl Store {
         .await?)
     }
 
-    pub async fn run_progress(&self, run_id: i64, done: i64, total: i64, message: &str) -> Result<()> {
+    pub async fn run_progress(
+        &self,
+        run_id: i64,
+        done: i64,
+        total: i64,
+        message: &str,
+    ) -> Result<()> {
         sqlx::query("UPDATE job_runs SET done = ?, total = ?, message = ? WHERE id = ?")
             .bind(done)
             .bind(total)

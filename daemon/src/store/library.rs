@@ -29,7 +29,7 @@ pub struct LibraryAlbum {
     pub fingerprint: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct LibraryTrack {
     pub id: String,
     pub album_id: String,
@@ -65,7 +65,12 @@ impl Store {
     }
 
     /// Upserts one page of artists as seen by `run`.
-    pub async fn upsert_artists(&self, user_id: i64, run: i64, artists: &[LibraryArtist]) -> Result<()> {
+    pub async fn upsert_artists(
+        &self,
+        user_id: i64,
+        run: i64,
+        artists: &[LibraryArtist],
+    ) -> Result<()> {
         let mut tx = self.pool().begin().await?;
         for a in artists {
             sqlx::query(
@@ -224,30 +229,13 @@ impl Store {
 
     /// One library track of the user (tests and the listen details).
     pub async fn library_track(&self, user_id: i64, id: &str) -> Result<Option<LibraryTrack>> {
-        let row: Option<(String, String, String, String, String, Option<i64>, Option<i64>, Option<i64>, Option<String>, Option<String>)> =
-            sqlx::query_as(
-                "SELECT id, album_id, title, artist, album, track_no, disc_no, duration_ms, isrc, mbid \
-                 FROM library_tracks WHERE user_id = ? AND id = ?",
-            )
-            .bind(user_id)
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?;
-        Ok(row.map(
-            |(id, album_id, title, artist, album, track_no, disc_no, duration_ms, isrc, mbid)| {
-                LibraryTrack {
-                    id,
-                    album_id,
-                    title,
-                    artist,
-                    album,
-                    track_no,
-                    disc_no,
-                    duration_ms,
-                    isrc,
-                    mbid,
-                }
-            },
-        ))
+        Ok(sqlx::query_as(
+            "SELECT id, album_id, title, artist, album, track_no, disc_no, duration_ms, isrc, mbid \
+             FROM library_tracks WHERE user_id = ? AND id = ?",
+        )
+        .bind(user_id)
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?)
     }
 }

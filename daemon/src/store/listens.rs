@@ -89,6 +89,32 @@ impl Store {
         Ok(outcome)
     }
 
+    /// Whether `source` already reported this song within `window` seconds of `at`
+    /// (for sources whose times are approximate).
+    pub async fn has_listen_near(
+        &self,
+        user_id: i64,
+        source: &str,
+        artist: &str,
+        title: &str,
+        at: i64,
+        window: i64,
+    ) -> Result<bool> {
+        let found: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM listens l JOIN listen_sources s ON s.listen_id = l.id \
+             WHERE l.user_id = ? AND l.match_key = ? AND l.played_at BETWEEN ? AND ? \
+               AND s.source = ? LIMIT 1",
+        )
+        .bind(user_id)
+        .bind(match_key(artist, title))
+        .bind(at - window)
+        .bind(at + window)
+        .bind(source)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(found.is_some())
+    }
+
     /// Where `source`'s history sync for `user_id` got to; `None` before the first run.
     pub async fn watermark(&self, user_id: i64, source: &str) -> Result<Option<i64>> {
         Ok(sqlx::query_scalar(
@@ -146,7 +172,11 @@ impl Store {
 
     /// Up to `limit` of the user's listens that ListenBrainz has neither reported nor
     /// been sent, oldest first.
-    pub async fn listens_to_submit(&self, user_id: i64, limit: u32) -> Result<Vec<SubmittableListen>> {
+    pub async fn listens_to_submit(
+        &self,
+        user_id: i64,
+        limit: u32,
+    ) -> Result<Vec<SubmittableListen>> {
         Ok(sqlx::query_as(
             "SELECT l.id, l.played_at, l.artist, l.album, l.title, l.duration_ms, l.isrc, l.mbid \
              FROM listens l \

@@ -125,10 +125,16 @@ impl HttpClientBuilder {
     /// Operator setting: extra trusted root certificates (PEM bundle), added to the
     /// built-in roots, for a private mirror or a TLS-intercepting proxy.
     pub fn add_root_certificates_pem(mut self, pem: &[u8]) -> Result<Self, HttpError> {
-        let certs = reqwest::Certificate::from_pem_bundle(pem)
-            .map_err(|e| HttpError::Build(format!("invalid PEM certificate bundle: {}", transport_detail(&e))))?;
+        let certs = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| {
+            HttpError::Build(format!(
+                "invalid PEM certificate bundle: {}",
+                transport_detail(&e)
+            ))
+        })?;
         if certs.is_empty() {
-            return Err(HttpError::Build("the PEM bundle holds no certificate".into()));
+            return Err(HttpError::Build(
+                "the PEM bundle holds no certificate".into(),
+            ));
         }
         self.extra_roots.extend(certs);
         Ok(self)

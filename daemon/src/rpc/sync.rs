@@ -1,0 +1,439 @@
+//! `spotter.v1.Connections`, `spotter.v1.Jobs` and `spotter.v1.History`: thin
+//! adapters over `service::connections`, `jobs` and the store, always scoped to the
+//! caller's user id from the token.
+
+use std::sync::Arc;
+
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use spotter_proto::v1::{
+    self, connections_server::Connections as ConnectionsRpc, history_server::History,
+    jobs_server::Jobs as JobsRpc,
+};
+use tonic::{Request, Response, Status};
+
+use crate::{
+    auth::access::Caller,
+    jobs::{JobStatus, Jobs},
+    service::connections::{ConnectionView, Connections},
+    store::{
+        Provider, Store,
+        connections::ConnectionState,
+        jobs::{JobKind, JobRun, RunState},
+    },
+};
+
+/// Recent runs returned by `ListJobs`.
+pub const RECENT_RUNS: u32 = 20;
+/// Page size bounds of `ListRecentListens`.
+pub const DEFAULT_PAGE: u32 = 50;
+pub const MAX_PAGE: u32 = 200;
+
+pub fn provider_from_wire(value: i32) -> Result<Provider, Status> {
+    match v1::Provider::try_from(value) {
+        Ok(v1::Provider::Navidrome) => Ok(Provider::Navidrome),
+        Ok(v1::Provider::Spotify) => Ok(Provider::Spotify),
+        Ok(v1::Provider::Lastfm) => Ok(Provider::LastFm),
+        Ok(v1::Provider::Listenbrainz) => Ok(Provider::ListenBrainz),
+        _ => Err(Status::invalid_argument("provider is missing or unknown")),
+    }
+}
+
+pub fn provider_to_wire(p: Provider) -> v1::Provider {
+    match p {
+        Provider::Navidrome => v1::Provider::Navidrome,
+        Provider::Spotify => v1::Provider::Spotify,
+        Provider::LastFm => v1::Provider::Lastfm,
+        Provider::ListenBrainz => v1::Provider::Listenbrainz,
+    }
+}
+
+fn kind_from_wire(value: i32) -> Result<JobKind, Status> {
+    match v1::JobKind::try_from(value) {
+        Ok(v1::JobKind::HistorySync) => Ok(JobKind::HistorySync),
+        Ok(v1::JobKind::LibrarySync) => Ok(JobKind::LibrarySync),
+        _ => Err(Status::invalid_argument("job kind is missing or unknown")),
+    }
+}
+
+fn kind_to_wire(kind: JobKind) -> v1::JobKind {
+    match kind {
+        JobKind::HistorySync => v1::JobKind::HistorySync,
+        JobKind::LibrarySync => v1::JobKind::LibrarySync,
+    }
+}
+
+fn connection(view: ConnectionView) -> v1::Connection {
+    use v1::connection::State;
+    let mut out = v1::Connection {
+        provider: provider_to_wire(view.provider) as i32,
+        state: State::NotConnected as i32,
+        available: view.offered.is_ok(),
+        unavailable_reason: view.offered.err().unwrap_or_default(),
+        ..Default::default()
+    };
+    if let Some(c) = view.connection {
+        out.state = match c.state {
+            ConnectionState::Connected => State::Connected,
+            ConnectionState::NeedsReconnect => State::NeedsReconnect,
+        } as i32;
+        out.external_user = c.external_user;
+        out.connected_at = c.connected_at;
+        out.last_sync_at = c.last_sync_at.unwrap_or(0);
+        out.last_error = c.last_error.unwrap_or_default();
+        out.last_error_fatal = c.last_error_fatal;
+        out.submit_listens = c.submit_listens;
+    }
+    out
+}
+
+fn run(r: JobRun) -> v1::JobRun {
+    use v1::job_run::State;
+    v1::JobRun {
+        id: r.id,
+        kind: kind_to_wire(r.kind) as i32,
+        state: match r.state {
+            RunState::Running => State::Running,
+            RunState::Succeeded => State::Succeeded,
+            RunState::Failed => State::Failed,
+            RunState::Cancelled => State::Cancelled,
+            RunState::Interrupted => State::Interrupted,
+        } as i32,
+        manual: r.manual,
+        started_at: r.started_at,
+        finished_at: r.finished_at.unwrap_or(0),
+        done: r.done.max(0) as u64,
+        total: r.total.max(0) as u64,
+        message: r.message,
+        error_fatal: r.error_fatal,
+    }
+}
+
+fn job(status: JobStatus, started_at: Option<i64>) -> v1::Job {
+    use v1::job::State;
+    let state = if status.running.is_some() {
+        State::Running
+    } else if status.blocked.is_some() {
+        State::Blocked
+    } else if status.schedule.failures > 0 {
+        State::BackingOff
+    } else {
+        State::Idle
+    };
+    v1::Job {
+        kind: kind_to_wire(status.kind) as i32,
+        state: state as i32,
+        next_run_at: status.schedule.next_run_at,
+        failures: status.schedule.failures.clamp(0, u32::MAX as i64) as u32,
+        current: status.running.map(|(id, snap)| v1::JobRun {
+            id,
+            kind: kind_to_wire(status.kind) as i32,
+            state: v1::job_run::State::Running as i32,
+            started_at: started_at.unwrap_or(0),
+            done: snap.done,
+            total: snap.total,
+            message: snap.message,
+            ..Default::default()
+        }),
+        blocked_reason: status.blocked.unwrap_or_default(),
+    }
+}
+
+pub struct ConnectionsService {
+    connections: Arc<Connections>,
+}
+
+impl ConnectionsService {
+    pub fn new(connections: Arc<Connections>) -> Self {
+        ConnectionsService { connections }
+    }
+}
+
+#[tonic::async_trait]
+impl ConnectionsRpc for ConnectionsService {
+    async fn list_connections(
+        &self,
+        request: Request<v1::ListConnectionsRequest>,
+    ) -> Result<Response<v1::ListConnectionsResponse>, Status> {
+        let caller = Caller::of(&request)?;
+        let views = self.connections.list(caller.user_id).await?;
+        Ok(Response::new(v1::ListConnectionsResponse {
+            connections: views.into_iter().map(connection).collect(),
+        }))
+    }
+
+    async fn begin_connect(
+        &self,
+        request: Request<v1::BeginConnectRequest>,
+    ) -> Result<Response<v1::BeginConnectResponse>, Status> {
+        let caller = Caller::of(&request)?;
+        let provider = provider_from_wire(request.get_ref().provider)?;
+        let flow = self
+            .connections
+            .begin(caller.user_id, &caller.session_id, provider)
+            .await?;
+        Ok(Response::new(v1::BeginConnectResponse {
+            authorize_url: flow.authorize_url,
+            flow_id: flow.flow_id,
+            expires_at: flow.expires_at,
+            instructions: flow.instructions,
+        }))
+    }
+
+    async fn complete_connect(
+        &self,
+        request: Request<v1::CompleteConnectRequest>,
+    ) -> Result<Response<v1::Connection>, Status> {
+        let caller = Caller::of(&request)?;
+        let r = request.get_ref();
+        let provider = provider_from_wire(r.provider)?;
+        let view = self
+            .connections
+            .complete(
+                caller.user_id,
+                &caller.session_id,
+                provider,
+                &r.flow_id,
+                &r.redirected_url,
+            )
+            .await?;
+        Ok(Response::new(connection(view)))
+    }
+
+    async fn connect_listen_brainz(
+        &self,
+        request: Request<v1::ConnectListenBrainzRequest>,
+    ) -> Result<Response<v1::Connection>, Status> {
+        let caller = Caller::of(&request)?;
+        let view = self
+            .connections
+            .connect_listenbrainz(caller.user_id, &request.get_ref().token)
+            .await?;
+        Ok(Response::new(connection(view)))
+    }
+
+    async fn connect_navidrome(
+        &self,
+        request: Request<v1::ConnectNavidromeRequest>,
+    ) -> Result<Response<v1::Connection>, Status> {
+        let caller = Caller::of(&request)?;
+        let r = request.get_ref();
+        let view = self
+            .connections
+            .connect_navidrome(caller.user_id, &r.username, &r.password)
+            .await?;
+        Ok(Response::new(connection(view)))
+    }
+
+    async fn disconnect(
+        &self,
+        request: Request<v1::DisconnectRequest>,
+    ) -> Result<Response<v1::DisconnectResponse>, Status> {
+        let caller = Caller::of(&request)?;
+        let provider = provider_from_wire(request.get_ref().provider)?;
+        let disconnected = self
+            .connections
+            .disconnect(caller.user_id, provider)
+            .await?;
+        Ok(Response::new(v1::DisconnectResponse { disconnected }))
+    }
+
+    async fn set_listen_submission(
+        &self,
+        request: Request<v1::SetListenSubmissionRequest>,
+    ) -> Result<Response<v1::Connection>, Status> {
+        let caller = Caller::of(&request)?;
+        let view = self
+            .connections
+            .set_submission(caller.user_id, request.get_ref().enabled)
+            .await?;
+        Ok(Response::new(connection(view)))
+    }
+}
+
+pub struct JobsService {
+    jobs: Jobs,
+}
+
+impl JobsService {
+    pub fn new(jobs: Jobs) -> Self {
+        JobsService { jobs }
+    }
+}
+
+#[tonic::async_trait]
+impl JobsRpc for JobsService {
+    async fn list_jobs(
+        &self,
+        request: Request<v1::ListJobsRequest>,
+    ) -> Result<Response<v1::ListJobsResponse>, Status> {
+        let caller = Caller::of(&request)?;
+        let statuses = self.jobs.list(caller.user_id).await?;
+        let runs = self
+            .jobs
+            .store()
+            .job_runs(caller.user_id, RECENT_RUNS)
+            .await?;
+        let jobs = statuses
+            .into_iter()
+            .map(|s| {
+                let started = s
+                    .running
+                    .as_ref()
+                    .and_then(|(id, _)| runs.iter().find(|r| r.id == *id))
+                    .map(|r| r.started_at);
+                job(s, started)
+            })
+            .collect();
+        Ok(Response::new(v1::ListJobsResponse {
+            jobs,
+            recent_runs: runs.into_iter().map(run).collect(),
+        }))
+    }
+
+    async fn run_job(
+        &self,
+        request: Request<v1::RunJobRequest>,
+    ) -> Result<Response<v1::RunJobResponse>, Status> {
+        let caller = Caller::of(&request)?;
+        let kind = kind_from_wire(request.get_ref().kind)?;
+        let run_id = self.jobs.start(caller.user_id, kind, true).await?;
+        Ok(Response::new(v1::RunJobResponse { run_id }))
+    }
+
+    async fn cancel_job(
+        &self,
+        request: Request<v1::CancelJobRequest>,
+    ) -> Result<Response<v1::CancelJobResponse>, Status> {
+        let caller = Caller::of(&request)?;
+        let kind = kind_from_wire(request.get_ref().kind)?;
+        Ok(Response::new(v1::CancelJobResponse {
+            cancelled: self.jobs.cancel(caller.user_id, kind),
+        }))
+    }
+}
+
+pub struct HistoryService {
+    store: Store,
+}
+
+impl HistoryService {
+    pub fn new(store: Store) -> Self {
+        HistoryService { store }
+    }
+}
+
+/// `played_at:id` of the last row of a page, base64url (opaque to clients).
+fn encode_cursor(played_at: i64, id: i64) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{played_at}:{id}"))
+}
+
+fn decode_cursor(cursor: &str) -> Result<Option<(i64, i64)>, Status> {
+    if cursor.is_empty() {
+        return Ok(None);
+    }
+    let bad = || Status::invalid_argument("the page cursor is not one this server issued");
+    if cursor.len() > 64 {
+        return Err(bad());
+    }
+    let text = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
+    let text = String::from_utf8(text).map_err(|_| bad())?;
+    let (at, id) = text.split_once(':').ok_or_else(bad)?;
+    Ok(Some((
+        at.parse().map_err(|_| bad())?,
+        id.parse().map_err(|_| bad())?,
+    )))
+}
+
+#[tonic::async_trait]
+impl History for HistoryService {
+    async fn list_recent_listens(
+        &self,
+        request: Request<v1::ListRecentListensRequest>,
+    ) -> Result<Response<v1::ListRecentListensResponse>, Status> {
+        let caller = Caller::of(&request)?;
+        let r = request.get_ref();
+        let size = match r.page_size {
+            0 => DEFAULT_PAGE,
+            n => n.min(MAX_PAGE),
+        };
+        let before = decode_cursor(&r.before)?;
+        let rows = self
+            .store
+            .recent_listens(caller.user_id, before, size)
+            .await?;
+        let next_before = match rows.last() {
+            Some(last) if rows.len() as u32 == size => encode_cursor(last.played_at, last.id),
+            _ => String::new(),
+        };
+        let listens = rows
+            .into_iter()
+            .map(|l| {
+                let names: Vec<&str> = l.sources.split(',').filter(|s| !s.is_empty()).collect();
+                v1::Listen {
+                    id: l.id,
+                    played_at: l.played_at,
+                    artist: l.artist,
+                    album: l.album.unwrap_or_default(),
+                    title: l.title,
+                    duration_ms: l.duration_ms.unwrap_or(0).clamp(0, u32::MAX as i64) as u32,
+                    sources: names
+                        .iter()
+                        .filter_map(|n| Provider::parse(n))
+                        .map(|p| provider_to_wire(p) as i32)
+                        .collect(),
+                    track_id: l.track_id.unwrap_or_default(),
+                    imported: names.contains(&"import"),
+                }
+            })
+            .collect();
+        Ok(Response::new(v1::ListRecentListensResponse {
+            listens,
+            next_before,
+        }))
+    }
+
+    async fn get_summary(
+        &self,
+        request: Request<v1::GetSummaryRequest>,
+    ) -> Result<Response<v1::GetSummaryResponse>, Status> {
+        let caller = Caller::of(&request)?;
+        let (total, by_source) = self.store.listen_counts(caller.user_id).await?;
+        let library = self.store.library_counts(caller.user_id).await?;
+        Ok(Response::new(v1::GetSummaryResponse {
+            listens: total.max(0) as u64,
+            listens_by_source: by_source
+                .into_iter()
+                .map(|(s, n)| (s, n.max(0) as u64))
+                .collect(),
+            library_artists: library.artists.max(0) as u64,
+            library_albums: library.albums.max(0) as u64,
+            library_tracks: library.tracks.max(0) as u64,
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_reject_garbage() {
+        let c = encode_cursor(1_700_000_000, 42);
+        assert_eq!(decode_cursor(&c).unwrap(), Some((1_700_000_000, 42)));
+        assert_eq!(decode_cursor("").unwrap(), None);
+        for bad in ["%%%", "bm90LWEtY3Vyc29y", &"A".repeat(100)] {
+            assert_eq!(
+                decode_cursor(bad).unwrap_err().code(),
+                tonic::Code::InvalidArgument
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_providers_and_kinds_are_invalid() {
+        assert!(provider_from_wire(0).is_err());
+        assert!(provider_from_wire(99).is_err());
+        assert!(kind_from_wire(0).is_err());
+        assert_eq!(provider_from_wire(2).unwrap(), Provider::Spotify);
+    }
+}
