@@ -276,6 +276,33 @@ impl Api {
         )
     }
 
+    pub fn connections_as(
+        &self,
+        token: &str,
+    ) -> spotter_proto::v1::connections_client::ConnectionsClient<Authed> {
+        spotter_proto::v1::connections_client::ConnectionsClient::with_interceptor(
+            self.channel.clone(),
+            Bearer(token.into()),
+        )
+    }
+
+    pub fn jobs_as(&self, token: &str) -> spotter_proto::v1::jobs_client::JobsClient<Authed> {
+        spotter_proto::v1::jobs_client::JobsClient::with_interceptor(
+            self.channel.clone(),
+            Bearer(token.into()),
+        )
+    }
+
+    pub fn history_as(
+        &self,
+        token: &str,
+    ) -> spotter_proto::v1::history_client::HistoryClient<Authed> {
+        spotter_proto::v1::history_client::HistoryClient::with_interceptor(
+            self.channel.clone(),
+            Bearer(token.into()),
+        )
+    }
+
     /// First-run setup of a local owner.
     pub async fn setup_owner(
         &self,
@@ -334,10 +361,16 @@ impl Instance {
     }
 
     pub async fn with_settings(settings: Settings) -> Instance {
+        Instance::with_config(settings, |_| {}).await
+    }
+
+    /// Like [`Instance::with_settings`], with a last look at the resolved [`Config`]
+    /// (secrets that do not come from settings, such as the Last.fm shared secret).
+    pub async fn with_config(settings: Settings, adjust: impl FnOnce(&mut Config)) -> Instance {
         let dirs = TestDirs::new();
-        let running = spotter_daemon::boot(dirs.config_with(settings, KeyInputs::default()))
-            .await
-            .expect("boot");
+        let mut config = dirs.config_with(settings, KeyInputs::default());
+        adjust(&mut config);
+        let running = spotter_daemon::boot(config).await.expect("boot");
         let api = Api::connect(running.socket_path()).await;
         let owner = api.setup_owner(OWNER, OWNER_PW).await;
         Instance {

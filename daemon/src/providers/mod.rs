@@ -9,10 +9,12 @@
 //!   `status=failed` error envelope, and typed errors the RPC layer maps to gRPC codes.
 
 pub mod http;
-pub mod subsonic;
 pub mod listen;
+pub mod subsonic;
 
 pub use listen::{ProviderError, RemoteListen};
+pub mod clients;
 pub mod lastfm;
 pub mod listenbrainz;
+pub mod navidrome;
 pub mod spotify;

@@ -430,7 +430,7 @@ impl HttpClient {
         let status = response.status();
         let retryable = RETRYABLE_STATUSES.contains(&status);
         let wait = retryable
-            .then(|| requested_wait(response.headers(), SystemTime::now()))
+            .then(|| requested_wait(status, response.headers(), SystemTime::now()))
             .flatten();
         if prepared.expect_image && status.is_success() {
             check_image_content_type(response.headers()).map_err(Attempt::Failed)?;
@@ -804,7 +804,7 @@ impl HttpResponse {
 
     /// The wait the server asked for (`Retry-After`, `X-RateLimit-Reset-In`).
     pub fn retry_after(&self) -> Option<Duration> {
-        requested_wait(&self.headers, SystemTime::now())
+        requested_wait(self.status, &self.headers, SystemTime::now())
     }
 
     /// `self` for a 2xx status, else [`HttpError::Status`].

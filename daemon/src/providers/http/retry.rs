@@ -72,12 +72,22 @@ impl RetryPolicy {
 }
 
 /// The wait a server asked for in a retryable answer: `Retry-After` (seconds or an
-/// HTTP date), else `X-RateLimit-Reset-In` (seconds). Unparseable values are ignored.
-pub fn requested_wait(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+/// HTTP date), else, on a 429 only, `X-RateLimit-Reset-In` (seconds). ListenBrainz
+/// sends the latter on every answer, where it describes the rate-limit window, not
+/// how long a 503 lasts. Unparseable values are ignored.
+pub fn requested_wait(
+    status: StatusCode,
+    headers: &HeaderMap,
+    now: SystemTime,
+) -> Option<Duration> {
     let header = |name| headers.get(name).and_then(|v| v.to_str().ok());
     header(reqwest::header::RETRY_AFTER.as_str())
         .and_then(|v| parse_retry_after(v, now))
-        .or_else(|| header(X_RATELIMIT_RESET_IN).and_then(parse_reset_in))
+        .or_else(|| {
+            (status == StatusCode::TOO_MANY_REQUESTS)
+                .then(|| header(X_RATELIMIT_RESET_IN).and_then(parse_reset_in))
+                .flatten()
+        })
 }
 
 /// `Retry-After`: delay-seconds (`120`) or an HTTP date (`Fri, 31 Dec 1999 23:59:59
@@ -167,13 +177,29 @@ mod tests {
     fn retry_after_wins_over_reset_in() {
         let now = SystemTime::now();
         let mut h = HeaderMap::new();
-        assert_eq!(requested_wait(&h, now), None);
+        assert_eq!(requested_wait(StatusCode::TOO_MANY_REQUESTS, &h, now), None);
         h.insert(X_RATELIMIT_RESET_IN, HeaderValue::from_static("3600"));
-        assert_eq!(requested_wait(&h, now), Some(Duration::from_secs(3600)));
+        assert_eq!(
+            requested_wait(StatusCode::TOO_MANY_REQUESTS, &h, now),
+            Some(Duration::from_secs(3600))
+        );
         h.insert("retry-after", HeaderValue::from_static("2"));
-        assert_eq!(requested_wait(&h, now), Some(Duration::from_secs(2)));
+        assert_eq!(
+            requested_wait(StatusCode::TOO_MANY_REQUESTS, &h, now),
+            Some(Duration::from_secs(2))
+        );
         h.insert("retry-after", HeaderValue::from_static("garbage"));
-        assert_eq!(requested_wait(&h, now), Some(Duration::from_secs(3600)));
+        assert_eq!(
+            requested_wait(StatusCode::TOO_MANY_REQUESTS, &h, now),
+            Some(Duration::from_secs(3600))
+        );
+        // X-RateLimit-Reset-In describes the rate-limit window: not a wait on a 503.
+        let mut only_reset_in = HeaderMap::new();
+        only_reset_in.insert(X_RATELIMIT_RESET_IN, "10".parse().unwrap());
+        assert_eq!(
+            requested_wait(StatusCode::SERVICE_UNAVAILABLE, &only_reset_in, now),
+            None
+        );
     }
 
     #[test]

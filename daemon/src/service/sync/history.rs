@@ -279,7 +279,9 @@ async fn listenbrainz(
         let page = client
             .listens(user, Some(&token), Some(min_ts), None, MAX_LISTENS_PER_GET)
             .await?;
-        let Some(newest) = page.listens.iter().map(|l| l.played_at).max() else {
+        // `newest_ts` counts listens the client skipped as unusable too, so a page of
+        // them still moves the walk forward.
+        let Some(newest) = page.newest_ts else {
             break;
         };
         // `min_ts` is exclusive: restart one second before the newest so listens
@@ -295,7 +297,7 @@ async fn listenbrainz(
             0,
         )
         .await?;
-        if (page.listens.len() as u32) < MAX_LISTENS_PER_GET {
+        if (page.received as u32) < MAX_LISTENS_PER_GET {
             break;
         }
         min_ts = next;

@@ -1,0 +1,817 @@
+//! Connections, history sync and jobs through the real daemon (booted in-process on a
+//! temp socket) against local servers speaking Spotify's, Last.fm's and ListenBrainz's
+//! wire formats.
+
+use std::time::{Duration, Instant};
+
+use spotter_daemon::config::Settings;
+use spotter_e2e::{
+    Instance,
+    fakes::{Fault, lastfm::FakeLastFm, listenbrainz::FakeListenBrainz, spotify::FakeSpotify},
+};
+use spotter_proto::v1::{
+    self, BeginConnectRequest, CompleteConnectRequest, ConnectListenBrainzRequest,
+    DisconnectRequest, GetSummaryRequest, JobKind, ListConnectionsRequest, ListJobsRequest,
+    ListRecentListensRequest, Provider, RunJobRequest, SetListenSubmissionRequest, connection, job,
+    job_run,
+};
+use tonic::Code;
+
+const LB_USER: &str = "lb-listener";
+const LB_TOKEN: &str = "0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0";
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// Settings pointing every provider at the given fakes.
+fn settings(
+    lb: Option<&FakeListenBrainz>,
+    lastfm: Option<&FakeLastFm>,
+    spotify: Option<&FakeSpotify>,
+) -> Settings {
+    let mut s = Settings::default();
+    if let Some(lb) = lb {
+        s.listenbrainz.api_url = lb.api_url();
+    }
+    if let Some(fm) = lastfm {
+        s.lastfm.api_key = Some(fm.api_key().into());
+        s.lastfm.api_url = fm.api_url();
+        s.lastfm.auth_url = fm.auth_url();
+    }
+    if let Some(sp) = spotify {
+        s.spotify.client_id = Some(spotter_e2e::fakes::spotify::CLIENT_ID.into());
+        s.spotify.accounts_url = sp.accounts_url();
+        s.spotify.api_url = sp.api_url();
+    }
+    s
+}
+
+/// A daemon using the fakes; Last.fm needs its CA and shared secret.
+async fn instance(
+    lb: Option<&FakeListenBrainz>,
+    lastfm: Option<&FakeLastFm>,
+    spotify: Option<&FakeSpotify>,
+) -> Instance {
+    let mut s = settings(lb, lastfm, spotify);
+    let ca = lastfm.map(|fm| fm.ca_pem().to_owned());
+    let secret = lastfm.map(|fm| fm.shared_secret().to_owned());
+    let ca_path = ca.map(|pem| {
+        let path = std::env::temp_dir().join(format!("spotter-ca-{}.pem", std::process::id()));
+        std::fs::write(&path, pem).unwrap();
+        path
+    });
+    s.providers.ca_file = ca_path;
+    Instance::with_config(s, move |c| {
+        c.lastfm_secret_inputs.env_value = secret.map(zeroize_string);
+    })
+    .await
+}
+
+fn zeroize_string(s: String) -> zeroize::Zeroizing<String> {
+    zeroize::Zeroizing::new(s)
+}
+
+async fn connect_lb(i: &Instance, token: &str) -> v1::Connection {
+    i.api
+        .connections_as(&i.owner.access_token)
+        .connect_listen_brainz(ConnectListenBrainzRequest {
+            token: token.into(),
+        })
+        .await
+        .expect("connect ListenBrainz")
+        .into_inner()
+}
+
+/// Runs `kind` now and waits until that run has finished.
+async fn run_job(i: &Instance, kind: JobKind) -> v1::JobRun {
+    let token = &i.owner.access_token;
+    let run_id = loop {
+        match i
+            .api
+            .jobs_as(token)
+            .run_job(RunJobRequest { kind: kind as i32 })
+            .await
+        {
+            Ok(r) => break r.into_inner().run_id,
+            // A scheduled run started first: wait for it, then run ours.
+            Err(s) if s.code() == Code::AlreadyExists => {
+                tokio::time::sleep(Duration::from_millis(50)).await
+            }
+            Err(s) => panic!("run_job: {s:?}"),
+        }
+    };
+    wait_run(i, run_id).await
+}
+
+async fn wait_run(i: &Instance, run_id: i64) -> v1::JobRun {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let jobs = i
+            .api
+            .jobs_as(&i.owner.access_token)
+            .list_jobs(ListJobsRequest {})
+            .await
+            .unwrap()
+            .into_inner();
+        if let Some(run) = jobs.recent_runs.iter().find(|r| r.id == run_id)
+            && run.state != job_run::State::Running as i32
+        {
+            return run.clone();
+        }
+        assert!(Instant::now() < deadline, "run {run_id} did not finish");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Waits until the connect-triggered run has been recorded and nothing is running.
+async fn wait_idle(i: &Instance) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let jobs = i
+            .api
+            .jobs_as(&i.owner.access_token)
+            .list_jobs(ListJobsRequest {})
+            .await
+            .unwrap()
+            .into_inner();
+        let busy = jobs
+            .jobs
+            .iter()
+            .any(|j| j.state == job::State::Running as i32)
+            || jobs
+                .recent_runs
+                .iter()
+                .any(|r| r.state == job_run::State::Running as i32);
+        if !busy && !jobs.recent_runs.is_empty() {
+            return;
+        }
+        assert!(Instant::now() < deadline, "jobs did not settle");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn summary(i: &Instance) -> v1::GetSummaryResponse {
+    i.api
+        .history_as(&i.owner.access_token)
+        .get_summary(GetSummaryRequest {})
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+async fn all_listens(i: &Instance) -> Vec<v1::Listen> {
+    let mut out = Vec::new();
+    let mut before = String::new();
+    loop {
+        let page = i
+            .api
+            .history_as(&i.owner.access_token)
+            .list_recent_listens(ListRecentListensRequest {
+                page_size: 200,
+                before: before.clone(),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        out.extend(page.listens);
+        if page.next_before.is_empty() {
+            return out;
+        }
+        before = page.next_before;
+    }
+}
+
+async fn connection_of(i: &Instance, provider: Provider) -> v1::Connection {
+    i.api
+        .connections_as(&i.owner.access_token)
+        .list_connections(ListConnectionsRequest {})
+        .await
+        .unwrap()
+        .into_inner()
+        .connections
+        .into_iter()
+        .find(|c| c.provider == provider as i32)
+        .unwrap()
+}
+
+async fn job_of(i: &Instance, kind: JobKind) -> v1::Job {
+    i.api
+        .jobs_as(&i.owner.access_token)
+        .list_jobs(ListJobsRequest {})
+        .await
+        .unwrap()
+        .into_inner()
+        .jobs
+        .into_iter()
+        .find(|j| j.kind == kind as i32)
+        .unwrap()
+}
+
+#[tokio::test]
+async fn listenbrainz_history_syncs_once_and_advances_its_watermark() {
+    let lb = FakeListenBrainz::start().await;
+    lb.add_user(LB_USER, LB_TOKEN);
+    let start = now() - 10 * 86_400;
+    lb.add_listens(LB_USER, 2_500, start, 60);
+    // Older than the 30-day look-back: not synced.
+    lb.add_listen(LB_USER, "Old Artist", "Old Song", now() - 60 * 86_400);
+    let i = instance(Some(&lb), None, None).await;
+
+    let c = connect_lb(&i, LB_TOKEN).await;
+    assert_eq!(c.state, connection::State::Connected as i32);
+    assert_eq!(c.external_user, LB_USER);
+
+    let run = run_job(&i, JobKind::HistorySync).await;
+    assert_eq!(
+        run.state,
+        job_run::State::Succeeded as i32,
+        "{}",
+        run.message
+    );
+    let s = summary(&i).await;
+    assert_eq!(s.listens, 2_500);
+    assert_eq!(s.listens_by_source.get("listenbrainz"), Some(&2_500));
+    let listens = all_listens(&i).await;
+    assert_eq!(listens.len(), 2_500);
+    assert!(
+        listens.windows(2).all(|w| w[0].played_at >= w[1].played_at),
+        "newest first"
+    );
+    assert!(listens.iter().all(|l| l.title != "Old Song"));
+
+    // A second run asks only for what is newer than the watermark and adds nothing.
+    let queries_before = lb.listens_queries().len();
+    let run = run_job(&i, JobKind::HistorySync).await;
+    assert_eq!(run.state, job_run::State::Succeeded as i32);
+    assert_eq!(summary(&i).await.listens, 2_500);
+    let later = &lb.listens_queries()[queries_before..];
+    assert!(!later.is_empty());
+    let newest = start + 2_499 * 60;
+    assert!(
+        later
+            .iter()
+            .all(|q| q.min_ts.is_some_and(|m| m >= newest - 1)),
+        "second run started from the watermark: {later:?}"
+    );
+
+    // New listens arrive and are picked up.
+    lb.add_listen(LB_USER, "New Artist", "New Song", now() - 30);
+    run_job(&i, JobKind::HistorySync).await;
+    assert_eq!(summary(&i).await.listens, 2_501);
+    i.running.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_same_play_from_two_sources_is_one_listen_with_both_sources() {
+    let lb = FakeListenBrainz::start().await;
+    lb.add_user(LB_USER, LB_TOKEN);
+    let fm = FakeLastFm::start().await;
+    let t = now() - 3_600;
+    // Same plays, spelled differently and up to 90 s apart.
+    lb.add_listen(LB_USER, "Beyoncé", "Halo", t);
+    fm.add_scrobble("Beyonce", "Halo", Some("I Am... Sasha Fierce"), t + 90);
+    lb.add_listen(LB_USER, "Sigur Rós", "Hoppípolla", t + 600);
+    fm.add_scrobble("Sigur Ros", "Hoppipolla", None, t + 560);
+    // Different songs, and the same song far apart: separate listens.
+    lb.add_listen(LB_USER, "Portishead", "Roads", t + 1_200);
+    fm.add_scrobble("Portishead", "Glory Box", None, t + 1_200);
+    fm.add_scrobble("Portishead", "Roads", None, t + 1_200 + 600);
+    let i = instance(Some(&lb), Some(&fm), None).await;
+    connect_lb(&i, LB_TOKEN).await;
+    connect_lastfm(&i, &fm).await;
+
+    let run = run_job(&i, JobKind::HistorySync).await;
+    assert_eq!(
+        run.state,
+        job_run::State::Succeeded as i32,
+        "{}",
+        run.message
+    );
+    let listens = all_listens(&i).await;
+    assert_eq!(listens.len(), 5, "{listens:#?}");
+    let both = [Provider::Lastfm as i32, Provider::Listenbrainz as i32];
+    let merged: Vec<_> = listens
+        .iter()
+        .filter(|l| {
+            let mut s = l.sources.clone();
+            s.sort();
+            s == both
+        })
+        .map(|l| l.title.as_str())
+        .collect();
+    assert_eq!(merged.len(), 2, "{listens:#?}");
+    assert!(merged.contains(&"Halo") && merged.contains(&"Hoppípolla"));
+    // Last.fm's album filled in what ListenBrainz lacked.
+    let halo = listens.iter().find(|l| l.title == "Halo").unwrap();
+    assert_eq!(halo.album, "I Am... Sasha Fierce");
+
+    // Syncing again changes nothing.
+    run_job(&i, JobKind::HistorySync).await;
+    assert_eq!(all_listens(&i).await.len(), 5);
+    i.running.shutdown().await;
+}
+
+/// Last.fm desktop auth through the daemon: begin, approve on the fake, complete.
+async fn connect_lastfm(i: &Instance, fm: &FakeLastFm) -> v1::Connection {
+    let mut c = i.api.connections_as(&i.owner.access_token);
+    let began = c
+        .begin_connect(BeginConnectRequest {
+            provider: Provider::Lastfm as i32,
+        })
+        .await
+        .expect("begin Last.fm")
+        .into_inner();
+    let url = url::Url::parse(&began.authorize_url).unwrap();
+    let token = url
+        .query_pairs()
+        .find(|(k, _)| k == "token")
+        .map(|(_, v)| v.into_owned())
+        .expect("token in the authorize URL");
+    // Not approved yet: a clear error, and the flow may be retried.
+    let early = c
+        .complete_connect(CompleteConnectRequest {
+            provider: Provider::Lastfm as i32,
+            flow_id: began.flow_id.clone(),
+            redirected_url: String::new(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(early.code(), Code::InvalidArgument, "{early:?}");
+    fm.approve(&token, fm.user());
+    let connected = c
+        .complete_connect(CompleteConnectRequest {
+            provider: Provider::Lastfm as i32,
+            flow_id: began.flow_id.clone(),
+            redirected_url: String::new(),
+        })
+        .await
+        .expect("complete Last.fm")
+        .into_inner();
+    assert_eq!(connected.external_user, fm.user());
+    // Single use.
+    let replay = c
+        .complete_connect(CompleteConnectRequest {
+            provider: Provider::Lastfm as i32,
+            flow_id: began.flow_id,
+            redirected_url: String::new(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(replay.code(), Code::InvalidArgument);
+    connected
+}
+
+#[tokio::test]
+async fn spotify_approval_is_bound_to_its_session_and_single_use() {
+    let sp = FakeSpotify::start().await;
+    let i = instance(None, None, Some(&sp)).await;
+    let other_session = i
+        .api
+        .sign_in(spotter_e2e::OWNER, spotter_e2e::OWNER_PW)
+        .await
+        .unwrap();
+    let begin = |token: String| {
+        let api = i.api.connections_as(&token);
+        async move {
+            let mut api = api;
+            api.begin_connect(BeginConnectRequest {
+                provider: Provider::Spotify as i32,
+            })
+            .await
+            .unwrap()
+            .into_inner()
+        }
+    };
+    let complete = |token: String, url: String| {
+        let api = i.api.connections_as(&token);
+        async move {
+            let mut api = api;
+            api.complete_connect(CompleteConnectRequest {
+                provider: Provider::Spotify as i32,
+                flow_id: String::new(),
+                redirected_url: url,
+            })
+            .await
+        }
+    };
+    let mine = i.owner.access_token.clone();
+
+    // A state that was never issued.
+    let began = begin(mine.clone()).await;
+    assert!(began.authorize_url.contains("code_challenge_method=S256"));
+    let redirected = sp.approve(&began.authorize_url);
+    let forged = replace_state(&redirected, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+    let e = complete(mine.clone(), forged).await.unwrap_err();
+    assert_eq!(e.code(), Code::InvalidArgument);
+    // The same user's other session may not finish it (and that uses it up).
+    let e = complete(other_session.access_token.clone(), redirected.clone())
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::InvalidArgument);
+    let e = complete(mine.clone(), redirected).await.unwrap_err();
+    assert_eq!(
+        e.code(),
+        Code::InvalidArgument,
+        "a flow that failed its check is gone"
+    );
+    assert_eq!(
+        sp.code_exchanges(),
+        0,
+        "no code was exchanged for a bad state"
+    );
+
+    // The right session succeeds once; a replay fails.
+    let began = begin(mine.clone()).await;
+    let redirected = sp.approve(&began.authorize_url);
+    let c = complete(mine.clone(), redirected.clone())
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(c.state, connection::State::Connected as i32);
+    assert_eq!(c.external_user, spotter_e2e::fakes::spotify::USER_ID);
+    let e = complete(mine.clone(), redirected).await.unwrap_err();
+    assert_eq!(e.code(), Code::InvalidArgument);
+    assert_eq!(sp.code_exchanges(), 1);
+
+    // Declining in the browser is a clear error.
+    let began = begin(mine.clone()).await;
+    let e = complete(mine, sp.deny(&began.authorize_url))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::InvalidArgument);
+    i.running.shutdown().await;
+}
+
+fn replace_state(url: &str, state: &str) -> String {
+    let mut u = url::Url::parse(url).unwrap();
+    let pairs: Vec<(String, String)> = u
+        .query_pairs()
+        .map(|(k, v)| {
+            let v = if k == "state" {
+                state.to_owned()
+            } else {
+                v.into_owned()
+            };
+            (k.into_owned(), v)
+        })
+        .collect();
+    u.query_pairs_mut().clear().extend_pairs(pairs);
+    u.to_string()
+}
+
+#[tokio::test]
+async fn spotify_history_syncs_with_a_refreshed_token() {
+    let sp = FakeSpotify::start().await;
+    // Tokens that expire within the refresh margin are refreshed before use.
+    sp.set_token_lifetime(Duration::from_secs(120));
+    let start_ms = (now() - 3 * 86_400) * 1000;
+    sp.add_plays(120, start_ms, 180_000);
+    let i = instance(None, None, Some(&sp)).await;
+    let mut c = i.api.connections_as(&i.owner.access_token);
+    let began = c
+        .begin_connect(BeginConnectRequest {
+            provider: Provider::Spotify as i32,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    c.complete_connect(CompleteConnectRequest {
+        provider: Provider::Spotify as i32,
+        flow_id: String::new(),
+        redirected_url: sp.approve(&began.authorize_url),
+    })
+    .await
+    .unwrap();
+
+    let run = run_job(&i, JobKind::HistorySync).await;
+    assert_eq!(
+        run.state,
+        job_run::State::Succeeded as i32,
+        "{}",
+        run.message
+    );
+    assert_eq!(summary(&i).await.listens, 120);
+    assert!(
+        sp.token_refreshes() >= 1,
+        "the token was refreshed before use"
+    );
+
+    // A revoked grant is fatal: the connection waits for the user.
+    sp.revoke();
+    let run = run_job(&i, JobKind::HistorySync).await;
+    assert_eq!(run.state, job_run::State::Failed as i32);
+    assert!(run.error_fatal);
+    let conn = connection_of(&i, Provider::Spotify).await;
+    assert_eq!(conn.state, connection::State::NeedsReconnect as i32);
+    assert!(conn.last_error_fatal);
+    i.running.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_fatal_error_blocks_the_job_until_reconnect() {
+    let lb = FakeListenBrainz::start().await;
+    lb.add_user(LB_USER, LB_TOKEN);
+    lb.add_listens(LB_USER, 10, now() - 3_600, 60);
+    let i = instance(Some(&lb), None, None).await;
+    connect_lb(&i, LB_TOKEN).await;
+    // The run a connect triggers goes first; the token is revoked after it.
+    wait_idle(&i).await;
+    lb.revoke(LB_TOKEN);
+
+    let run = run_job(&i, JobKind::HistorySync).await;
+    assert_eq!(run.state, job_run::State::Failed as i32);
+    assert!(run.error_fatal, "{}", run.message);
+    assert!(run.message.contains("reconnect"), "{}", run.message);
+    let conn = connection_of(&i, Provider::Listenbrainz).await;
+    assert_eq!(conn.state, connection::State::NeedsReconnect as i32);
+    let job = job_of(&i, JobKind::HistorySync).await;
+    assert_eq!(job.state, job::State::Blocked as i32);
+    assert!(job.blocked_reason.contains("reconnect"));
+    let e = i
+        .api
+        .jobs_as(&i.owner.access_token)
+        .run_job(RunJobRequest {
+            kind: JobKind::HistorySync as i32,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::FailedPrecondition);
+
+    // Reconnecting with a valid token unblocks it.
+    lb.add_user(LB_USER, "a-new-token-0000");
+    connect_lb(&i, "a-new-token-0000").await;
+    let run = run_job(&i, JobKind::HistorySync).await;
+    assert_eq!(
+        run.state,
+        job_run::State::Succeeded as i32,
+        "{}",
+        run.message
+    );
+    assert_eq!(summary(&i).await.listens, 10);
+    i.running.shutdown().await;
+}
+
+#[tokio::test]
+async fn backoff_is_persisted_across_a_restart() {
+    let lb = FakeListenBrainz::start().await;
+    lb.add_user(LB_USER, LB_TOKEN);
+    lb.add_listens(LB_USER, 5, now() - 3_600, 60);
+    let i = instance(Some(&lb), None, None).await;
+    connect_lb(&i, LB_TOKEN).await;
+    wait_idle(&i).await;
+    // Every retry of the HTTP client fails too.
+    for _ in 0..20 {
+        lb.fault(Fault::Status(503));
+    }
+    let run = run_job(&i, JobKind::HistorySync).await;
+    assert_eq!(run.state, job_run::State::Failed as i32);
+    assert!(!run.error_fatal);
+    let job = job_of(&i, JobKind::HistorySync).await;
+    assert_eq!(job.state, job::State::BackingOff as i32);
+    assert_eq!(job.failures, 1);
+    let wait = job.next_run_at - now();
+    assert!(
+        (20..=31).contains(&wait),
+        "first backoff is about 30 s, got {wait}"
+    );
+    let conn = connection_of(&i, Provider::Listenbrainz).await;
+    assert_eq!(
+        conn.state,
+        connection::State::Connected as i32,
+        "transient errors do not park"
+    );
+    assert!(!conn.last_error.is_empty());
+
+    // Restart on the same data: same backoff, and no request before it expires.
+    lb.faults().clear();
+    let Instance { dirs, running, .. } = i;
+    running.shutdown().await;
+    let requests = lb.requests("/1/user/lb-listener/listens");
+    let running =
+        spotter_daemon::boot(dirs.config_with(settings(Some(&lb), None, None), Default::default()))
+            .await
+            .unwrap();
+    let api = spotter_e2e::Api::connect(running.socket_path()).await;
+    let owner = api
+        .sign_in(spotter_e2e::OWNER, spotter_e2e::OWNER_PW)
+        .await
+        .unwrap();
+    let jobs = api
+        .jobs_as(&owner.access_token)
+        .list_jobs(ListJobsRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    let history = jobs
+        .jobs
+        .iter()
+        .find(|j| j.kind == JobKind::HistorySync as i32)
+        .unwrap();
+    assert_eq!(history.failures, 1);
+    assert_eq!(history.next_run_at, job.next_run_at);
+    assert_eq!(history.state, job::State::BackingOff as i32);
+    // Give the scheduler several ticks: it must not retry early.
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    assert_eq!(lb.requests("/1/user/lb-listener/listens"), requests);
+    running.shutdown().await;
+}
+
+#[tokio::test]
+async fn listens_from_other_sources_are_submitted_to_listenbrainz_once() {
+    let lb = FakeListenBrainz::start().await;
+    lb.add_user(LB_USER, LB_TOKEN);
+    let fm = FakeLastFm::start().await;
+    let t = now() - 7_200;
+    fm.add_scrobbles(1_250, t - 1_250 * 5, 5);
+    // Already on ListenBrainz: never sent back.
+    lb.add_listen(LB_USER, "Shared Artist", "Shared Song", t + 100);
+    fm.add_scrobble("Shared Artist", "Shared Song", None, t + 130);
+    let i = instance(Some(&lb), Some(&fm), None).await;
+    connect_lb(&i, LB_TOKEN).await;
+    connect_lastfm(&i, &fm).await;
+    let c = i
+        .api
+        .connections_as(&i.owner.access_token)
+        .set_listen_submission(SetListenSubmissionRequest { enabled: true })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(c.submit_listens);
+
+    let run = run_job(&i, JobKind::HistorySync).await;
+    assert_eq!(
+        run.state,
+        job_run::State::Succeeded as i32,
+        "{}",
+        run.message
+    );
+    let submitted = lb.submitted(LB_USER);
+    assert_eq!(
+        submitted.len(),
+        1_250,
+        "every Last.fm listen but the shared one"
+    );
+    assert_eq!(lb.submit_requests(), 2, "at most 1,000 per request");
+    assert!(
+        submitted
+            .iter()
+            .all(|l| l["track_metadata"]["track_name"] != "Shared Song")
+    );
+
+    // The next runs submit nothing again (the submitted listens now come back from
+    // ListenBrainz itself and merge).
+    run_job(&i, JobKind::HistorySync).await;
+    run_job(&i, JobKind::HistorySync).await;
+    assert_eq!(lb.submitted(LB_USER).len(), 1_250);
+    assert_eq!(summary(&i).await.listens, 1_251);
+    i.running.shutdown().await;
+}
+
+#[tokio::test]
+async fn disconnect_deletes_the_credentials_and_keeps_the_listens() {
+    let lb = FakeListenBrainz::start().await;
+    lb.add_user(LB_USER, LB_TOKEN);
+    lb.add_listens(LB_USER, 3, now() - 3_600, 60);
+    let i = instance(Some(&lb), None, None).await;
+    connect_lb(&i, LB_TOKEN).await;
+    run_job(&i, JobKind::HistorySync).await;
+    let mut c = i.api.connections_as(&i.owner.access_token);
+    assert!(
+        c.disconnect(DisconnectRequest {
+            provider: Provider::Listenbrainz as i32
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .disconnected
+    );
+    let conn = connection_of(&i, Provider::Listenbrainz).await;
+    assert_eq!(conn.state, connection::State::NotConnected as i32);
+    assert_eq!(summary(&i).await.listens, 3);
+    let pool = i.running.state().store.pool().clone();
+    let creds: i64 = sqlx::query_scalar("SELECT count(*) FROM provider_credentials")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(creds, 0, "the sealed token is gone");
+    // Nothing left to sync with.
+    let e = i
+        .api
+        .jobs_as(&i.owner.access_token)
+        .run_job(RunJobRequest {
+            kind: JobKind::HistorySync as i32,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::FailedPrecondition);
+    i.running.shutdown().await;
+}
+
+#[tokio::test]
+async fn another_user_sees_none_of_it() {
+    let lb = FakeListenBrainz::start().await;
+    lb.add_user(LB_USER, LB_TOKEN);
+    lb.add_listens(LB_USER, 7, now() - 3_600, 60);
+    let i = instance(Some(&lb), None, None).await;
+    connect_lb(&i, LB_TOKEN).await;
+    run_job(&i, JobKind::HistorySync).await;
+    let bob = i.user("bob").await;
+    let listens = i
+        .api
+        .history_as(&bob.access_token)
+        .list_recent_listens(ListRecentListensRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(listens.listens.is_empty());
+    let conns = i
+        .api
+        .connections_as(&bob.access_token)
+        .list_connections(ListConnectionsRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        conns
+            .connections
+            .iter()
+            .all(|c| c.state == connection::State::NotConnected as i32)
+    );
+    // Bob cannot cancel or disconnect the owner's things either: his own are empty.
+    assert!(
+        !i.api
+            .jobs_as(&bob.access_token)
+            .cancel_job(v1::CancelJobRequest {
+                kind: JobKind::HistorySync as i32
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .cancelled
+    );
+    i.running.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_running_job_can_be_cancelled_and_never_runs_twice() {
+    let lb = FakeListenBrainz::start().await;
+    lb.add_user(LB_USER, LB_TOKEN);
+    lb.add_listens(LB_USER, 3_000, now() - 86_400, 20);
+    // Slow pages (every request while the faults last).
+    for _ in 0..50 {
+        lb.fault(Fault::Delay(Duration::from_millis(300)));
+    }
+    let i = instance(Some(&lb), None, None).await;
+    connect_lb(&i, LB_TOKEN).await;
+    let mut jobs = i.api.jobs_as(&i.owner.access_token);
+    let run_id = loop {
+        match jobs
+            .run_job(RunJobRequest {
+                kind: JobKind::HistorySync as i32,
+            })
+            .await
+        {
+            Ok(r) => break r.into_inner().run_id,
+            Err(s) if s.code() == Code::AlreadyExists => {
+                // The scheduler's first run; cancel it and take over.
+                jobs.cancel_job(v1::CancelJobRequest {
+                    kind: JobKind::HistorySync as i32,
+                })
+                .await
+                .unwrap();
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(s) => panic!("{s:?}"),
+        }
+    };
+    let again = jobs
+        .run_job(RunJobRequest {
+            kind: JobKind::HistorySync as i32,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(again.code(), Code::AlreadyExists);
+    assert!(
+        jobs.cancel_job(v1::CancelJobRequest {
+            kind: JobKind::HistorySync as i32
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .cancelled
+    );
+    let run = wait_run(&i, run_id).await;
+    assert_eq!(run.state, job_run::State::Cancelled as i32);
+    // Whatever was committed is whole pages, never duplicated.
+    let n = summary(&i).await.listens;
+    assert_eq!(n % 1000, 0, "{n}");
+    lb.faults().clear();
+    let run = run_job(&i, JobKind::HistorySync).await;
+    assert_eq!(run.state, job_run::State::Succeeded as i32);
+    assert_eq!(summary(&i).await.listens, 3_000);
+    i.running.shutdown().await;
+}
