@@ -395,21 +395,24 @@ impl Config {
 /// `SPOTTER_<SECTION>_<KEY>` → `<section>.<key>`; other `SPOTTER_*` variables (the
 /// socket, the config file, the key, the TUI's own) are not settings and are skipped.
 fn env_provider() -> Env {
-    Env::prefixed("SPOTTER_").filter_map(|key| {
-        let key = key.as_str().to_ascii_lowercase();
-        // Secrets read by `KeyInputs`, never settings.
-        if [&ENCRYPTION_KEY, &JWT_SECRET, &LASTFM_SHARED_SECRET]
-            .iter()
-            .any(|spec| spec.env.eq_ignore_ascii_case(&format!("SPOTTER_{key}")))
-        {
-            return None;
-        }
-        SECTIONS.iter().find_map(|section| {
-            key.strip_prefix(section)
-                .and_then(|rest| rest.strip_prefix('_'))
-                .filter(|rest| !rest.is_empty())
-                .map(|rest| format!("{section}.{rest}").into())
-        })
+    Env::prefixed("SPOTTER_").filter_map(|key| setting_for_env(key.as_str()).map(Into::into))
+}
+
+/// The setting `SPOTTER_<rest>` maps to (`rest` without the prefix), if any.
+fn setting_for_env(rest: &str) -> Option<String> {
+    let key = rest.to_ascii_lowercase();
+    // Secrets read by `KeyInputs`, never settings.
+    if [&ENCRYPTION_KEY, &JWT_SECRET, &LASTFM_SHARED_SECRET]
+        .iter()
+        .any(|spec| spec.env.eq_ignore_ascii_case(&format!("SPOTTER_{key}")))
+    {
+        return None;
+    }
+    SECTIONS.iter().find_map(|section| {
+        key.strip_prefix(section)
+            .and_then(|rest| rest.strip_prefix('_'))
+            .filter(|rest| !rest.is_empty())
+            .map(|rest| format!("{section}.{rest}"))
     })
 }
 
@@ -715,6 +718,52 @@ mod tests {
                 "navidrome.base_url"
             ]
         );
+    }
+
+    #[test]
+    fn sync_and_provider_settings_are_checked() {
+        let mut s = Settings::default();
+        s.sync.history_interval_secs = 5;
+        s.sync.max_concurrent_jobs = 0;
+        s.sync.lookback_days = 100_000;
+        s.providers.ca_file = Some("roots.pem".into());
+        s.spotify.client_id = Some("has space".into());
+        s.lastfm.api_url = "http://ws.audioscrobbler.com/2.0/".into();
+        s.listenbrainz.api_url = "file:///etc/passwd".into();
+        let keys: Vec<_> = s.validate().into_iter().map(|i| i.key).collect();
+        assert_eq!(
+            keys,
+            [
+                "sync.history_interval_secs",
+                "sync.lookback_days",
+                "sync.max_concurrent_jobs",
+                "providers.ca_file",
+                "listenbrainz.api_url",
+                "lastfm.api_url",
+                "spotify.client_id",
+            ]
+        );
+        // Everything (0) is a valid look-back.
+        let mut s = Settings::default();
+        s.sync.lookback_days = 0;
+        assert!(s.validate().is_empty());
+    }
+
+    #[test]
+    fn secret_environment_variables_are_not_settings() {
+        // `SPOTTER_LASTFM_SHARED_SECRET` would otherwise map to an unknown key.
+        assert_eq!(setting_for_env("LASTFM_SHARED_SECRET"), None);
+        assert_eq!(setting_for_env("SECURITY_JWT_SECRET"), None);
+        assert_eq!(setting_for_env("SECURITY_ENCRYPTION_KEY"), None);
+        assert_eq!(
+            setting_for_env("SYNC_LOOKBACK_DAYS").as_deref(),
+            Some("sync.lookback_days")
+        );
+        assert_eq!(
+            setting_for_env("LASTFM_API_KEY").as_deref(),
+            Some("lastfm.api_key")
+        );
+        assert_eq!(setting_for_env("SOCKET"), None);
     }
 
     #[test]

@@ -815,3 +815,109 @@ async fn a_running_job_can_be_cancelled_and_never_runs_twice() {
     assert_eq!(summary(&i).await.listens, 3_000);
     i.running.shutdown().await;
 }
+
+/// A stream on a connection of its own (a stalled one must not stall the others).
+async fn subscribe(i: &Instance, after_seq: u64, epoch: u64) -> tonic::Streaming<v1::Event> {
+    let channel = spotter_e2e::channel(i.running.socket_path()).await.unwrap();
+    v1::events_client::EventsClient::with_interceptor(
+        channel,
+        spotter_e2e::Bearer(i.owner.access_token.clone()),
+    )
+    .subscribe(v1::SubscribeRequest { after_seq, epoch })
+    .await
+    .unwrap()
+    .into_inner()
+}
+
+/// Events until the run `run_id` ends (heartbeats skipped).
+async fn events_until_done(
+    stream: &mut tonic::Streaming<v1::Event>,
+    run_id: i64,
+) -> Vec<v1::Event> {
+    use v1::event::{Kind, job_progress::State};
+    let mut out = Vec::new();
+    loop {
+        let event = tokio::time::timeout(Duration::from_secs(30), stream.message())
+            .await
+            .expect("an event in time")
+            .unwrap()
+            .expect("the stream is open");
+        let done = matches!(&event.kind, Some(Kind::JobProgress(p))
+            if p.job_id == run_id.to_string()
+                && [State::Succeeded as i32, State::Failed as i32, State::Cancelled as i32].contains(&p.state));
+        if !matches!(event.kind, Some(Kind::Heartbeat(_))) {
+            out.push(event);
+        }
+        if done {
+            return out;
+        }
+    }
+}
+
+#[tokio::test]
+async fn job_events_stream_live_resume_in_order_and_a_stalled_subscriber_blocks_nothing() {
+    use v1::event::{Kind, job_progress::State};
+    let lb = FakeListenBrainz::start().await;
+    lb.add_user(LB_USER, LB_TOKEN);
+    lb.add_listens(LB_USER, 5_000, now() - 5 * 86_400, 60);
+    let i = instance(Some(&lb), None, None).await;
+    // Never read: its buffers fill up while the job runs.
+    let _stalled = subscribe(&i, 0, 0).await;
+    let mut live = subscribe(&i, 0, 0).await;
+    connect_lb(&i, LB_TOKEN).await;
+    wait_idle(&i).await;
+    let first = i
+        .api
+        .jobs_as(&i.owner.access_token)
+        .list_jobs(ListJobsRequest {})
+        .await
+        .unwrap()
+        .into_inner()
+        .recent_runs[0]
+        .id;
+    let seen = events_until_done(&mut live, first).await;
+    let progress: Vec<_> = seen
+        .iter()
+        .filter_map(|e| match &e.kind {
+            Some(Kind::JobProgress(p)) if p.job_id == first.to_string() => Some(p.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(progress.first().unwrap().state, State::Queued as i32);
+    assert_eq!(progress.last().unwrap().state, State::Succeeded as i32);
+    assert!(
+        progress
+            .iter()
+            .any(|p| p.state == State::Running as i32 && p.done > 0)
+    );
+    assert!(seen.iter().any(|e| matches!(&e.kind, Some(Kind::NewListens(n)) if n.provider == "listenbrainz" && n.count == 5_000)));
+    assert!(
+        seen.iter()
+            .any(|e| matches!(&e.kind, Some(Kind::Connection(c)) if c.provider == "listenbrainz"))
+    );
+    assert!(seen.windows(2).all(|w| w[1].seq == w[0].seq + 1), "no gaps");
+
+    // Disconnect, let a run happen unseen, resume from the last sequence number.
+    let last = seen.last().unwrap().clone();
+    drop(live);
+    lb.add_listens(LB_USER, 10, now() - 600, 30);
+    let run = run_job(&i, JobKind::HistorySync).await;
+    assert_eq!(run.state, job_run::State::Succeeded as i32);
+    let mut resumed = subscribe(&i, last.seq, last.epoch).await;
+    let missed = events_until_done(&mut resumed, run.id).await;
+    assert_eq!(
+        missed.first().unwrap().seq,
+        last.seq + 1,
+        "resumes right after"
+    );
+    assert!(
+        missed.windows(2).all(|w| w[1].seq == w[0].seq + 1),
+        "in order"
+    );
+    assert!(
+        missed
+            .iter()
+            .any(|e| matches!(&e.kind, Some(Kind::NewListens(n)) if n.count == 10))
+    );
+    i.running.shutdown().await;
+}

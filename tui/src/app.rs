@@ -6,21 +6,36 @@
 //! outside is returned as [`Effect`]s for the effect runner.
 //!
 //! Submodules own one concern each: [`auth`] the way in (setup, sign-in, resuming,
-//! token refresh policy, sign-out), [`signed_in`] the tabs behind it, [`dialogs`]
-//! the confirmations, choosers and small forms on top, [`form`] and [`rows`] the
-//! building blocks, [`calls`] the authenticated calls as data.
+//! token refresh policy, sign-out), [`signed_in`] the tabs behind it, [`lists`]
+//! the list tabs' keys and answers, [`connections`] and [`connect`] the provider
+//! connections, [`jobs`] and [`listens`] their tabs, [`live`] the live events,
+//! [`dialogs`] the confirmations, choosers and small forms on top, [`form`] and
+//! [`rows`] the building blocks, [`calls`] the authenticated calls as data.
+//!
+//! While signed in the app asks for the live event stream ([`Effect::StartEvents`])
+//! and drops it on the way out; the client keeps it open and reports back.
 
 pub mod auth;
 pub mod calls;
+pub mod connect;
+pub mod connections;
 pub mod dialogs;
 pub mod form;
+pub mod jobs;
+pub mod listens;
 pub mod lists;
+pub mod live;
+pub mod providers;
 pub mod rows;
 pub mod signed_in;
 
 use std::path::PathBuf;
 
-use spotter_proto::{PROTOCOL_VERSION, locations::Mode, v1::SignInMethod};
+use spotter_proto::{
+    PROTOCOL_VERSION,
+    locations::Mode,
+    v1::{Event, SignInMethod},
+};
 
 pub use auth::{AuthState, Identity, SetupState};
 pub use calls::{Call, CallError, Reply};
@@ -53,6 +68,11 @@ pub enum Command {
     NewUser,
     ClearLockout,
     OlderPage,
+    Connect,
+    Disconnect,
+    ToggleSubmission,
+    RunJob,
+    CancelJob,
     NextField,
     PrevField,
     SwitchMethod,
@@ -81,6 +101,11 @@ impl Command {
             Command::NewUser => "new user",
             Command::ClearLockout => "clear",
             Command::OlderPage => "older",
+            Command::Connect => "connect",
+            Command::Disconnect => "disconnect",
+            Command::ToggleSubmission => "submission",
+            Command::RunJob => "sync now",
+            Command::CancelJob => "cancel",
             Command::NextField => "next field",
             Command::SwitchMethod => "method",
             Command::Submit => "submit",
@@ -119,7 +144,12 @@ impl Command {
             Command::DeleteUser => "delete the selected user (asks first)",
             Command::NewUser => "create a local user",
             Command::ClearLockout => "clear the selected lockout (asks first)",
-            Command::OlderPage => "load older events",
+            Command::OlderPage => "load the next, older page",
+            Command::Connect => "connect or reconnect the selected provider",
+            Command::Disconnect => "disconnect the selected provider (asks first)",
+            Command::ToggleSubmission => "ListenBrainz: submit your other listens, or stop",
+            Command::RunJob => "run the selected job now",
+            Command::CancelJob => "cancel the selected job's run",
             Command::NextField => "next field",
             Command::PrevField => "previous field",
             Command::SwitchMethod => "switch Local / Navidrome (on the method field)",
@@ -147,10 +177,15 @@ pub enum Scope {
     Users,
     Lockouts,
     Audit,
+    Connections,
+    Jobs,
+    Listens,
     /// A form taking typed text; unbound characters are typed into it.
     Form,
     Confirm,
     Chooser,
+    /// A browser approval waiting for the user to say it is done (Last.fm).
+    Approval,
 }
 
 /// Everything that can happen to the app.
@@ -159,6 +194,9 @@ pub enum Action {
     Command(Command),
     /// A character typed into the focused form field.
     Input(char),
+    /// Text pasted into the terminal at once (bracketed paste): typed into the
+    /// focused field, line breaks dropped so a paste never submits by itself.
+    Paste(String),
     /// The slow clock, with the time in Unix seconds: keeps status fresh, retries a
     /// lost daemon, refreshes tokens before they expire, ages relative times.
     Tick {
@@ -198,6 +236,13 @@ pub enum Action {
         retried: bool,
         error: CallError,
     },
+    /// An event from the live stream (heartbeats are kept by the client).
+    LiveEvent(Event),
+    /// The live stream opened (true) or broke and is being reopened (false).
+    LiveStream(bool),
+    /// The live stream was refused for the access token: refresh it (the stream
+    /// retries with the new one).
+    LiveStreamUnauthenticated,
 }
 
 /// Work the app asks the outside world to do.
@@ -230,6 +275,10 @@ pub enum Effect {
     },
     /// End the session at the daemon and forget the stored token.
     SignOut,
+    /// Keep the live event stream open (on its own connection, resuming after
+    /// breaks) until [`Effect::StopEvents`].
+    StartEvents,
+    StopEvents,
 }
 
 /// How things stand with the daemon.
@@ -296,16 +345,41 @@ impl App {
     }
 
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        let was_signed_in = self.main().is_some();
+        let mut effects = self.apply(action);
+        // Live events follow the session, however it starts or ends.
+        match (was_signed_in, self.main().is_some()) {
+            (false, true) => effects.push(Effect::StartEvents),
+            (true, false) => effects.push(Effect::StopEvents),
+            _ => {}
+        }
+        effects
+    }
+
+    fn apply(&mut self, action: Action) -> Vec<Effect> {
         match action {
             Action::Command(command) => self.command(command),
             Action::Input(c) => {
                 self.input(c);
                 Vec::new()
             }
+            Action::Paste(text) => {
+                // Only where a key would have typed (not under help, not on lists).
+                if !self.show_help && self.screen_scopes().contains(&Scope::Form) {
+                    text.chars()
+                        .filter(|c| !c.is_control())
+                        .for_each(|c| self.input(c));
+                }
+                Vec::new()
+            }
             Action::Tick { now } => {
                 self.now = now;
                 let mut effects = self.fetch_status();
                 effects.extend(self.refresh_if_due());
+                let connected = matches!(self.connection, Connection::Connected(_));
+                if let AuthState::SignedIn(main) = &mut self.auth {
+                    effects.extend(main.tick(now, connected));
+                }
                 effects
             }
             Action::StatusLoaded(status) => {
@@ -372,6 +446,21 @@ impl App {
                 retried,
                 error,
             } => self.call_failed(call, retried, error),
+            Action::LiveEvent(event) => {
+                let now = self.now;
+                match &mut self.auth {
+                    AuthState::SignedIn(main) => main.live_event(event, now),
+                    _ => Vec::new(),
+                }
+            }
+            Action::LiveStream(live) => match &mut self.auth {
+                AuthState::SignedIn(main) => main.live_changed(live),
+                _ => Vec::new(),
+            },
+            Action::LiveStreamUnauthenticated => match &mut self.auth {
+                AuthState::SignedIn(main) => main.start_refresh(),
+                _ => Vec::new(),
+            },
         }
     }
 

@@ -1,5 +1,6 @@
-//! The interactive session: wires terminal events, effect results and a slow tick
-//! into `App::update`, and redraws only when one of them arrives.
+//! The interactive session: wires terminal events, effect results (and live
+//! events, which arrive on the same channel) and a slow tick into `App::update`,
+//! and redraws only when one of them arrives.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -68,6 +69,7 @@ pub async fn run(target: SocketTarget) -> anyhow::Result<()> {
         let action = tokio::select! {
             event = events.next() => match event {
                 Some(Ok(Event::Key(key))) => keymap::action_for(key, &app.key_scopes()),
+                Some(Ok(Event::Paste(text))) => Some(Action::Paste(text)),
                 // Resizes and the like only need the redraw at the top of the loop.
                 Some(Ok(_)) => None,
                 Some(Err(err)) => return Err(err).context("reading terminal input"),

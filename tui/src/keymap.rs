@@ -53,11 +53,15 @@ pub const BINDINGS: &[KeyBinding] = &[
     key(S::Screen, KeyCode::Esc, C::Back),
     // Signed in.
     ch(S::Tabs, 'S', C::SignOut),
+    // The digits follow `Tab::ALL` (a test checks).
     ch(S::Tabs, '1', C::ShowTab(Tab::Status)),
     ch(S::Tabs, '2', C::ShowTab(Tab::Sessions)),
-    ch(S::Tabs, '3', C::ShowTab(Tab::Users)),
-    ch(S::Tabs, '4', C::ShowTab(Tab::Lockouts)),
-    ch(S::Tabs, '5', C::ShowTab(Tab::Audit)),
+    ch(S::Tabs, '3', C::ShowTab(Tab::Connections)),
+    ch(S::Tabs, '4', C::ShowTab(Tab::Jobs)),
+    ch(S::Tabs, '5', C::ShowTab(Tab::Listens)),
+    ch(S::Tabs, '6', C::ShowTab(Tab::Users)),
+    ch(S::Tabs, '7', C::ShowTab(Tab::Lockouts)),
+    ch(S::Tabs, '8', C::ShowTab(Tab::Audit)),
     key(S::Tabs, KeyCode::Tab, C::NextTab),
     // Lists.
     key(S::List, KeyCode::Up, C::Up),
@@ -76,6 +80,13 @@ pub const BINDINGS: &[KeyBinding] = &[
     ch(S::Users, 'n', C::NewUser),
     ch(S::Lockouts, 'c', C::ClearLockout),
     ch(S::Audit, 'n', C::OlderPage),
+    ch(S::Connections, 'c', C::Connect),
+    ch(S::Connections, 'd', C::Disconnect),
+    ch(S::Connections, 's', C::ToggleSubmission),
+    // `r` stays refresh everywhere but Users; "sync now" is `n`.
+    ch(S::Jobs, 'n', C::RunJob),
+    ch(S::Jobs, 'x', C::CancelJob),
+    ch(S::Listens, 'n', C::OlderPage),
     // Forms: every other character is typed into the focused field.
     key(S::Form, KeyCode::Enter, C::Submit),
     key(S::Form, KeyCode::Tab, C::NextField),
@@ -96,6 +107,8 @@ pub const BINDINGS: &[KeyBinding] = &[
     key(S::Chooser, KeyCode::Down, C::Down),
     ch(S::Chooser, 'j', C::Down),
     key(S::Chooser, KeyCode::Esc, C::Back),
+    key(S::Approval, KeyCode::Enter, C::Submit),
+    key(S::Approval, KeyCode::Esc, C::Back),
 ];
 
 /// The bindings live in `scopes` (most specific first), without those shadowed by
@@ -190,6 +203,30 @@ pub struct HelpLine {
 
 /// The help overlay's content for `scopes`, one line per thing to do.
 pub fn help_lines(scopes: &[Scope]) -> Vec<HelpLine> {
+    let mut lines = merged_help_lines(scopes);
+    for line in &mut lines {
+        line.keys = digit_range(&line.keys).unwrap_or_else(|| line.keys.clone());
+    }
+    lines
+}
+
+/// "1, 2, 3, 4" as "1–4", so the tab digits do not widen the key column.
+fn digit_range(keys: &str) -> Option<String> {
+    let digits: Vec<u32> = keys
+        .split(", ")
+        .map(|k| {
+            let mut chars = k.chars();
+            match (chars.next().and_then(|c| c.to_digit(10)), chars.next()) {
+                (Some(d), None) => Some(d),
+                _ => None,
+            }
+        })
+        .collect::<Option<_>>()?;
+    let consecutive = digits.windows(2).all(|w| w[1] == w[0] + 1);
+    (digits.len() > 2 && consecutive).then(|| format!("{}–{}", digits[0], digits[digits.len() - 1]))
+}
+
+fn merged_help_lines(scopes: &[Scope]) -> Vec<HelpLine> {
     let mut lines: Vec<HelpLine> = Vec::new();
     for binding in live_bindings(scopes) {
         let description = binding.command.description();

@@ -1,10 +1,16 @@
-//! Owning the terminal: raw mode and the alternate screen are entered by one guard
-//! and always undone, whether we return, fail with an error, or panic.
+//! Owning the terminal: raw mode, the alternate screen and bracketed paste are
+//! entered by one guard and always undone, whether we return, fail with an error,
+//! or panic.
+//!
+//! Bracketed paste delivers a paste as one event, so a long pasted address (the
+//! Spotify redirect) arrives at once and its line break cannot press Enter.
 
 use std::io::{self, Stdout};
 
 use crossterm::{
-    cursor, execute,
+    cursor,
+    event::{DisableBracketedPaste, EnableBracketedPaste},
+    execute,
     terminal::{EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode},
 };
 use ratatui::{Terminal, backend::CrosstermBackend};
@@ -29,7 +35,12 @@ impl TerminalGuard {
             }
         };
         let mut guard = TerminalGuard { terminal };
-        execute!(io::stdout(), EnterAlternateScreen, cursor::Hide)?;
+        execute!(
+            io::stdout(),
+            EnterAlternateScreen,
+            EnableBracketedPaste,
+            cursor::Hide
+        )?;
         guard.terminal.clear()?;
         Ok(guard)
     }
@@ -46,11 +57,16 @@ impl Drop for TerminalGuard {
     }
 }
 
-/// Puts the terminal back: cooked mode, main screen, visible cursor. Safe to call
-/// more than once (the panic hook and the guard may both run).
+/// Puts the terminal back: cooked mode, no bracketed paste, main screen, visible
+/// cursor. Safe to call more than once (the panic hook and the guard may both run).
 pub fn restore() -> io::Result<()> {
     let raw = disable_raw_mode();
-    execute!(io::stdout(), LeaveAlternateScreen, cursor::Show)?;
+    execute!(
+        io::stdout(),
+        DisableBracketedPaste,
+        LeaveAlternateScreen,
+        cursor::Show
+    )?;
     raw
 }
 

@@ -1,22 +1,31 @@
 //! Fixtures shared by unit tests: fixed facts for snapshots, and a stand-in daemon
-//! that serves `System.GetStatus` (and, given [`FakeAccounts`], Auth and Sessions)
-//! on a Unix socket so the client can be exercised without the real daemon crate
-//! (which depends on nothing here).
+//! that serves `System.GetStatus` (and, given [`FakeAccounts`], Auth and Sessions;
+//! given [`FakeEvents`], Events) on a Unix socket so the client can be exercised
+//! without the real daemon crate (which depends on nothing here).
 
 mod accounts;
+mod events;
 
 pub use accounts::{FAKE_NOW, FakeAccounts};
+pub use events::{FakeEvents, Script, Subscription};
 
 use std::{
     path::{Path, PathBuf},
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
     thread::JoinHandle,
 };
+
+use futures::StreamExt as _;
 
 use spotter_proto::{
     locations::Mode,
     v1::{
         DaemonMode, GetStatusRequest, GetStatusResponse,
         auth_server::AuthServer,
+        events_server::EventsServer,
         sessions_server::SessionsServer,
         system_server::{System, SystemServer},
     },
@@ -71,6 +80,7 @@ impl System for FixedStatus {
 pub struct FakeDaemon {
     stop: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
+    connections: Arc<AtomicUsize>,
 }
 
 impl FakeDaemon {
@@ -84,6 +94,31 @@ impl FakeDaemon {
         response: GetStatusResponse,
         accounts: Option<FakeAccounts>,
     ) -> FakeDaemon {
+        Self::serve(socket, response, accounts, None)
+    }
+
+    /// Also serves Events from `events`.
+    pub fn start_with_events(
+        socket: &Path,
+        accounts: Option<FakeAccounts>,
+        events: FakeEvents,
+    ) -> FakeDaemon {
+        Self::serve(socket, sample_response(), accounts, Some(events))
+    }
+
+    /// Connections accepted so far (each HTTP/2 connection is one).
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
+    }
+
+    fn serve(
+        socket: &Path,
+        response: GetStatusResponse,
+        accounts: Option<FakeAccounts>,
+        events: Option<FakeEvents>,
+    ) -> FakeDaemon {
+        let connections = Arc::new(AtomicUsize::new(0));
+        let counter = connections.clone();
         let listener = std::os::unix::net::UnixListener::bind(socket).unwrap();
         listener.set_nonblocking(true).unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
@@ -94,11 +129,15 @@ impl FakeDaemon {
                 .unwrap();
             runtime.block_on(async move {
                 let listener = tokio::net::UnixListener::from_std(listener).unwrap();
-                let incoming = tokio_stream::wrappers::UnixListenerStream::new(listener);
+                let incoming =
+                    tokio_stream::wrappers::UnixListenerStream::new(listener).inspect(move |_| {
+                        counter.fetch_add(1, Ordering::SeqCst);
+                    });
                 let serve = tonic::transport::Server::builder()
                     .add_service(SystemServer::new(FixedStatus(response)))
                     .add_optional_service(accounts.clone().map(AuthServer::new))
                     .add_optional_service(accounts.map(SessionsServer::new))
+                    .add_optional_service(events.map(EventsServer::new))
                     .serve_with_incoming(incoming);
                 // Not a graceful shutdown: stopping should look like a daemon dying.
                 tokio::select! {
@@ -112,6 +151,7 @@ impl FakeDaemon {
         FakeDaemon {
             stop: Some(stop),
             thread: Some(thread),
+            connections,
         }
     }
 }

@@ -38,6 +38,35 @@ pub fn until(now: i64, at: i64) -> String {
     }
 }
 
+/// A listen's time, as short as is unambiguous: "14:03" today, "06-12 14:03"
+/// this year, "2024-06-12" before (UTC).
+pub fn clock(now: i64, at: i64) -> String {
+    let (Ok(now), Ok(then)) = (
+        OffsetDateTime::from_unix_timestamp(now),
+        OffsetDateTime::from_unix_timestamp(at),
+    ) else {
+        return "—".into();
+    };
+    let formatted = if then.date() == now.date() {
+        then.format(format_description!("[hour]:[minute]"))
+    } else if then.year() == now.year() {
+        then.format(format_description!("[month]-[day] [hour]:[minute]"))
+    } else {
+        then.format(format_description!("[year]-[month]-[day]"))
+    };
+    formatted.unwrap_or_else(|_| "—".into())
+}
+
+/// How long something took: "42s", "3m 05s", "2h 04m".
+pub fn duration(seconds: i64) -> String {
+    let s = seconds.max(0);
+    match s {
+        s if s < MINUTE => format!("{s}s"),
+        s if s < HOUR => format!("{}m {:02}s", s / MINUTE, s % MINUTE),
+        s => format!("{}h {:02}m", s / HOUR, s % HOUR / MINUTE),
+    }
+}
+
 /// "2025-03-01 14:03" in UTC.
 pub fn utc(at: i64) -> String {
     OffsetDateTime::from_unix_timestamp(at)
@@ -82,6 +111,22 @@ mod tests {
         assert_eq!(until(NOW, NOW + 2 * HOUR + 5 * MINUTE), "in 2h 05m");
         assert_eq!(until(NOW, NOW - 1), "—");
         assert_eq!(until(NOW, 0), "—");
+    }
+
+    #[test]
+    fn listen_times_drop_what_is_obvious() {
+        // NOW is 2025-06-15 15:06 UTC.
+        assert_eq!(clock(NOW, NOW - 3 * HOUR), "12:06");
+        assert_eq!(clock(NOW, NOW - 3 * DAY), "06-12 15:06");
+        assert_eq!(clock(NOW, NOW - 200 * DAY), "2024-11-27");
+    }
+
+    #[test]
+    fn durations_are_short() {
+        assert_eq!(duration(42), "42s");
+        assert_eq!(duration(185), "3m 05s");
+        assert_eq!(duration(2 * HOUR + 4 * MINUTE + 9), "2h 04m");
+        assert_eq!(duration(-5), "0s");
     }
 
     #[test]

@@ -304,7 +304,7 @@ impl Connections {
         session_id: &str,
         provider: Provider,
         keep_for_retry: bool,
-    ) -> Result<Option<FlowSecretHandle>> {
+    ) -> Result<FlowSecretHandle> {
         let bytes = URL_SAFE_NO_PAD
             .decode(state.trim())
             .ok()
@@ -336,7 +336,7 @@ impl Connections {
         if keep_for_retry {
             flows.insert(key, flow);
         }
-        Ok(Some(handle))
+        Ok(handle)
     }
 
     fn forget_flow(&self, state: &str) {
@@ -366,7 +366,7 @@ impl Connections {
                     .map_err(|e| ServiceError::FailedPrecondition(e.clone()))?;
                 let redirect = spotify::parse_redirect(redirected_url, client.redirect_uri())
                     .map_err(|e| connect_error(provider, e))?;
-                let Some(FlowSecretHandle::Spotify(verifier)) =
+                let FlowSecretHandle::Spotify(verifier) =
                     self.take_flow(&redirect.state, user_id, session_id, provider, false)?
                 else {
                     return Err(ServiceError::InvalidArgument(BAD_STATE.into()));
@@ -396,7 +396,7 @@ impl Connections {
                     .map_err(|e| ServiceError::FailedPrecondition(e.clone()))?;
                 // Kept until it succeeds or fails for good: "not approved yet" may be
                 // retried within the ten minutes.
-                let Some(FlowSecretHandle::LastFm(token)) =
+                let FlowSecretHandle::LastFm(token) =
                     self.take_flow(flow_id, user_id, session_id, provider, true)?
                 else {
                     return Err(ServiceError::InvalidArgument(BAD_STATE.into()));
@@ -652,4 +652,132 @@ impl Connections {
 enum FlowSecretHandle {
     Spotify(PkceVerifier),
     LastFm(Zeroizing<String>),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::providers::clients::ProviderClients;
+
+    async fn connections() -> (Connections, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("t.db")).await.unwrap();
+        let off = "not offered in this test".to_string();
+        let clients = ProviderClients {
+            navidrome: Err(off.clone()),
+            spotify: Err(off.clone()),
+            lastfm: Err(off.clone()),
+            listenbrainz: Err(off),
+        };
+        let (wake, _) = mpsc::unbounded_channel();
+        let c = Connections::new(
+            store,
+            Arc::new(RwLock::new(Keyring::new(crate::crypto::Key::generate()))),
+            Arc::new(EventBus::new()),
+            Arc::new(clients),
+            wake,
+        );
+        (c, dir)
+    }
+
+    /// Registers a Last.fm flow for user 1, session "s1", and returns its state.
+    fn pending(c: &Connections, expires_in: Duration) -> String {
+        let mut state = Zeroizing::new([0u8; 32]);
+        OsRng.try_fill_bytes(state.as_mut()).unwrap();
+        let id = URL_SAFE_NO_PAD.encode(state.as_ref());
+        c.flows.lock().unwrap().insert(
+            state_key(state.as_ref()),
+            PendingFlow {
+                state,
+                user_id: 1,
+                session_id: "s1".into(),
+                provider: Provider::LastFm,
+                expires: Instant::now() + expires_in,
+                secret: FlowSecret::LastFm(Zeroizing::new("tok".into())),
+            },
+        );
+        id
+    }
+
+    fn refused(r: Result<FlowSecretHandle>) -> bool {
+        matches!(r, Err(ServiceError::InvalidArgument(m)) if m == BAD_STATE)
+    }
+
+    #[tokio::test]
+    async fn a_live_flow_is_taken_once_by_its_own_session() {
+        let (c, _dir) = connections().await;
+        let id = pending(&c, FLOW_TTL);
+        assert!(matches!(
+            c.take_flow(&id, 1, "s1", Provider::LastFm, false),
+            Ok(FlowSecretHandle::LastFm(t)) if t.as_str() == "tok"
+        ));
+        assert!(
+            refused(c.take_flow(&id, 1, "s1", Provider::LastFm, false)),
+            "replayed"
+        );
+    }
+
+    #[tokio::test]
+    async fn wrong_user_session_provider_or_expired_state_is_refused_and_spent() {
+        let (c, _dir) = connections().await;
+        let cases: [(i64, &str, Provider, Duration); 4] = [
+            (2, "s1", Provider::LastFm, FLOW_TTL),
+            (1, "s2", Provider::LastFm, FLOW_TTL),
+            (1, "s1", Provider::Spotify, FLOW_TTL),
+            (1, "s1", Provider::LastFm, Duration::ZERO),
+        ];
+        for (user, session, provider, ttl) in cases {
+            let id = pending(&c, ttl);
+            assert!(refused(c.take_flow(&id, user, session, provider, false)));
+            // The failed attempt used it up: not even the rightful owner can use it now.
+            assert!(refused(c.take_flow(&id, 1, "s1", Provider::LastFm, false)));
+        }
+    }
+
+    #[tokio::test]
+    async fn unknown_or_malformed_states_are_refused_alike() {
+        let (c, _dir) = connections().await;
+        pending(&c, FLOW_TTL);
+        let unknown = URL_SAFE_NO_PAD.encode([7u8; 32]);
+        for state in [
+            unknown.as_str(),
+            "",
+            "not base64!",
+            "AAAA",
+            &"A".repeat(5000),
+        ] {
+            assert!(
+                refused(c.take_flow(state, 1, "s1", Provider::LastFm, false)),
+                "{state:.20}"
+            );
+        }
+        assert_eq!(
+            c.flows.lock().unwrap().len(),
+            1,
+            "the real flow is untouched"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_last_fm_flow_kept_for_retry_survives_one_check() {
+        let (c, _dir) = connections().await;
+        let id = pending(&c, FLOW_TTL);
+        assert!(c.take_flow(&id, 1, "s1", Provider::LastFm, true).is_ok());
+        assert!(c.take_flow(&id, 1, "s1", Provider::LastFm, false).is_ok());
+        assert!(refused(c.take_flow(&id, 1, "s1", Provider::LastFm, false)));
+    }
+
+    #[tokio::test]
+    async fn providers_this_instance_does_not_offer_are_refused_clearly() {
+        let (c, _dir) = connections().await;
+        let e = c.begin(1, "s1", Provider::Spotify).await.unwrap_err();
+        assert!(matches!(e, ServiceError::FailedPrecondition(m) if m.contains("not offered")));
+        let views = c.list(1).await.unwrap();
+        assert_eq!(views.len(), 4);
+        assert!(
+            views
+                .iter()
+                .all(|v| v.offered.is_err() && v.connection.is_none())
+        );
+    }
 }

@@ -2,8 +2,11 @@
 //! back ([`Reply`]) and how a call can fail ([`CallError`]). The client turns a
 //! `Call` into the RPC (adding the access token); the app never sees a token.
 
-use spotter_proto::v1::{AuditEvent, Lockout, Role, Session, User};
+use spotter_proto::v1::{
+    AuditEvent, Connection, Job, JobKind, JobRun, Listen, Lockout, Provider, Role, Session, User,
+};
 
+use super::{connect::ApprovalStart, jobs::job_name, listens::ListenSummary, providers::name};
 use crate::secret::Secret;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,6 +45,76 @@ pub enum Call {
     ListAuditEvents {
         before_id: i64,
     },
+    ListConnections,
+    /// Spotify and Last.fm: asks for the address the user approves spotter at.
+    BeginConnect {
+        provider: Provider,
+    },
+    /// Finishes a browser approval. Spotify: `redirected_url` is the pasted address
+    /// (it carries the one-time code, hence a secret); Last.fm: empty.
+    CompleteConnect {
+        provider: Provider,
+        flow_id: String,
+        redirected_url: Secret,
+    },
+    ConnectListenBrainz {
+        token: Secret,
+    },
+    ConnectNavidrome {
+        username: String,
+        password: Secret,
+    },
+    Disconnect {
+        provider: Provider,
+    },
+    SetListenSubmission {
+        enabled: bool,
+    },
+    ListJobs,
+    RunJob {
+        kind: JobKind,
+    },
+    CancelJob {
+        kind: JobKind,
+    },
+    /// `before` empty is the newest page.
+    ListRecentListens {
+        before: String,
+    },
+    GetListenSummary,
+}
+
+impl Call {
+    /// The start of the status line when it fails: "Could not load sessions".
+    pub fn failure(&self) -> String {
+        match self {
+            Call::ListSessions => "Could not load sessions".into(),
+            Call::RevokeSession { .. } => "Could not revoke the session".into(),
+            Call::RevokeOtherSessions => "Could not revoke the other sessions".into(),
+            Call::ListUsers { .. } => "Could not load users".into(),
+            Call::CreateUser { username, .. } => format!("Could not create {username}"),
+            Call::SetUserRole { .. } => "Could not change the role".into(),
+            Call::SetUserDisabled { disabled: true, .. } => "Could not disable the user".into(),
+            Call::SetUserDisabled { .. } => "Could not enable the user".into(),
+            Call::DeleteUser { username, .. } => format!("Could not delete {username}"),
+            Call::ListLockouts => "Could not load lockouts".into(),
+            Call::ClearLockout { .. } => "Could not clear the lockout".into(),
+            Call::ListAuditEvents { .. } => "Could not load the audit log".into(),
+            Call::ListConnections => "Could not load the connections".into(),
+            Call::BeginConnect { provider } | Call::CompleteConnect { provider, .. } => {
+                format!("Could not connect {}", name(*provider))
+            }
+            Call::ConnectListenBrainz { .. } => "Could not connect ListenBrainz".into(),
+            Call::ConnectNavidrome { .. } => "Could not connect Navidrome".into(),
+            Call::Disconnect { provider } => format!("Could not disconnect {}", name(*provider)),
+            Call::SetListenSubmission { .. } => "Could not change listen submission".into(),
+            Call::ListJobs => "Could not load the jobs".into(),
+            Call::RunJob { kind } => format!("Could not start {}", job_name(*kind)),
+            Call::CancelJob { kind } => format!("Could not cancel {}", job_name(*kind)),
+            Call::ListRecentListens { .. } => "Could not load listens".into(),
+            Call::GetListenSummary => "Could not load the listen totals".into(),
+        }
+    }
 }
 
 /// A successful answer, carrying whatever the app needs to place it.
@@ -71,6 +144,32 @@ pub enum Reply {
         events: Vec<AuditEvent>,
         next_before_id: i64,
     },
+    Connections(Vec<Connection>),
+    ConnectBegun(ApprovalStart),
+    /// A connect call succeeded (any provider).
+    Connected(Connection),
+    SubmissionSet(Connection),
+    Disconnected {
+        provider: Provider,
+        disconnected: bool,
+    },
+    Jobs {
+        jobs: Vec<Job>,
+        recent_runs: Vec<JobRun>,
+    },
+    JobStarted {
+        kind: JobKind,
+    },
+    JobCancelled {
+        kind: JobKind,
+        cancelled: bool,
+    },
+    Listens {
+        before: String,
+        listens: Vec<Listen>,
+        next_before: String,
+    },
+    ListenSummary(ListenSummary),
 }
 
 /// Why a call did not succeed.
@@ -106,6 +205,8 @@ pub fn rejection_text(code: tonic::Code, message: &str) -> String {
         tonic::Code::NotFound => "not found (it may already be gone)".into(),
         tonic::Code::FailedPrecondition => "not possible right now".into(),
         tonic::Code::ResourceExhausted => "too many attempts: wait and try again".into(),
+        tonic::Code::InvalidArgument => "spotterd refused the request as invalid".into(),
+        tonic::Code::AlreadyExists => "already exists (or already running)".into(),
         tonic::Code::Unavailable => "unavailable: try again later".into(),
         code => format!("spotterd answered {code:?}"),
     }

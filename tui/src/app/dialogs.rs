@@ -1,11 +1,13 @@
 //! What opens on top of a tab: the y/n confirmation guarding every destructive
-//! action, the role chooser, and the small new-user and filter forms.
+//! action, the role chooser, the small new-user and filter forms, and the provider
+//! connect dialogs (whose keys live in [`super::connect`]).
 
-use spotter_proto::v1::{Role, User};
+use spotter_proto::v1::{Provider, Role, User};
 
 use super::{
     Command, Effect,
     calls::Call,
+    connect::{Approval, ConnectForm},
     form::{FieldId, Form},
     signed_in::{Main, Notice, Outcome},
 };
@@ -16,6 +18,10 @@ pub enum Overlay {
     RoleChooser(RoleChooser),
     NewUser(Form),
     Filter(Form),
+    /// A browser approval (Spotify, Last.fm).
+    Approval(Approval),
+    /// A token or password form (ListenBrainz, Navidrome).
+    Connect(ConnectForm),
 }
 
 /// A question that must be answered y before `on_yes` happens.
@@ -40,6 +46,9 @@ pub enum Confirmed {
     },
     ClearLockout {
         id: String,
+    },
+    Disconnect {
+        provider: Provider,
     },
 }
 
@@ -142,6 +151,9 @@ impl Main {
                 }
                 _ => {}
             },
+            Overlay::Approval(_) | Overlay::Connect(_) => {
+                return self.connect_overlay_command(command);
+            }
         }
         Outcome::default()
     }
@@ -149,6 +161,7 @@ impl Main {
     pub(super) fn overlay_input(&mut self, c: char) {
         match &mut self.overlay {
             Some(Overlay::NewUser(form) | Overlay::Filter(form)) if !form.busy => form.type_char(c),
+            Some(Overlay::Approval(_) | Overlay::Connect(_)) => self.connect_overlay_input(c),
             _ => {}
         }
     }
@@ -166,6 +179,7 @@ impl Main {
             Confirmed::RevokeOthers => Call::RevokeOtherSessions,
             Confirmed::DeleteUser { user_id, username } => Call::DeleteUser { user_id, username },
             Confirmed::ClearLockout { id } => Call::ClearLockout { id },
+            Confirmed::Disconnect { provider } => Call::Disconnect { provider },
         };
         self.notice = Some(Notice::info("Working…"));
         vec![self.call(call)].into()

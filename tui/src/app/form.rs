@@ -1,5 +1,6 @@
-//! Small text forms (sign-in, first-run setup, new user, user filter): fields, which
-//! one has focus, editing, and the error line. Rendering lives in `ui::form`.
+//! Small text forms (sign-in, first-run setup, new user, user filter, provider
+//! connections): fields, which one has focus, editing, and the error line.
+//! Rendering lives in `ui::form`.
 
 use spotter_proto::v1::SignInMethod;
 
@@ -14,6 +15,10 @@ pub enum FieldId {
     Confirm,
     SetupCode,
     Query,
+    /// A provider's user token (ListenBrainz).
+    Token,
+    /// The address a browser was sent to after approving (Spotify).
+    RedirectUrl,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,6 +26,10 @@ pub enum FieldValue {
     Plain(String),
     /// Drawn as one `•` per character, never as text.
     Masked(Secret),
+    /// Drawn as text so it can be checked after pasting, yet kept as a secret
+    /// (redacted in `Debug`, wiped on drop): a pasted address carrying a one-time
+    /// code.
+    Revealed(Secret),
     /// Local or Navidrome.
     Method(SignInMethod),
 }
@@ -87,6 +96,15 @@ impl Form {
         }
     }
 
+    pub fn revealed(id: FieldId, label: &'static str) -> Field {
+        Field {
+            id,
+            label,
+            value: FieldValue::Revealed(Secret::default()),
+            hidden: false,
+        }
+    }
+
     pub fn method() -> Field {
         Field {
             id: FieldId::Method,
@@ -116,9 +134,10 @@ impl Form {
         }
     }
 
+    /// A masked or revealed field's secret (empty when absent).
     pub fn secret(&self, id: FieldId) -> Secret {
         match self.field(id).map(|f| &f.value) {
-            Some(FieldValue::Masked(secret)) => secret.clone(),
+            Some(FieldValue::Masked(secret) | FieldValue::Revealed(secret)) => secret.clone(),
             _ => Secret::default(),
         }
     }
@@ -142,7 +161,9 @@ impl Form {
         if let Some(field) = self.field_mut(id) {
             match &mut field.value {
                 FieldValue::Plain(text) => text.clear(),
-                FieldValue::Masked(secret) => *secret = Secret::default(),
+                FieldValue::Masked(secret) | FieldValue::Revealed(secret) => {
+                    *secret = Secret::default();
+                }
                 FieldValue::Method(_) => {}
             }
         }
@@ -184,7 +205,11 @@ impl Form {
         };
         match &mut field.value {
             FieldValue::Plain(text) if text.chars().count() < MAX_FIELD_CHARS => text.push(c),
-            FieldValue::Masked(secret) if secret.char_count() < MAX_FIELD_CHARS => secret.push(c),
+            FieldValue::Masked(secret) | FieldValue::Revealed(secret)
+                if secret.char_count() < MAX_FIELD_CHARS =>
+            {
+                secret.push(c)
+            }
             FieldValue::Method(_) if c == ' ' => self.switch_method(),
             _ => {}
         }
@@ -196,7 +221,7 @@ impl Form {
                 FieldValue::Plain(text) => {
                     text.pop();
                 }
-                FieldValue::Masked(secret) => secret.pop(),
+                FieldValue::Masked(secret) | FieldValue::Revealed(secret) => secret.pop(),
                 FieldValue::Method(_) => {}
             }
         }
@@ -264,6 +289,22 @@ mod tests {
         assert_eq!(form.method_choice(), SignInMethod::Navidrome);
         form.switch_method();
         assert_eq!(form.method_choice(), SignInMethod::Local);
+    }
+
+    #[test]
+    fn revealed_secrets_edit_like_text_but_stay_out_of_debug() {
+        let mut form = Form::new(vec![Form::revealed(FieldId::RedirectUrl, "Pasted URL")]);
+        for c in "http://x/?code=abc1".chars() {
+            form.type_char(c);
+        }
+        form.delete_char();
+        assert_eq!(
+            form.secret(FieldId::RedirectUrl).expose(),
+            "http://x/?code=abc"
+        );
+        assert!(!format!("{form:?}").contains("code=abc"));
+        form.clear(FieldId::RedirectUrl);
+        assert!(form.secret(FieldId::RedirectUrl).is_empty());
     }
 
     #[test]

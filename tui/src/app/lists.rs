@@ -1,6 +1,7 @@
-//! The list tabs (Sessions, Users, Lockouts, Audit): moving the selection (and
-//! fetching older pages on demand), starting actions on the selected row, and
-//! placing answers and failures.
+//! The list tabs: moving the selection (and fetching older pages on demand),
+//! starting actions on the selected row, and placing answers and failures. The
+//! actions of Sessions, Users, Lockouts and Audit are here; Connections, Jobs and
+//! Listens have their own modules, reached from here.
 
 use spotter_proto::v1::Role;
 
@@ -26,6 +27,9 @@ impl Main {
         }
         self.notice = None;
         match (self.tab, command) {
+            (Tab::Connections, command) => return self.connections_command(command),
+            (Tab::Jobs, command) => return self.jobs_command(command),
+            (Tab::Listens, Command::OlderPage) => return self.load_older_listens().into(),
             (Tab::Sessions, Command::Revoke) => self.confirm_revoke(),
             (Tab::Sessions, Command::RevokeOthers) => {
                 self.overlay = Some(Overlay::Confirm(Confirm {
@@ -118,6 +122,21 @@ impl Main {
             Tab::Lockouts => {
                 self.lockouts.move_by(step);
                 Vec::new()
+            }
+            Tab::Connections => {
+                self.connections.move_by(step);
+                Vec::new()
+            }
+            Tab::Jobs => {
+                self.jobs.rows.move_by(step);
+                Vec::new()
+            }
+            Tab::Listens => {
+                if self.listens.rows.move_by(step) {
+                    self.load_older_listens()
+                } else {
+                    Vec::new()
+                }
             }
             Tab::Users => {
                 if self.users.move_by(step) {
@@ -220,6 +239,16 @@ impl Main {
                     self.audit.append(events, next_before_id);
                 }
             }
+            reply @ (Reply::Connections(_)
+            | Reply::ConnectBegun(_)
+            | Reply::Connected(_)
+            | Reply::SubmissionSet(_)
+            | Reply::Disconnected { .. }) => return self.connections_reply(reply),
+            reply
+            @ (Reply::Jobs { .. } | Reply::JobStarted { .. } | Reply::JobCancelled { .. }) => {
+                return self.jobs_reply(reply);
+            }
+            reply @ (Reply::Listens { .. } | Reply::ListenSummary(_)) => self.listens_reply(reply),
         }
         Vec::new()
     }
@@ -232,10 +261,13 @@ impl Main {
         vec![self.call(call)]
     }
 
-    /// Shows why a call failed: in the new-user form when it came from there,
-    /// otherwise in the status line.
+    /// Shows why a call failed: in the dialog it came from when one waits for it
+    /// (new user, provider connect), otherwise in the status line.
     pub(super) fn call_failed(&mut self, call: Call, error: CallError) {
         self.set_loading(&call, false);
+        if self.job_already_running(&call, &error) {
+            return;
+        }
         let text = error.text();
         if let (Call::CreateUser { .. }, Some(Overlay::NewUser(form))) = (&call, &mut self.overlay)
         {
@@ -243,24 +275,10 @@ impl Main {
             form.error = Some(text);
             return;
         }
-        self.notice = Some(Notice::error(format!("{}: {text}", failure_context(&call))));
-    }
-}
-
-fn failure_context(call: &Call) -> String {
-    match call {
-        Call::ListSessions => "Could not load sessions".into(),
-        Call::RevokeSession { .. } => "Could not revoke the session".into(),
-        Call::RevokeOtherSessions => "Could not revoke the other sessions".into(),
-        Call::ListUsers { .. } => "Could not load users".into(),
-        Call::CreateUser { username, .. } => format!("Could not create {username}"),
-        Call::SetUserRole { .. } => "Could not change the role".into(),
-        Call::SetUserDisabled { disabled: true, .. } => "Could not disable the user".into(),
-        Call::SetUserDisabled { .. } => "Could not enable the user".into(),
-        Call::DeleteUser { username, .. } => format!("Could not delete {username}"),
-        Call::ListLockouts => "Could not load lockouts".into(),
-        Call::ClearLockout { .. } => "Could not clear the lockout".into(),
-        Call::ListAuditEvents { .. } => "Could not load the audit log".into(),
+        if self.connect_failed(&call, &text) {
+            return;
+        }
+        self.notice = Some(Notice::error(format!("{}: {text}", call.failure())));
     }
 }
 

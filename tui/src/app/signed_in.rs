@@ -2,13 +2,16 @@
 //! line, and the token refresh bookkeeping (one refresh at a time; calls refused
 //! with UNAUTHENTICATED wait for it and are retried once).
 
-use spotter_proto::v1::{AuditEvent, Lockout, Session, User};
+use spotter_proto::v1::{AuditEvent, Connection, Lockout, Session, User};
 
 use super::{
     Command, Effect, Scope,
     auth::{Identity, REFRESH_MARGIN_SECONDS},
     calls::{Call, CallError},
     dialogs::Overlay,
+    jobs::JobsView,
+    listens::ListensView,
+    live::LiveState,
     rows::Rows,
 };
 use crate::problem::Problem;
@@ -17,15 +20,22 @@ use crate::problem::Problem;
 pub enum Tab {
     Status,
     Sessions,
+    Connections,
+    Jobs,
+    Listens,
     Users,
     Lockouts,
     Audit,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 5] = [
+    /// Everyone's tabs first, so their digits are the same for every role.
+    pub const ALL: [Tab; 8] = [
         Tab::Status,
         Tab::Sessions,
+        Tab::Connections,
+        Tab::Jobs,
+        Tab::Listens,
         Tab::Users,
         Tab::Lockouts,
         Tab::Audit,
@@ -40,9 +50,22 @@ impl Tab {
         match self {
             Tab::Status => "Status",
             Tab::Sessions => "Sessions",
+            Tab::Connections => "Connections",
+            Tab::Jobs => "Jobs",
+            Tab::Listens => "Listens",
             Tab::Users => "Users",
             Tab::Lockouts => "Lockouts",
             Tab::Audit => "Audit",
+        }
+    }
+
+    /// For a tab bar too narrow for every title (admins at 80 columns).
+    pub fn short_title(self) -> &'static str {
+        match self {
+            Tab::Sessions => "Sess",
+            Tab::Connections => "Conn",
+            Tab::Lockouts => "Locks",
+            other => other.title(),
         }
     }
 
@@ -64,6 +87,9 @@ pub use super::lists::role_name;
 pub struct Notice {
     pub text: String,
     pub error: bool,
+    /// Unix seconds when it goes away by itself (notices from live events); the
+    /// outcome of a key stays until the next key.
+    pub until: Option<i64>,
 }
 
 impl Notice {
@@ -71,6 +97,7 @@ impl Notice {
         Notice {
             text: text.into(),
             error: false,
+            until: None,
         }
     }
 
@@ -78,6 +105,15 @@ impl Notice {
         Notice {
             text: text.into(),
             error: true,
+            until: None,
+        }
+    }
+
+    pub fn transient(text: impl Into<String>, error: bool, until: i64) -> Self {
+        Notice {
+            text: text.into(),
+            error,
+            until: Some(until),
         }
     }
 }
@@ -110,6 +146,11 @@ pub struct Main {
     pub user_query: String,
     pub lockouts: Rows<Lockout>,
     pub audit: Rows<AuditEvent>,
+    pub connections: Rows<Connection>,
+    pub jobs: JobsView,
+    pub listens: ListensView,
+    /// Whether live events arrive (the Jobs tab says so, and polls without them).
+    pub live: LiveState,
     pub overlay: Option<Overlay>,
     pub notice: Option<Notice>,
     refresh_in_flight: bool,
@@ -127,6 +168,10 @@ impl Main {
             user_query: String::new(),
             lockouts: Rows::default(),
             audit: Rows::default(),
+            connections: Rows::default(),
+            jobs: JobsView::default(),
+            listens: ListensView::default(),
+            live: LiveState::Connecting,
             overlay: None,
             notice: None,
             refresh_in_flight: false,
@@ -147,7 +192,16 @@ impl Main {
         match &self.overlay {
             Some(Overlay::Confirm(_)) => return vec![Scope::Confirm, Scope::Always],
             Some(Overlay::RoleChooser(_)) => return vec![Scope::Chooser, Scope::Always],
-            Some(Overlay::NewUser(_) | Overlay::Filter(_)) => {
+            // Last.fm: nothing to type, Enter confirms the approval.
+            Some(Overlay::Approval(approval)) if !approval.wants_paste() => {
+                return vec![Scope::Approval, Scope::Always];
+            }
+            Some(
+                Overlay::NewUser(_)
+                | Overlay::Filter(_)
+                | Overlay::Approval(_)
+                | Overlay::Connect(_),
+            ) => {
                 return vec![Scope::Form, Scope::Always];
             }
             None => {}
@@ -155,6 +209,9 @@ impl Main {
         let specific: &[Scope] = match self.tab {
             Tab::Status => &[],
             Tab::Sessions => &[Scope::Sessions, Scope::List],
+            Tab::Connections => &[Scope::Connections, Scope::List],
+            Tab::Jobs => &[Scope::Jobs, Scope::List],
+            Tab::Listens => &[Scope::Listens, Scope::List],
             Tab::Users => &[Scope::Users, Scope::List],
             Tab::Lockouts => &[Scope::Lockouts, Scope::List],
             Tab::Audit => &[Scope::Audit, Scope::List],
@@ -204,6 +261,9 @@ impl Main {
         let call = match self.tab {
             Tab::Status => return Vec::new(),
             Tab::Sessions => Call::ListSessions,
+            Tab::Connections => Call::ListConnections,
+            Tab::Jobs => Call::ListJobs,
+            Tab::Listens => return self.reload_listens(),
             Tab::Users => Call::ListUsers {
                 query: self.user_query.clone(),
                 after_id: 0,
@@ -229,6 +289,10 @@ impl Main {
             Call::ListUsers { .. } => self.users.loading = loading,
             Call::ListLockouts => self.lockouts.loading = loading,
             Call::ListAuditEvents { .. } => self.audit.loading = loading,
+            Call::ListConnections => self.connections.loading = loading,
+            Call::ListJobs => self.jobs.rows.loading = loading,
+            Call::ListRecentListens { .. } => self.listens.rows.loading = loading,
+            Call::GetListenSummary => self.listens.summary_loading = loading,
             _ => {}
         }
     }
@@ -246,7 +310,7 @@ impl Main {
         }
     }
 
-    fn start_refresh(&mut self) -> Vec<Effect> {
+    pub(super) fn start_refresh(&mut self) -> Vec<Effect> {
         if self.refresh_in_flight {
             return Vec::new();
         }

@@ -2,6 +2,9 @@
 //! the submodules.
 
 mod auth_flows;
+mod connections;
+mod jobs_listens;
+mod live_events;
 mod tabs;
 
 use super::*;

@@ -5,12 +5,16 @@
 //! Refresh reads the refresh token from the session file and writes the rotated one
 //! back before releasing the file lock: the daemon rotates on every use and treats
 //! an old token as theft, so the newest one must never exist only in memory.
+//!
+//! The live event stream runs beside the effect runner; it reads the access token
+//! through an [`AccessToken`] handle and never refreshes it itself.
 
 use std::io;
 
 use spotter_proto::v1::{
     RefreshRequest, SetupRequest, SignInMethod, SignInRequest, SignInResponse, SignOutRequest,
 };
+use tokio::sync::watch;
 use tonic::metadata::MetadataValue;
 use zeroize::Zeroizing;
 
@@ -68,15 +72,69 @@ pub fn session_is_dead(code: tonic::Code) -> bool {
     )
 }
 
+/// Wraps a message for an authenticated call: `authorization: Bearer <access>`.
+/// Without a token the request goes out bare and the daemon answers
+/// UNAUTHENTICATED, which starts a refresh.
+fn authorize_with<T>(token: Option<&Secret>, message: T) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    if let Some(token) = token {
+        let header = Zeroizing::new(format!("Bearer {}", token.expose()));
+        if let Ok(mut value) = MetadataValue::try_from(header.as_str()) {
+            // Keeps it out of any debug output of the headers.
+            value.set_sensitive(true);
+            request.metadata_mut().insert("authorization", value);
+        }
+    }
+    request
+}
+
+/// A read-only view of the current access token for tasks beside the effect
+/// runner (the live event stream). Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct AccessToken(watch::Receiver<Option<Secret>>);
+
+impl AccessToken {
+    /// Like [`Authenticator::authorize`], with whatever token is current.
+    pub fn authorize<T>(&self, message: T) -> tonic::Request<T> {
+        authorize_with(self.0.borrow().as_ref(), message)
+    }
+
+    /// Marks the current token as seen; [`changed`](Self::changed) then waits for
+    /// the next one.
+    pub fn mark_seen(&mut self) {
+        self.0.mark_unchanged();
+    }
+
+    /// Waits until the token changes (refreshed, or dropped at sign-out). Never
+    /// returns if the authenticator is gone.
+    pub async fn changed(&mut self) {
+        if self.0.changed().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
+#[cfg(test)]
+impl AccessToken {
+    /// A token a test controls through the returned sender.
+    pub fn for_tests(token: &str) -> (watch::Sender<Option<Secret>>, AccessToken) {
+        let (tx, rx) = watch::channel(Some(Secret::new(token)));
+        (tx, AccessToken(rx))
+    }
+}
+
 #[derive(Debug)]
 pub struct Authenticator {
     file: SessionFile,
-    access: Option<Secret>,
+    access: watch::Sender<Option<Secret>>,
 }
 
 impl Authenticator {
     pub fn new(file: SessionFile) -> Self {
-        Authenticator { file, access: None }
+        Authenticator {
+            file,
+            access: watch::Sender::new(None),
+        }
     }
 
     pub fn file(&self) -> &SessionFile {
@@ -87,16 +145,12 @@ impl Authenticator {
     /// Without a token the request goes out bare and the daemon answers
     /// UNAUTHENTICATED, which starts a refresh.
     pub fn authorize<T>(&self, message: T) -> tonic::Request<T> {
-        let mut request = tonic::Request::new(message);
-        if let Some(token) = &self.access {
-            let header = Zeroizing::new(format!("Bearer {}", token.expose()));
-            if let Ok(mut value) = MetadataValue::try_from(header.as_str()) {
-                // Keeps it out of any debug output of the headers.
-                value.set_sensitive(true);
-                request.metadata_mut().insert("authorization", value);
-            }
-        }
-        request
+        authorize_with(self.access.borrow().as_ref(), message)
+    }
+
+    /// A handle on the access token that follows every refresh.
+    pub fn access_token(&self) -> AccessToken {
+        AccessToken(self.access.subscribe())
     }
 
     pub async fn setup(
@@ -166,7 +220,7 @@ impl Authenticator {
         {
             Ok(response) => self.accept(response),
             Err(ClientError::Rpc { code, message }) if session_is_dead(code) => {
-                self.access = None;
+                self.access.send_replace(None);
                 self.file.delete().map_err(|e| self.storage(e))?;
                 Err(AuthError::Rejected { code, message })
             }
@@ -177,7 +231,8 @@ impl Authenticator {
     /// Ends the session at the daemon and forgets it here. The stored token is
     /// deleted whatever the daemon says: the user asked to be signed out.
     pub async fn sign_out(&mut self, client: &DaemonClient) -> Result<SignOutResult, AuthError> {
-        if self.access.is_none() {
+        let signed_in = self.access.borrow().is_some();
+        if !signed_in {
             // `spotter sign-out` starts without an access token: get one first.
             match self.refresh(client).await {
                 Ok(_) => {}
@@ -208,7 +263,7 @@ impl Authenticator {
 
     /// Drops the access token and deletes the stored session.
     pub fn forget(&mut self) -> Result<(), AuthError> {
-        self.access = None;
+        self.access.send_replace(None);
         self.file.delete().map_err(|e| self.storage(e))
     }
 
@@ -231,7 +286,7 @@ impl Authenticator {
                 session_id: session_id.clone(),
             })
             .map_err(|e| self.storage(e))?;
-        self.access = Some(Secret::from(access_token));
+        self.access.send_replace(Some(Secret::from(access_token)));
         Ok(Identity {
             user,
             session_id,

@@ -7,7 +7,7 @@ use spotter_proto::v1::{
     RevokeSessionRequest, SetUserDisabledRequest, SetUserRoleRequest, clear_lockout_request,
 };
 
-use super::{Authenticator, ClientError, DaemonClient};
+use super::{Authenticator, ClientError, DaemonClient, sync_calls as sync};
 use crate::app::{Call, CallError, Reply};
 
 /// Users fetched per page.
@@ -147,5 +147,27 @@ pub async fn run(
                 next_before_id: response.next_before_id,
             }
         }
+        Call::ListConnections => sync::list_connections(client, auth).await?,
+        Call::BeginConnect { provider } => sync::begin_connect(client, auth, provider).await?,
+        Call::CompleteConnect {
+            provider,
+            flow_id,
+            redirected_url,
+        } => sync::complete_connect(client, auth, provider, flow_id, &redirected_url).await?,
+        Call::ConnectListenBrainz { token } => {
+            sync::connect_listenbrainz(client, auth, &token).await?
+        }
+        Call::ConnectNavidrome { username, password } => {
+            sync::connect_navidrome(client, auth, username, &password).await?
+        }
+        Call::Disconnect { provider } => sync::disconnect(client, auth, provider).await?,
+        Call::SetListenSubmission { enabled } => {
+            sync::set_listen_submission(client, auth, enabled).await?
+        }
+        Call::ListJobs => sync::list_jobs(client, auth).await?,
+        Call::RunJob { kind } => sync::run_job(client, auth, kind).await?,
+        Call::CancelJob { kind } => sync::cancel_job(client, auth, kind).await?,
+        Call::ListRecentListens { before } => sync::recent_listens(client, auth, before).await?,
+        Call::GetListenSummary => sync::listen_summary(client, auth).await?,
     })
 }

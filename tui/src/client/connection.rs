@@ -10,7 +10,9 @@ use spotter_proto::{
     MAX_MESSAGE_BYTES, PROTOCOL_VERSION,
     v1::{
         GetStatusRequest, admin_client::AdminClient, auth_client::AuthClient,
-        sessions_client::SessionsClient, system_client::SystemClient,
+        connections_client::ConnectionsClient, events_client::EventsClient,
+        history_client::HistoryClient, jobs_client::JobsClient, sessions_client::SessionsClient,
+        system_client::SystemClient,
     },
 };
 use tokio::net::UnixStream;
@@ -110,6 +112,36 @@ impl DaemonClient {
     /// The Admin service on this connection.
     pub fn admin(&self) -> AdminClient<Channel> {
         AdminClient::new(self.channel.clone())
+            .max_decoding_message_size(MAX_MESSAGE_BYTES)
+            .max_encoding_message_size(MAX_MESSAGE_BYTES)
+    }
+
+    /// The Connections service on this connection.
+    pub fn connections(&self) -> ConnectionsClient<Channel> {
+        ConnectionsClient::new(self.channel.clone())
+            .max_decoding_message_size(MAX_MESSAGE_BYTES)
+            .max_encoding_message_size(MAX_MESSAGE_BYTES)
+    }
+
+    /// The Jobs service on this connection.
+    pub fn jobs(&self) -> JobsClient<Channel> {
+        JobsClient::new(self.channel.clone())
+            .max_decoding_message_size(MAX_MESSAGE_BYTES)
+            .max_encoding_message_size(MAX_MESSAGE_BYTES)
+    }
+
+    /// The History service on this connection.
+    pub fn history(&self) -> HistoryClient<Channel> {
+        HistoryClient::new(self.channel.clone())
+            .max_decoding_message_size(MAX_MESSAGE_BYTES)
+            .max_encoding_message_size(MAX_MESSAGE_BYTES)
+    }
+
+    /// The Events service on this connection. Give the stream a connection of its
+    /// own ([`DaemonClient::connect`] again): HTTP/2 flow control is per
+    /// connection, so a stream nobody reads for a while would stall the calls.
+    pub fn events(&self) -> EventsClient<Channel> {
+        EventsClient::new(self.channel.clone())
             .max_decoding_message_size(MAX_MESSAGE_BYTES)
             .max_encoding_message_size(MAX_MESSAGE_BYTES)
     }

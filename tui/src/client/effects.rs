@@ -6,13 +6,19 @@
 //! rebuilt after any failure, which is how the TUI recovers when the daemon
 //! restarts; the [`Authenticator`] (and with it the access token) outlives
 //! reconnections.
+//!
+//! The live event stream is the exception to "one at a time": it runs beside the
+//! runner on its own connection ([`events`]) and sends its actions down the same
+//! channel.
 
 use tokio::sync::mpsc;
 
 use crate::{
     app::{Action, Call, CallError, Effect, SetupState, calls::rejection_text},
     client::{
-        AuthError, Authenticator, ClientError, DaemonClient, Timeouts, calls, connect_and_handshake,
+        AuthError, Authenticator, ClientError, DaemonClient, Timeouts, calls,
+        connect_and_handshake,
+        events::{self, EventStream, EventTiming},
     },
     daemon_launch::{ReachError, connect_or_start},
     problem::Problem,
@@ -36,6 +42,7 @@ pub fn spawn(
         client: None,
         auth: Authenticator::new(session_file),
         actions: actions_tx,
+        events: None,
     };
     tokio::spawn(runner.run(effects_rx));
     (effects_tx, actions_rx)
@@ -46,6 +53,8 @@ struct EffectRunner {
     client: Option<DaemonClient>,
     auth: Authenticator,
     actions: mpsc::UnboundedSender<Action>,
+    /// Open while signed in; dropping it ends the stream.
+    events: Option<EventStream>,
 }
 
 impl EffectRunner {
@@ -90,6 +99,21 @@ impl EffectRunner {
                 Effect::RefreshTokens => self.refresh(false).await,
                 Effect::Call { call, retried } => self.call(call, retried).await,
                 Effect::SignOut => self.sign_out().await,
+                Effect::StartEvents => {
+                    if self.events.is_none() {
+                        self.events = Some(events::start(
+                            self.target.path.clone(),
+                            self.auth.access_token(),
+                            self.actions.clone(),
+                            EventTiming::default(),
+                        ));
+                    }
+                    continue;
+                }
+                Effect::StopEvents => {
+                    self.events = None;
+                    continue;
+                }
             };
             self.send(action);
         }

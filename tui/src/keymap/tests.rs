@@ -2,7 +2,7 @@ use std::collections::HashSet;
 
 use super::*;
 
-const ALL_SCOPES: [Scope; 11] = [
+const ALL_SCOPES: [Scope; 15] = [
     Scope::Always,
     Scope::Screen,
     Scope::Tabs,
@@ -11,9 +11,13 @@ const ALL_SCOPES: [Scope; 11] = [
     Scope::Users,
     Scope::Lockouts,
     Scope::Audit,
+    Scope::Connections,
+    Scope::Jobs,
+    Scope::Listens,
     Scope::Form,
     Scope::Confirm,
     Scope::Chooser,
+    Scope::Approval,
 ];
 
 fn press(code: KeyCode, modifiers: KeyModifiers, scopes: &[Scope]) -> Option<Action> {
@@ -173,9 +177,63 @@ fn help_merges_keys_of_one_command_and_of_the_tab_digits() {
         .iter()
         .find(|l| matches!(l.command, Command::ShowTab(_)))
         .unwrap();
-    assert_eq!(tabs.keys, "1, 2, 3, 4, 5");
+    assert_eq!(tabs.keys, "1–8");
     let down = lines.iter().find(|l| l.command == Command::Down).unwrap();
     assert_eq!(down.keys, "↓, j");
+}
+
+#[test]
+fn tab_digits_follow_the_tab_order() {
+    for tab in Tab::ALL {
+        let digit = char::from_digit(u32::try_from(tab.number()).unwrap(), 10).unwrap();
+        assert_eq!(
+            press(KeyCode::Char(digit), KeyModifiers::NONE, &[Scope::Tabs]),
+            command(Command::ShowTab(tab)),
+            "{tab:?}"
+        );
+    }
+}
+
+const CONNECTIONS: &[Scope] = &[
+    Scope::Connections,
+    Scope::List,
+    Scope::Tabs,
+    Scope::Screen,
+    Scope::Always,
+];
+const JOBS: &[Scope] = &[
+    Scope::Jobs,
+    Scope::List,
+    Scope::Tabs,
+    Scope::Screen,
+    Scope::Always,
+];
+
+#[test]
+fn the_sync_tabs_keys_do_not_take_refresh_or_quit() {
+    let key = |c, scopes| press(KeyCode::Char(c), KeyModifiers::NONE, scopes);
+    assert_eq!(key('c', CONNECTIONS), command(Command::Connect));
+    assert_eq!(key('d', CONNECTIONS), command(Command::Disconnect));
+    assert_eq!(key('s', CONNECTIONS), command(Command::ToggleSubmission));
+    assert_eq!(key('n', JOBS), command(Command::RunJob));
+    assert_eq!(key('x', JOBS), command(Command::CancelJob));
+    let listens = &[Scope::Listens, Scope::List, Scope::Tabs, Scope::Screen];
+    assert_eq!(key('n', listens), command(Command::OlderPage));
+    for scopes in [CONNECTIONS, JOBS] {
+        assert_eq!(key('r', scopes), command(Command::Refresh));
+        assert_eq!(key('q', scopes), command(Command::Quit));
+        assert_eq!(key('S', scopes), command(Command::SignOut));
+    }
+    let hints = footer_hints(JOBS);
+    assert_eq!(hints[0], (Command::RunJob, "n".into(), "sync now"));
+    assert_eq!(hints[1], (Command::CancelJob, "x".into(), "cancel"));
+    // The Last.fm approval: Enter confirms, Esc cancels, letters do nothing.
+    let approval = &[Scope::Approval, Scope::Always];
+    assert_eq!(
+        press(KeyCode::Enter, KeyModifiers::NONE, approval),
+        command(Command::Submit)
+    );
+    assert_eq!(key('q', approval), None);
 }
 
 #[test]

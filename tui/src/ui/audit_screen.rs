@@ -44,7 +44,7 @@ pub fn render(frame: &mut Frame, area: Rect, main: &Main, theme: Theme) {
             Constraint::Fill(1),
         ],
         len: rows.items.len(),
-        selected: rows.selected,
+        selected: Some(rows.selected),
         row: |i| {
             let e = &rows.items[i];
             Row::new([

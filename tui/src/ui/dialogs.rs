@@ -1,5 +1,6 @@
 //! What opens on top of a tab: the y/n confirmation, the role chooser, the
-//! new-user form and the users filter.
+//! new-user form, the users filter, and the provider connect dialogs (the browser
+//! approval has its own module).
 
 use ratatui::{
     Frame,
@@ -8,7 +9,9 @@ use ratatui::{
     widgets::{Block, Clear, Padding, Paragraph, Wrap},
 };
 
-use super::{form, theme::Theme};
+use spotter_proto::v1::Provider;
+
+use super::{approval_dialog, form, theme::Theme};
 use crate::app::{
     Main,
     dialogs::{Confirm, Overlay, ROLE_CHOICES, RoleChooser},
@@ -18,7 +21,7 @@ use crate::app::{
 
 const DIALOG_WIDTH: u16 = 60;
 
-pub fn render(frame: &mut Frame, area: Rect, main: &Main, theme: Theme) {
+pub fn render(frame: &mut Frame, area: Rect, now: i64, main: &Main, theme: Theme) {
     match &main.overlay {
         None => {}
         Some(Overlay::Confirm(confirm)) => render_confirm(frame, area, confirm, theme),
@@ -37,6 +40,21 @@ pub fn render(frame: &mut Frame, area: Rect, main: &Main, theme: Theme) {
             " Filter users ",
             "Enter applies (empty shows everyone) · Esc cancels",
             form,
+            theme,
+        ),
+        Some(Overlay::Approval(approval)) => {
+            approval_dialog::render(frame, area, now, approval, theme);
+        }
+        Some(Overlay::Connect(connect)) => render_form(
+            frame,
+            area,
+            if connect.provider == Provider::Listenbrainz {
+                " Connect ListenBrainz "
+            } else {
+                " Connect Navidrome "
+            },
+            "Enter connects · Esc cancels",
+            &connect.form,
             theme,
         ),
     }

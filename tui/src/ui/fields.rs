@@ -1,5 +1,6 @@
-//! Aligned `label  value` rows, wrapping long values (socket and log paths) under
-//! the value column instead of cutting them off at 80 columns.
+//! Aligned `label  value` rows, wrapping long values (socket and log paths,
+//! explanations) under the value column instead of cutting them off at 80
+//! columns: at spaces where there are any, else mid-word.
 
 use ratatui::{
     style::Style,
@@ -18,13 +19,7 @@ pub fn field(
     width: u16,
 ) -> Vec<Line<'static>> {
     let room = usize::from(width).saturating_sub(LABEL_WIDTH).max(1);
-    let chars: Vec<char> = value.chars().collect();
-    let chunks: Vec<String> = if chars.is_empty() {
-        vec![String::new()]
-    } else {
-        chars.chunks(room).map(|c| c.iter().collect()).collect()
-    };
-    chunks
+    wrap(value, room)
         .into_iter()
         .enumerate()
         .map(|(i, chunk)| {
@@ -37,9 +32,41 @@ pub fn field(
         .collect()
 }
 
+/// `text` in lines of at most `room` characters, broken at the last space that
+/// fits (the space itself dropped), or mid-word when a word is longer than a line.
+pub fn wrap(text: &str, room: usize) -> Vec<String> {
+    let room = room.max(1);
+    let mut lines = Vec::new();
+    let mut rest: Vec<char> = text.chars().collect();
+    while rest.len() > room {
+        let space = rest[..=room]
+            .iter()
+            .rposition(|&c| c == ' ')
+            .filter(|&i| i > 0);
+        let (line, skip) = match space {
+            Some(at) => (at, at + 1),
+            None => (room, room),
+        };
+        lines.push(rest[..line].iter().collect());
+        rest.drain(..skip);
+    }
+    lines.push(rest.into_iter().collect());
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prose_wraps_at_spaces_and_long_words_are_cut() {
+        assert_eq!(
+            wrap("needs a reconnect now", 10),
+            ["needs a", "reconnect", "now"]
+        );
+        assert_eq!(wrap("abcdefghij", 4), ["abcd", "efgh", "ij"]);
+        assert_eq!(wrap("", 4), [""]);
+    }
 
     fn text(lines: &[Line]) -> Vec<String> {
         lines.iter().map(|l| l.to_string()).collect()

@@ -39,6 +39,7 @@ pub fn field_lines(
         )];
         let shown = match &field.value {
             FieldValue::Plain(text) => tail(text, room),
+            FieldValue::Revealed(secret) => tail(secret.expose(), room),
             FieldValue::Masked(secret) => "•".repeat(secret.char_count().min(room)),
             FieldValue::Method(method) => {
                 let radio = |on: bool| if on { "(•)" } else { "( )" };

@@ -5,12 +5,16 @@
 //! screen, a status line when there is something to say, and a footer of keys;
 //! dialogs and the help overlay go on top. Designed for 80x24.
 
+mod approval_dialog;
 mod audit_screen;
+mod connections_screen;
 mod dialogs;
 mod error_screen;
 mod fields;
 mod form;
 mod help;
+mod jobs_screen;
+mod listens_screen;
 mod lockouts_screen;
 mod sessions_screen;
 mod sign_in_screen;
@@ -59,6 +63,9 @@ pub fn render(frame: &mut Frame, app: &App) {
             AuthState::SignedIn(main) => match main.tab {
                 Tab::Status => status_screen::render(frame, body, app, status, theme),
                 Tab::Sessions => sessions_screen::render(frame, body, app.now, main, theme),
+                Tab::Connections => connections_screen::render(frame, body, app.now, main, theme),
+                Tab::Jobs => jobs_screen::render(frame, body, app.now, main, theme),
+                Tab::Listens => listens_screen::render(frame, body, app.now, main, theme),
                 Tab::Users => users_screen::render(frame, body, app.now, main, theme),
                 Tab::Lockouts => lockouts_screen::render(frame, body, app.now, main, theme),
                 Tab::Audit => audit_screen::render(frame, body, main, theme),
@@ -83,7 +90,7 @@ pub fn render(frame: &mut Frame, app: &App) {
     }
     render_footer(frame, footer, app, theme);
     if connected && let Some(main) = app.main() {
-        dialogs::render(frame, body, main, theme);
+        dialogs::render(frame, body, app.now, main, theme);
     }
     if app.show_help {
         help::render(frame, frame.area(), &app.screen_scopes(), theme);
@@ -157,5 +164,7 @@ fn render_footer(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
 
 #[cfg(test)]
 mod signed_in_tests;
+#[cfg(test)]
+mod sync_tests;
 #[cfg(test)]
 mod tests;

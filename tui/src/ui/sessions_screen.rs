@@ -32,7 +32,7 @@ pub fn render(frame: &mut Frame, area: Rect, now: i64, main: &Main, theme: Theme
             Constraint::Length(10),
         ],
         len: rows.items.len(),
-        selected: rows.selected,
+        selected: Some(rows.selected),
         row: |i| {
             let s = &rows.items[i];
             let device = if s.current {

@@ -12,17 +12,17 @@ use crate::{
     test_support::{sample_status, sample_target},
 };
 
-fn press(app: &mut App, command: Command) {
+pub(super) fn press(app: &mut App, command: Command) {
     app.update(Action::Command(command));
 }
 
-fn type_text(app: &mut App, text: &str) {
+pub(super) fn type_text(app: &mut App, text: &str) {
     text.chars().for_each(|c| {
         app.update(Action::Input(c));
     });
 }
 
-fn screen(app: &App) -> String {
+pub(super) fn screen(app: &App) -> String {
     draw(app).backend().to_string()
 }
 
@@ -36,7 +36,7 @@ fn sign_in_app(colour: bool) -> App {
     app
 }
 
-fn signed_in(role: Role, colour: bool) -> App {
+pub(super) fn signed_in(role: Role, colour: bool) -> App {
     let mut app = connected(colour);
     app.update(Action::SetupStateLoaded(SetupState::default()));
     app.update(Action::SignedIn(Identity {

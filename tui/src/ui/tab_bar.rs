@@ -1,5 +1,9 @@
 //! The tab bar across the top once signed in: the tabs this user has, with their
 //! digits, and who is signed in.
+//!
+//! Admins have eight tabs, which do not fit 80 columns with every title in full:
+//! the bar then drops the product name and the spacing, then shortens the titles
+//! of the tabs not shown (the current one always reads in full).
 
 use ratatui::{
     Frame,
@@ -9,34 +13,81 @@ use ratatui::{
 };
 
 use super::theme::Theme;
-use crate::app::{Main, signed_in::role_name_of};
+use crate::app::{Main, Tab, signed_in::role_name_of};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fit {
+    /// " spotter  1 Status  2 Sessions …"
+    Roomy,
+    /// " 1 Status 2 Sessions …"
+    Tight,
+    /// " 1 Status 2 Sess 3 Conn …"
+    Short,
+}
 
 pub fn render(frame: &mut Frame, area: Rect, main: &Main, theme: Theme) {
     frame.render_widget(Block::new().style(theme.title_bar()), area);
-    let mut spans = vec![Span::raw(" spotter ")];
-    for tab in main.tabs() {
-        let text = format!("{} {}", tab.number(), tab.title());
-        if tab == main.tab {
-            // Brackets as well as style, so the current tab reads without either.
-            spans.push(Span::styled(format!("[{text}]"), theme.tab_selected()));
-        } else {
-            spans.push(Span::raw(format!(" {text} ")));
-        }
-    }
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    let width = usize::from(area.width);
+    let name = main.identity.user.username.as_str();
+    let who = format!("{name} · {} ", role_name_of(&main.identity));
 
-    let who = format!(
-        "{} · {} ",
-        main.identity.user.username,
-        role_name_of(&main.identity)
-    );
-    // Usernames can be long; the tabs matter more.
-    let room = usize::from(area.width).saturating_sub(64);
-    let who: String = if who.chars().count() > room {
-        let keep = room.saturating_sub(2);
-        format!("{}… ", who.chars().take(keep).collect::<String>())
-    } else {
+    let fits = |fit: Fit, extra: usize| tabs_width(main, fit) + extra <= width;
+    let fit = [Fit::Roomy, Fit::Tight, Fit::Short]
+        .into_iter()
+        .find(|&fit| fits(fit, 1 + who.chars().count()))
+        .unwrap_or(Fit::Short);
+    frame.render_widget(Paragraph::new(Line::from(spans(main, fit, theme))), area);
+
+    // Who is signed in, as much as is left: the role goes before the name does.
+    let room = width.saturating_sub(tabs_width(main, fit) + 1);
+    let who = if who.chars().count() <= room {
         who
+    } else if name.chars().count() < room {
+        format!("{name} ")
+    } else {
+        let keep = room.saturating_sub(2);
+        format!("{}… ", name.chars().take(keep).collect::<String>())
     };
-    frame.render_widget(Paragraph::new(Line::from(who).right_aligned()), area);
+    if room >= 2 {
+        frame.render_widget(Paragraph::new(Line::from(who).right_aligned()), area);
+    }
+}
+
+fn label(tab: Tab, current: bool, fit: Fit) -> String {
+    let title = if fit == Fit::Short && !current {
+        tab.short_title()
+    } else {
+        tab.title()
+    };
+    let text = format!("{} {title}", tab.number());
+    match (current, fit) {
+        // Brackets as well as style, so the current tab reads without either.
+        (true, _) => format!("[{text}]"),
+        (false, Fit::Roomy) => format!(" {text} "),
+        (false, _) => text,
+    }
+}
+
+fn spans(main: &Main, fit: Fit, theme: Theme) -> Vec<Span<'static>> {
+    let mut spans = vec![Span::raw(if fit == Fit::Roomy { " spotter " } else { " " })];
+    for (i, tab) in main.tabs().into_iter().enumerate() {
+        if fit != Fit::Roomy && i > 0 {
+            spans.push(Span::raw(" "));
+        }
+        let current = tab == main.tab;
+        let text = label(tab, current, fit);
+        spans.push(if current {
+            Span::styled(text, theme.tab_selected())
+        } else {
+            Span::raw(text)
+        });
+    }
+    spans
+}
+
+fn tabs_width(main: &Main, fit: Fit) -> usize {
+    spans(main, fit, Theme::new(false))
+        .iter()
+        .map(|s| s.content.chars().count())
+        .sum()
 }

@@ -27,13 +27,14 @@ pub fn visible_window(len: usize, selected: usize, height: usize) -> Range<usize
 }
 
 /// What to draw: the block around it, the header and column widths, how many rows
-/// there are, the selected one, how to build one row, and what to say when empty.
+/// there are, the selected one (none for a table only to read), how to build one
+/// row, and what to say when empty.
 pub struct ListView<'a, F: Fn(usize) -> Row<'a>> {
     pub block: Block<'a>,
     pub header: Row<'a>,
     pub widths: &'a [Constraint],
     pub len: usize,
-    pub selected: usize,
+    pub selected: Option<usize>,
     pub row: F,
     pub empty: &'a str,
 }
@@ -52,13 +53,17 @@ pub fn render<'a, F: Fn(usize) -> Row<'a>>(
     }
     // One row for the header.
     let height = usize::from(inner.height.saturating_sub(1));
-    let window = visible_window(view.len, view.selected, height);
+    let window = visible_window(view.len, view.selected.unwrap_or(0), height);
     let rows: Vec<Row> = window.clone().map(&view.row).collect();
-    let table = Table::new(rows, view.widths)
-        .header(view.header.style(theme.heading()))
+    let table = Table::new(rows, view.widths).header(view.header.style(theme.heading()));
+    let Some(selected) = view.selected else {
+        frame.render_widget(table, inner);
+        return;
+    };
+    let table = table
         .row_highlight_style(theme.selected_row())
         .highlight_symbol("▶ ");
-    let mut state = TableState::default().with_selected(Some(view.selected - window.start));
+    let mut state = TableState::default().with_selected(Some(selected - window.start));
     frame.render_stateful_widget(table, inner, &mut state);
 }
 

@@ -106,6 +106,26 @@ impl Theme {
         )
     }
 
+    /// The done part of a progress gauge.
+    pub fn gauge_filled(self) -> Style {
+        self.pick(Style::new().fg(Color::Green), Style::new())
+    }
+
+    /// The part still to do.
+    pub fn gauge_unfilled(self) -> Style {
+        self.pick(Style::new().fg(Color::DarkGray), Style::new())
+    }
+
+    /// Gauge characters (done, to do): thick and thin lines tell them apart by
+    /// colour; without colour the shapes must (full and light shade).
+    pub fn gauge_symbols(self) -> (&'static str, &'static str) {
+        if self.colour {
+            ("━", "─")
+        } else {
+            ("█", "░")
+        }
+    }
+
     /// Secondary text: column headers, hints, "loading…".
     pub fn dim(self) -> Style {
         self.pick(Style::new().fg(Color::DarkGray), Style::new())

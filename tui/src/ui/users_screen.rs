@@ -37,7 +37,7 @@ pub fn render(frame: &mut Frame, area: Rect, now: i64, main: &Main, theme: Theme
             Constraint::Length(10),
         ],
         len: rows.items.len(),
-        selected: rows.selected,
+        selected: Some(rows.selected),
         row: |i| {
             let u = &rows.items[i];
             let sign_in = match (u.has_local_password, u.navidrome_linked) {

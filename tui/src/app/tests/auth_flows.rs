@@ -255,7 +255,7 @@ fn an_unauthenticated_call_refreshes_once_then_retries() {
     // Refused again after a good refresh: the session is over.
     assert_eq!(
         app.update(refused(Call::RevokeOtherSessions, true)),
-        vec![Effect::SignOut]
+        vec![Effect::SignOut, Effect::StopEvents]
     );
     assert_eq!(
         form(&app).error.as_deref(),
@@ -320,7 +320,10 @@ fn a_refresh_that_cannot_reach_the_daemon_fails_the_waiting_calls_and_retries_la
 #[test]
 fn sign_out_forgets_the_session_and_shows_sign_in() {
     let mut app = signed_in(Role::Admin);
-    assert_eq!(press(&mut app, Command::SignOut), vec![Effect::SignOut]);
+    assert_eq!(
+        press(&mut app, Command::SignOut),
+        vec![Effect::SignOut, Effect::StopEvents]
+    );
     let form = form(&app);
     assert_eq!(form.info.as_deref(), Some("Signed out."));
     assert_eq!(form.text(FieldId::Username), "ann");

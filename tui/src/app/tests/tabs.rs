@@ -26,14 +26,14 @@ fn user(id: i64, name: &str, role: Role) -> User {
     }
 }
 
-fn call(call: Call) -> Effect {
+pub fn call(call: Call) -> Effect {
     Effect::Call {
         call,
         retried: false,
     }
 }
 
-fn main(app: &App) -> &Main {
+pub fn main(app: &App) -> &Main {
     app.main().expect("signed in")
 }
 
@@ -50,11 +50,21 @@ fn with_sessions() -> App {
 #[test]
 fn admin_tabs_are_hidden_for_role_user() {
     let mut app = signed_in(Role::User);
-    assert_eq!(main(&app).tabs(), vec![Tab::Status, Tab::Sessions]);
+    assert_eq!(
+        main(&app).tabs(),
+        vec![
+            Tab::Status,
+            Tab::Sessions,
+            Tab::Connections,
+            Tab::Jobs,
+            Tab::Listens
+        ]
+    );
     assert_eq!(press(&mut app, Command::ShowTab(Tab::Users)), vec![]);
     assert_eq!(main(&app).tab, Tab::Status);
-    press(&mut app, Command::NextTab);
-    press(&mut app, Command::NextTab);
+    for _ in 0..5 {
+        press(&mut app, Command::NextTab);
+    }
     assert_eq!(
         main(&app).tab,
         Tab::Status,
@@ -119,7 +129,10 @@ fn revoking_the_current_session_is_signing_out() {
         Some(Overlay::Confirm(c)) => assert_eq!(c.on_yes, Confirmed::SignOutHere),
         other => panic!("{other:?}"),
     }
-    assert_eq!(press(&mut app, Command::Yes), vec![Effect::SignOut]);
+    assert_eq!(
+        press(&mut app, Command::Yes),
+        vec![Effect::SignOut, Effect::StopEvents]
+    );
     assert!(matches!(app.auth, AuthState::SignIn(_)));
 }
 

@@ -1,0 +1,160 @@
+//! The Jobs and Listens tabs: run now, cancel, and paging listens by cursor.
+
+use std::collections::HashMap;
+
+use spotter_proto::v1::{GetSummaryResponse, Job, JobKind, Listen, Role, job};
+
+use super::{
+    auth_flows::{press, signed_in},
+    tabs::{call, main},
+    *,
+};
+use crate::app::listens::ListenSummary;
+
+pub fn job(kind: JobKind, state: job::State) -> Job {
+    Job {
+        kind: kind as i32,
+        state: state as i32,
+        next_run_at: NOW + 300,
+        ..Job::default()
+    }
+}
+
+/// Signed in on the Jobs tab with both jobs idle, history sync selected.
+pub fn on_jobs() -> App {
+    let mut app = signed_in(Role::User);
+    assert_eq!(
+        press(&mut app, Command::ShowTab(Tab::Jobs)),
+        vec![call(Call::ListJobs)]
+    );
+    app.update(Action::CallDone(Reply::Jobs {
+        jobs: vec![
+            job(JobKind::LibrarySync, job::State::Idle),
+            job(JobKind::HistorySync, job::State::Idle),
+        ],
+        recent_runs: vec![],
+    }));
+    app
+}
+
+#[test]
+fn run_now_on_a_running_job_says_it_is_already_running() {
+    let mut app = on_jobs();
+    assert_eq!(
+        press(&mut app, Command::RunJob),
+        vec![call(Call::RunJob {
+            kind: JobKind::HistorySync
+        })]
+    );
+    app.update(Action::CallFailed {
+        call: Call::RunJob {
+            kind: JobKind::HistorySync,
+        },
+        retried: false,
+        error: CallError::Rejected {
+            code: tonic::Code::AlreadyExists,
+            message: "job is running".into(),
+        },
+    });
+    let notice = main(&app).notice.clone().unwrap();
+    assert!(!notice.error, "not a failure");
+    assert_eq!(notice.text, "History sync is already running.");
+
+    // Started: the list is re-read to show the run.
+    assert_eq!(
+        app.update(Action::CallDone(Reply::JobStarted {
+            kind: JobKind::HistorySync
+        })),
+        vec![call(Call::ListJobs)]
+    );
+}
+
+#[test]
+fn cancel_applies_to_the_selected_job_and_rereads_the_list() {
+    let mut app = on_jobs();
+    press(&mut app, Command::Down);
+    assert_eq!(
+        press(&mut app, Command::CancelJob),
+        vec![call(Call::CancelJob {
+            kind: JobKind::LibrarySync
+        })]
+    );
+    assert_eq!(
+        app.update(Action::CallDone(Reply::JobCancelled {
+            kind: JobKind::LibrarySync,
+            cancelled: false,
+        })),
+        vec![call(Call::ListJobs)]
+    );
+    assert_eq!(
+        main(&app).notice.as_ref().unwrap().text,
+        "Library sync was not running."
+    );
+}
+
+fn listens(ids: std::ops::Range<i64>) -> Vec<Listen> {
+    ids.rev()
+        .map(|id| Listen {
+            id,
+            title: format!("song {id}"),
+            ..Listen::default()
+        })
+        .collect()
+}
+
+#[test]
+fn listens_page_older_with_the_daemons_cursor() {
+    let mut app = signed_in(Role::User);
+    assert_eq!(
+        press(&mut app, Command::ShowTab(Tab::Listens)),
+        vec![
+            call(Call::GetListenSummary),
+            call(Call::ListRecentListens {
+                before: String::new()
+            })
+        ]
+    );
+    app.update(Action::CallDone(Reply::Listens {
+        before: String::new(),
+        listens: listens(8..10),
+        next_before: "cursor-8".into(),
+    }));
+    assert_eq!(
+        press(&mut app, Command::OlderPage),
+        vec![call(Call::ListRecentListens {
+            before: "cursor-8".into()
+        })]
+    );
+    assert_eq!(
+        press(&mut app, Command::OlderPage),
+        vec![],
+        "already loading"
+    );
+    app.update(Action::CallDone(Reply::Listens {
+        before: "cursor-8".into(),
+        listens: listens(6..8),
+        next_before: String::new(),
+    }));
+    assert_eq!(main(&app).listens.rows.items.len(), 4);
+    assert_eq!(press(&mut app, Command::PageDown), vec![], "nothing older");
+    assert_eq!(press(&mut app, Command::OlderPage), vec![]);
+    assert_eq!(
+        main(&app).notice.as_ref().unwrap().text,
+        "No older listens."
+    );
+}
+
+#[test]
+fn the_summary_lists_sources_largest_first() {
+    let summary = ListenSummary::from(GetSummaryResponse {
+        listens: 10,
+        listens_by_source: HashMap::from([
+            ("lastfm".to_owned(), 3),
+            ("spotify".to_owned(), 8),
+            ("navidrome".to_owned(), 3),
+        ]),
+        ..GetSummaryResponse::default()
+    });
+    let sources: Vec<&str> = summary.by_source.iter().map(|(s, _)| s.as_str()).collect();
+    assert_eq!(sources, ["spotify", "lastfm", "navidrome"]);
+}
