@@ -329,3 +329,69 @@ fn tui_explains_how_to_fix_a_daemon_that_cannot_start() {
     tmux.wait_for(&["EXIT=0"]);
     assert!(!Path::new(&dirs.socket()).exists());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tui_in_tmux_connects_listenbrainz_and_shows_the_synced_listens() {
+    use spotter_e2e::fakes::listenbrainz::FakeListenBrainz;
+    // The fake runs on the runtime's workers while this thread drives tmux.
+    let lb = FakeListenBrainz::start().await;
+    lb.add_user("tmux-listener", "tmux-token-1234");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    lb.add_listen("tmux-listener", "Stereolab", "French Disko", now - 3_600);
+    lb.add_listen(
+        "tmux-listener",
+        "Broadcast",
+        "Tears in the Typing Pool",
+        now - 1_800,
+    );
+
+    let dirs = TestDirs::new();
+    let password = "copper-violin-summit";
+    // The daemon the TUI starts inherits the setting.
+    let tmux = Tmux::start(
+        &dirs,
+        &format!(
+            "SPOTTER_LISTENBRAINZ_API_URL={} {}",
+            lb.api_url(),
+            bin("spotter").display()
+        ),
+    );
+    tmux.wait_for(&["First-run setup"]);
+    for k in ["owner", "Tab", password, "Tab", password, "Enter"] {
+        tmux.keys(k);
+    }
+    tmux.wait_for(&["[1 Status]", "owner"]);
+
+    // Connections: ListenBrainz is the fourth row.
+    tmux.keys("3");
+    tmux.wait_for(&["Connections", "ListenBrainz", "not connected"]);
+    for _ in 0..3 {
+        tmux.keys("Down");
+    }
+    tmux.keys("c");
+    tmux.wait_for(&["Connect ListenBrainz"]);
+    tmux.keys("tmux-token-1234");
+    let screen = tmux.capture();
+    assert!(
+        !screen.contains("tmux-token-1234"),
+        "the token is masked:\n{screen}"
+    );
+    tmux.keys("Enter");
+    tmux.wait_for(&["tmux-listener"]);
+
+    // Connecting started a history sync; its listens show up.
+    tmux.keys("5");
+    let screen = tmux.wait_for(&["French Disko", "Tears in the Typ", "LB"]);
+    assert!(screen.lines().count() <= 24);
+    tmux.keys("4");
+    tmux.wait_for(&["Jobs", "succeeded"]);
+
+    let status = json(&spotter(&dirs, &["status", "--json"]));
+    let pid = status["pid"].as_i64().unwrap() as i32;
+    tmux.keys("q");
+    tmux.wait_for(&["EXIT=0"]);
+    stop_pid(pid);
+}
