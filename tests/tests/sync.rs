@@ -93,7 +93,10 @@ async fn run_job(i: &Instance, kind: JobKind) -> v1::JobRun {
         match i
             .api
             .jobs_as(token)
-            .run_job(RunJobRequest { kind: kind as i32 })
+            .run_job(RunJobRequest {
+                kind: kind as i32,
+                ..Default::default()
+            })
             .await
         {
             Ok(r) => break r.into_inner().run_id,
@@ -536,6 +539,7 @@ async fn a_fatal_error_blocks_the_job_until_reconnect() {
         .jobs_as(&i.owner.access_token)
         .run_job(RunJobRequest {
             kind: JobKind::HistorySync as i32,
+            ..Default::default()
         })
         .await
         .unwrap_err();
@@ -704,6 +708,7 @@ async fn disconnect_deletes_the_credentials_and_keeps_the_listens() {
         .jobs_as(&i.owner.access_token)
         .run_job(RunJobRequest {
             kind: JobKind::HistorySync as i32,
+            ..Default::default()
         })
         .await
         .unwrap_err();
@@ -772,6 +777,7 @@ async fn a_running_job_can_be_cancelled_and_never_runs_twice() {
         match jobs
             .run_job(RunJobRequest {
                 kind: JobKind::HistorySync as i32,
+                ..Default::default()
             })
             .await
         {
@@ -791,6 +797,7 @@ async fn a_running_job_can_be_cancelled_and_never_runs_twice() {
     let again = jobs
         .run_job(RunJobRequest {
             kind: JobKind::HistorySync as i32,
+            ..Default::default()
         })
         .await
         .unwrap_err();
@@ -918,6 +925,54 @@ async fn job_events_stream_live_resume_in_order_and_a_stalled_subscriber_blocks_
         missed
             .iter()
             .any(|e| matches!(&e.kind, Some(Kind::NewListens(n)) if n.count == 10))
+    );
+    i.running.shutdown().await;
+}
+
+#[tokio::test]
+async fn everything_on_request_reaches_past_the_look_back() {
+    let lb = FakeListenBrainz::start().await;
+    lb.add_user(LB_USER, LB_TOKEN);
+    lb.add_listens(LB_USER, 20, now() - 400 * 86_400, 86_400);
+    lb.add_listens(LB_USER, 5, now() - 3_600, 60);
+    let i = instance(Some(&lb), None, None).await;
+    connect_lb(&i, LB_TOKEN).await;
+    wait_idle(&i).await;
+    assert_eq!(
+        summary(&i).await.listens,
+        5,
+        "the first sync reaches back 30 days"
+    );
+
+    let mut jobs = i.api.jobs_as(&i.owner.access_token);
+    let e = jobs
+        .run_job(RunJobRequest {
+            kind: JobKind::LibrarySync as i32,
+            everything: true,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::InvalidArgument);
+    let run_id = jobs
+        .run_job(RunJobRequest {
+            kind: JobKind::HistorySync as i32,
+            everything: true,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .run_id;
+    let run = wait_run(&i, run_id).await;
+    assert_eq!(
+        run.state,
+        job_run::State::Succeeded as i32,
+        "{}",
+        run.message
+    );
+    assert_eq!(
+        summary(&i).await.listens,
+        25,
+        "older listens added, none twice"
     );
     i.running.shutdown().await;
 }

@@ -85,6 +85,7 @@ pub const BINDINGS: &[KeyBinding] = &[
     ch(S::Connections, 's', C::ToggleSubmission),
     // `r` stays refresh everywhere but Users; "sync now" is `n`.
     ch(S::Jobs, 'n', C::RunJob),
+    ch(S::Jobs, 'N', C::SyncEverything),
     ch(S::Jobs, 'x', C::CancelJob),
     ch(S::Listens, 'n', C::OlderPage),
     // Forms: every other character is typed into the focused field.

@@ -56,6 +56,15 @@ struct RunningJob {
     progress: Arc<Progress>,
 }
 
+/// How a run was asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Trigger {
+    /// By a user ("sync now") rather than the schedule.
+    pub manual: bool,
+    /// History from each source's very beginning.
+    pub everything: bool,
+}
+
 /// A job as `ListJobs` shows it.
 #[derive(Debug, Clone)]
 pub struct JobStatus {
@@ -197,7 +206,7 @@ impl Jobs {
                     }
                 };
                 if schedule.next_run_at <= t
-                    && let Err(e) = self.start(user_id, kind, false).await
+                    && let Err(e) = self.start(user_id, kind, Trigger::default()).await
                 {
                     tracing::debug!(user_id, kind = kind.as_str(), error = %e, "scheduled run not started");
                 }
@@ -218,7 +227,7 @@ impl Jobs {
         &self,
         user_id: i64,
         kind: JobKind,
-        manual: bool,
+        trigger: Trigger,
     ) -> Result<i64, ServiceError> {
         if let Some(reason) = self.blocked(user_id, kind).await? {
             return Err(ServiceError::FailedPrecondition(reason));
@@ -235,7 +244,7 @@ impl Jobs {
                 )));
             }
         }
-        let run_id = inner.store.start_run(user_id, kind, manual).await?;
+        let run_id = inner.store.start_run(user_id, kind, trigger.manual).await?;
         let progress = Arc::new(Progress::new(
             run_id,
             user_id,
@@ -283,7 +292,7 @@ impl Jobs {
             .await;
         let jobs = self.clone();
         tokio::spawn(async move {
-            jobs.execute(user_id, kind, cancel, progress).await;
+            jobs.execute(user_id, kind, trigger, cancel, progress).await;
         });
         Ok(run_id)
     }
@@ -304,6 +313,7 @@ impl Jobs {
         &self,
         user_id: i64,
         kind: JobKind,
+        trigger: Trigger,
         cancel: CancellationToken,
         progress: Arc<Progress>,
     ) {
@@ -311,12 +321,18 @@ impl Jobs {
         let work = async {
             let _permit = inner.permits.acquire().await.ok()?;
             progress.update(0, 0, "started").await;
+            let everything = trigger.everything && kind == JobKind::HistorySync;
+            if everything && let Err(e) = inner.store.clear_watermarks(user_id).await {
+                tracing::warn!(error = %e, "cannot reset the history watermarks");
+                return None;
+            }
             let ctx = SyncContext {
                 store: &inner.store,
                 connections: &inner.connections,
                 events: &inner.events,
                 user_id,
                 lookback_secs: match inner.settings.lookback_days {
+                    _ if everything => None,
                     0 => None,
                     days => Some(days as i64 * 86_400),
                 },

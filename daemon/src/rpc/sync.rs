@@ -13,7 +13,7 @@ use tonic::{Request, Response, Status};
 
 use crate::{
     auth::access::Caller,
-    jobs::{JobStatus, Jobs},
+    jobs::{JobStatus, Jobs, Trigger},
     service::connections::{ConnectionView, Connections},
     store::{
         Provider, Store,
@@ -295,8 +295,18 @@ impl JobsRpc for JobsService {
         request: Request<v1::RunJobRequest>,
     ) -> Result<Response<v1::RunJobResponse>, Status> {
         let caller = Caller::of(&request)?;
-        let kind = kind_from_wire(request.get_ref().kind)?;
-        let run_id = self.jobs.start(caller.user_id, kind, true).await?;
+        let r = request.get_ref();
+        let kind = kind_from_wire(r.kind)?;
+        if r.everything && kind != JobKind::HistorySync {
+            return Err(Status::invalid_argument(
+                "`everything` applies to the history sync only",
+            ));
+        }
+        let trigger = Trigger {
+            manual: true,
+            everything: r.everything,
+        };
+        let run_id = self.jobs.start(caller.user_id, kind, trigger).await?;
         Ok(Response::new(v1::RunJobResponse { run_id }))
     }
 

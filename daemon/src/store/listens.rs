@@ -126,6 +126,16 @@ impl Store {
         .await?)
     }
 
+    /// Forgets where every history source got to, so the next sync reads each from
+    /// its beginning.
+    pub async fn clear_watermarks(&self, user_id: i64) -> Result<()> {
+        sqlx::query("DELETE FROM sync_watermarks WHERE user_id = ?")
+            .bind(user_id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
     pub async fn set_watermark(&self, user_id: i64, source: &str, watermark: i64) -> Result<()> {
         let mut conn = self.pool().acquire().await?;
         set_watermark(&mut conn, user_id, source, watermark, now()).await

@@ -73,6 +73,8 @@ pub enum Call {
     ListJobs,
     RunJob {
         kind: JobKind,
+        /// History from each source's very first listen.
+        everything: bool,
     },
     CancelJob {
         kind: JobKind,
@@ -109,7 +111,7 @@ impl Call {
             Call::Disconnect { provider } => format!("Could not disconnect {}", name(*provider)),
             Call::SetListenSubmission { .. } => "Could not change listen submission".into(),
             Call::ListJobs => "Could not load the jobs".into(),
-            Call::RunJob { kind } => format!("Could not start {}", job_name(*kind)),
+            Call::RunJob { kind, .. } => format!("Could not start {}", job_name(*kind)),
             Call::CancelJob { kind } => format!("Could not cancel {}", job_name(*kind)),
             Call::ListRecentListens { .. } => "Could not load listens".into(),
             Call::GetListenSummary => "Could not load the listen totals".into(),

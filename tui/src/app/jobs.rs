@@ -58,7 +58,14 @@ impl Main {
             return Outcome::default();
         };
         let call = match command {
-            Command::RunJob => Call::RunJob { kind },
+            Command::RunJob => Call::RunJob {
+                kind,
+                everything: false,
+            },
+            Command::SyncEverything => Call::RunJob {
+                kind: JobKind::HistorySync,
+                everything: true,
+            },
             Command::CancelJob => Call::CancelJob { kind },
             _ => return Outcome::default(),
         };
@@ -97,7 +104,7 @@ impl Main {
     pub(super) fn job_already_running(&mut self, call: &Call, error: &CallError) -> bool {
         match (call, error) {
             (
-                Call::RunJob { kind },
+                Call::RunJob { kind, .. },
                 CallError::Rejected {
                     code: tonic::Code::AlreadyExists,
                     ..

@@ -165,7 +165,7 @@ pub async fn run(
             sync::set_listen_submission(client, auth, enabled).await?
         }
         Call::ListJobs => sync::list_jobs(client, auth).await?,
-        Call::RunJob { kind } => sync::run_job(client, auth, kind).await?,
+        Call::RunJob { kind, everything } => sync::run_job(client, auth, kind, everything).await?,
         Call::CancelJob { kind } => sync::cancel_job(client, auth, kind).await?,
         Call::ListRecentListens { before } => sync::recent_listens(client, auth, before).await?,
         Call::GetListenSummary => sync::listen_summary(client, auth).await?,

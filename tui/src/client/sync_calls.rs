@@ -147,8 +147,16 @@ pub async fn list_jobs(client: &DaemonClient, auth: &Authenticator) -> Result {
     })
 }
 
-pub async fn run_job(client: &DaemonClient, auth: &Authenticator, kind: JobKind) -> Result {
-    let request = auth.authorize(RunJobRequest { kind: kind as i32 });
+pub async fn run_job(
+    client: &DaemonClient,
+    auth: &Authenticator,
+    kind: JobKind,
+    everything: bool,
+) -> Result {
+    let request = auth.authorize(RunJobRequest {
+        kind: kind as i32,
+        everything,
+    });
     client
         .within_deadline("RunJob", client.jobs().run_job(request))
         .await?;

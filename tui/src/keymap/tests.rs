@@ -226,7 +226,11 @@ fn the_sync_tabs_keys_do_not_take_refresh_or_quit() {
     }
     let hints = footer_hints(JOBS);
     assert_eq!(hints[0], (Command::RunJob, "n".into(), "sync now"));
-    assert_eq!(hints[1], (Command::CancelJob, "x".into(), "cancel"));
+    assert_eq!(
+        hints[1],
+        (Command::SyncEverything, "N".into(), "sync all history")
+    );
+    assert_eq!(hints[2], (Command::CancelJob, "x".into(), "cancel"));
     // The Last.fm approval: Enter confirms, Esc cancels, letters do nothing.
     let approval = &[Scope::Approval, Scope::Always];
     assert_eq!(

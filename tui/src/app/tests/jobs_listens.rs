@@ -43,12 +43,22 @@ fn run_now_on_a_running_job_says_it_is_already_running() {
     assert_eq!(
         press(&mut app, Command::RunJob),
         vec![call(Call::RunJob {
-            kind: JobKind::HistorySync
+            kind: JobKind::HistorySync,
+            everything: false,
+        })]
+    );
+    // `N` asks for all of the history, whichever job is selected.
+    assert_eq!(
+        press(&mut app, Command::SyncEverything),
+        vec![call(Call::RunJob {
+            kind: JobKind::HistorySync,
+            everything: true,
         })]
     );
     app.update(Action::CallFailed {
         call: Call::RunJob {
             kind: JobKind::HistorySync,
+            everything: false,
         },
         retried: false,
         error: CallError::Rejected {
