@@ -349,3 +349,139 @@ async fn record_one(
     .await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Role;
+
+    async fn store() -> (Store, i64, i64, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("t.db")).await.unwrap();
+        let a = store
+            .create_account("ann", Role::User, None, false)
+            .await
+            .unwrap()
+            .id;
+        let b = store
+            .create_account("bob", Role::User, None, false)
+            .await
+            .unwrap()
+            .id;
+        (store, a, b, dir)
+    }
+
+    fn play(artist: &str, title: &str, at: i64, source_ref: &str) -> RemoteListen {
+        RemoteListen {
+            played_at: at,
+            artist: artist.into(),
+            album: None,
+            title: title.into(),
+            duration_ms: None,
+            isrc: None,
+            recording_mbid: None,
+            source_ref: source_ref.into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_page_seen_twice_adds_nothing_and_repeats_are_separate_plays() {
+        let (s, ann, _, _dir) = store().await;
+        let page = [play("A", "Song", 1_000, "1"), play("A", "Song", 1_060, "2")];
+        let first = s
+            .record_listens(ann, "lastfm", &page, Some(1_060))
+            .await
+            .unwrap();
+        // One source reporting the same song twice a minute apart: two plays.
+        assert_eq!((first.added, first.merged, first.known), (2, 0, 0));
+        let again = s
+            .record_listens(ann, "lastfm", &page, Some(1_060))
+            .await
+            .unwrap();
+        assert_eq!((again.added, again.merged, again.known), (0, 0, 2));
+        assert_eq!(s.listen_counts(ann).await.unwrap().0, 2);
+    }
+
+    #[tokio::test]
+    async fn another_source_merges_into_the_nearest_play_within_the_window() {
+        let (s, ann, _, _dir) = store().await;
+        s.record_listens(
+            ann,
+            "listenbrainz",
+            &[play("A", "Song", 1_000, "x"), play("A", "Song", 1_200, "y")],
+            None,
+        )
+        .await
+        .unwrap();
+        let o = s
+            .record_listens(ann, "lastfm", &[play("a", "SONG", 1_150, "z")], None)
+            .await
+            .unwrap();
+        assert_eq!((o.added, o.merged), (0, 1));
+        let rows = s.recent_listens(ann, None, 10).await.unwrap();
+        let merged: Vec<_> = rows.iter().filter(|r| r.sources.contains(',')).collect();
+        assert_eq!(merged.len(), 1);
+        assert_eq!(merged[0].played_at, 1_200, "the nearer play");
+        assert_eq!(merged[0].sources, "lastfm,listenbrainz");
+        // Outside the window: a separate listen.
+        let o = s
+            .record_listens(
+                ann,
+                "spotify",
+                &[play("A", "Song", 1_200 + DEDUPE_WINDOW_SECS + 1, "s")],
+                None,
+            )
+            .await
+            .unwrap();
+        assert_eq!(o.added, 1);
+    }
+
+    #[tokio::test]
+    async fn watermarks_never_move_back_and_belong_to_their_user() {
+        let (s, ann, bob, _dir) = store().await;
+        s.record_listens(ann, "lastfm", &[play("A", "S", 5, "1")], Some(500))
+            .await
+            .unwrap();
+        s.record_listens(ann, "lastfm", &[], Some(400))
+            .await
+            .unwrap();
+        assert_eq!(s.watermark(ann, "lastfm").await.unwrap(), Some(500));
+        assert_eq!(s.watermark(bob, "lastfm").await.unwrap(), None);
+        assert!(s.recent_listens(bob, None, 10).await.unwrap().is_empty());
+        assert_eq!(s.listen_counts(bob).await.unwrap().0, 0);
+    }
+
+    #[tokio::test]
+    async fn submission_skips_listenbrainz_listens_and_sent_ones() {
+        let (s, ann, bob, _dir) = store().await;
+        s.record_listens(ann, "listenbrainz", &[play("A", "On LB", 100, "1")], None)
+            .await
+            .unwrap();
+        s.record_listens(
+            ann,
+            "lastfm",
+            &[
+                play("A", "On LB", 130, "2"),
+                play("B", "Only LF", 1_000, "3"),
+                play("C", "Also LF", 2_000, "4"),
+            ],
+            None,
+        )
+        .await
+        .unwrap();
+        let todo = s.listens_to_submit(ann, 1_000).await.unwrap();
+        let titles: Vec<_> = todo.iter().map(|l| l.title.as_str()).collect();
+        assert_eq!(
+            titles,
+            ["Only LF", "Also LF"],
+            "oldest first, LB's own excluded"
+        );
+        // Bob cannot mark Ann's listens.
+        s.mark_submitted(bob, &[todo[0].id]).await.unwrap();
+        assert_eq!(s.listens_to_submit(ann, 1_000).await.unwrap().len(), 2);
+        s.mark_submitted(ann, &[todo[0].id]).await.unwrap();
+        let left = s.listens_to_submit(ann, 1_000).await.unwrap();
+        assert_eq!(left.len(), 1);
+        assert_eq!(left[0].title, "Also LF");
+    }
+}
