@@ -976,3 +976,80 @@ async fn everything_on_request_reaches_past_the_look_back() {
     );
     i.running.shutdown().await;
 }
+
+#[tokio::test]
+async fn global_concurrency_is_bounded_across_users() {
+    let lb = FakeListenBrainz::start().await;
+    lb.add_user("ann-lb", "ann-token-0001");
+    lb.add_user("bob-lb", "bob-token-0002");
+    lb.add_listens("ann-lb", 3_000, now() - 86_400, 20);
+    lb.add_listens("bob-lb", 3_000, now() - 86_400, 20);
+    let mut s = settings(Some(&lb), None, None);
+    s.sync.max_concurrent_jobs = 1;
+    let i = Instance::with_settings(s).await;
+    let bob = i.user("bob").await;
+    // Slow pages, so the two syncs would overlap if they could.
+    for _ in 0..40 {
+        lb.fault(Fault::Delay(Duration::from_millis(150)));
+    }
+    for (token, lb_token) in [
+        (&i.owner.access_token, "ann-token-0001"),
+        (&bob.access_token, "bob-token-0002"),
+    ] {
+        i.api
+            .connections_as(token)
+            .connect_listen_brainz(ConnectListenBrainzRequest {
+                token: lb_token.into(),
+            })
+            .await
+            .unwrap();
+    }
+    // Connecting started both users' history syncs; sample who is working.
+    let working = |jobs: &v1::ListJobsResponse| {
+        jobs.jobs
+            .iter()
+            .any(|j| j.current.as_ref().is_some_and(|c| c.message != "queued"))
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let (mut overlap, mut ann_done, mut bob_done) = (false, false, false);
+    while !(ann_done && bob_done) {
+        let a = i
+            .api
+            .jobs_as(&i.owner.access_token)
+            .list_jobs(ListJobsRequest {})
+            .await
+            .unwrap()
+            .into_inner();
+        let b = i
+            .api
+            .jobs_as(&bob.access_token)
+            .list_jobs(ListJobsRequest {})
+            .await
+            .unwrap()
+            .into_inner();
+        overlap |= working(&a) && working(&b);
+        let finished = |r: &v1::ListJobsResponse| {
+            r.recent_runs
+                .iter()
+                .any(|run| run.state == job_run::State::Succeeded as i32)
+        };
+        ann_done = finished(&a);
+        bob_done = finished(&b);
+        assert!(Instant::now() < deadline, "the syncs did not finish");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        !overlap,
+        "two syncs ran at once with max_concurrent_jobs = 1"
+    );
+    let bob_summary = i
+        .api
+        .history_as(&bob.access_token)
+        .get_summary(GetSummaryRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(bob_summary.listens, 3_000);
+    assert_eq!(summary(&i).await.listens, 3_000);
+    i.running.shutdown().await;
+}

@@ -80,8 +80,10 @@ impl Progress {
         }
     }
 
-    /// Stores and publishes `snapshot` with `state` now (start and end of a run).
+    /// Records, stores and publishes `snapshot` with `state` now (start and end of a
+    /// run).
     pub async fn publish(&self, snapshot: &Snapshot, state: State) {
+        self.state.lock().unwrap_or_else(|p| p.into_inner()).0 = snapshot.clone();
         if let Err(e) = self
             .store
             .run_progress(
