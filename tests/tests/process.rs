@@ -553,3 +553,182 @@ async fn auth_failures_log_one_parseable_line_and_trace_logs_hold_no_password_or
     let jwt_secret = std::fs::read_to_string(dirs.config_dir().join("jwt-secret")).unwrap();
     assert!(!logs.contains(jwt_secret.trim()), "JWT secret in the log");
 }
+
+#[tokio::test]
+async fn trace_logs_hold_no_provider_credential_through_connect_and_sync() {
+    use spotter_e2e::fakes::{
+        lastfm::FakeLastFm, listenbrainz::FakeListenBrainz, spotify::FakeSpotify,
+    };
+    use spotter_proto::v1::{
+        BeginConnectRequest, CompleteConnectRequest, ConnectListenBrainzRequest, JobKind,
+        ListJobsRequest, Provider as Wire, RunJobRequest, job_run,
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let lb = FakeListenBrainz::start().await;
+    let lb_token = "lb-token-in-log-5f0e9a7c";
+    lb.add_user("lbuser", lb_token);
+    lb.add_listens("lbuser", 50, now - 7_200, 60);
+    let sp = FakeSpotify::start().await;
+    sp.add_plays(20, (now - 7_200) * 1000, 200_000);
+    let fm = FakeLastFm::start().await;
+    fm.add_scrobbles(30, now - 7_200, 90);
+
+    let dirs = TestDirs::new();
+    let key = Key::generate();
+    let ca = dirs.path("ca.pem");
+    std::fs::write(&ca, fm.ca_pem()).unwrap();
+    let log_path = dirs.path("daemon.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let mut cmd = dirs.command(&bin("spotterd"));
+    cmd.env("RUST_LOG", "trace")
+        .env("SPOTTER_SECURITY_ENCRYPTION_KEY", key.to_hex().as_str())
+        .env("SPOTTER_LISTENBRAINZ_API_URL", lb.api_url())
+        .env(
+            "SPOTTER_SPOTIFY_CLIENT_ID",
+            spotter_e2e::fakes::spotify::CLIENT_ID,
+        )
+        .env("SPOTTER_SPOTIFY_ACCOUNTS_URL", sp.accounts_url())
+        .env("SPOTTER_SPOTIFY_API_URL", sp.api_url())
+        .env("SPOTTER_LASTFM_API_KEY", fm.api_key())
+        .env("SPOTTER_LASTFM_API_URL", fm.api_url())
+        .env("SPOTTER_LASTFM_AUTH_URL", fm.auth_url())
+        .env("SPOTTER_LASTFM_SHARED_SECRET", fm.shared_secret())
+        .env("SPOTTER_PROVIDERS_CA_FILE", &ca)
+        .stdout(log.try_clone().unwrap())
+        .stderr(log);
+    let mut child = cmd.spawn().unwrap();
+    wait_ready(&dirs.socket(), Some(&mut child)).await.unwrap();
+
+    let api = spotter_e2e::Api::connect(&dirs.socket()).await;
+    let owner = api.setup_owner("tess", "teal-granite-orchard-77").await;
+    let mut conns = api.connections_as(&owner.access_token);
+    conns
+        .connect_listen_brainz(ConnectListenBrainzRequest {
+            token: lb_token.into(),
+        })
+        .await
+        .unwrap();
+    let began = conns
+        .begin_connect(BeginConnectRequest {
+            provider: Wire::Spotify as i32,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let redirected = sp.approve(&began.authorize_url);
+    let code = url::Url::parse(&redirected)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .into_owned();
+    conns
+        .complete_connect(CompleteConnectRequest {
+            provider: Wire::Spotify as i32,
+            flow_id: String::new(),
+            redirected_url: redirected,
+        })
+        .await
+        .unwrap();
+    let began = conns
+        .begin_connect(BeginConnectRequest {
+            provider: Wire::Lastfm as i32,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let lf_token = url::Url::parse(&began.authorize_url)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "token")
+        .unwrap()
+        .1
+        .into_owned();
+    fm.approve(&lf_token, fm.user());
+    conns
+        .complete_connect(CompleteConnectRequest {
+            provider: Wire::Lastfm as i32,
+            flow_id: began.flow_id,
+            redirected_url: String::new(),
+        })
+        .await
+        .unwrap();
+    // A history sync over all three, waited for.
+    let mut jobs = api.jobs_as(&owner.access_token);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let run_id = loop {
+        match jobs
+            .run_job(RunJobRequest {
+                kind: JobKind::HistorySync as i32,
+                ..Default::default()
+            })
+            .await
+        {
+            Ok(r) => break r.into_inner().run_id,
+            Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+        }
+        assert!(Instant::now() < deadline);
+    };
+    loop {
+        let runs = jobs
+            .list_jobs(ListJobsRequest {})
+            .await
+            .unwrap()
+            .into_inner()
+            .recent_runs;
+        if let Some(r) = runs.iter().find(|r| r.id == run_id)
+            && r.state != job_run::State::Running as i32
+        {
+            assert_eq!(r.state, job_run::State::Succeeded as i32, "{}", r.message);
+            break;
+        }
+        assert!(Instant::now() < deadline);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    signal(&child, Signal::SIGTERM);
+    wait_exit(&mut child, EXIT_WAIT).await;
+
+    // The credentials as stored, opened with the key.
+    let ring = Keyring::new(key);
+    let store = Store::open(&dirs.database()).await.unwrap();
+    let user: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = 'tess'")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    let spotify = store
+        .credential(&ring, user, Provider::Spotify)
+        .await
+        .unwrap()
+        .unwrap();
+    let tokens: serde_json::Value = serde_json::from_str(spotify.expose()).unwrap();
+    let lf_session = store
+        .credential(&ring, user, Provider::LastFm)
+        .await
+        .unwrap()
+        .unwrap();
+    store.close().await;
+
+    let logs = std::fs::read_to_string(&log_path).unwrap();
+    assert!(logs.contains("TRACE") || logs.contains("DEBUG"));
+    let mut secrets = vec![
+        lb_token.to_string(),
+        code,
+        lf_token,
+        lf_session.expose().to_string(),
+        fm.shared_secret().to_string(),
+    ];
+    for field in ["access_token", "refresh_token"] {
+        secrets.push(tokens[field].as_str().expect(field).to_string());
+    }
+    for secret in &secrets {
+        assert!(secret.len() >= 8, "a real secret: {secret}");
+        assert!(
+            !logs.contains(secret.as_str()),
+            "a provider secret reached the trace log"
+        );
+    }
+}
