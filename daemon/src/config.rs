@@ -187,6 +187,8 @@ pub struct LastFmSettings {
     /// https only.
     pub api_url: String,
     pub auth_url: String,
+    /// Requests per second to Last.fm at most (their terms ask for 5).
+    pub requests_per_second: u32,
 }
 
 impl Default for LastFmSettings {
@@ -196,6 +198,7 @@ impl Default for LastFmSettings {
             shared_secret_file: None,
             api_url: crate::providers::lastfm::DEFAULT_API_URL.into(),
             auth_url: crate::providers::lastfm::DEFAULT_AUTH_URL.into(),
+            requests_per_second: crate::providers::lastfm::DEFAULT_REQUESTS_PER_SECOND,
         }
     }
 }
@@ -617,6 +620,15 @@ impl Settings {
                     "must use https (Last.fm calls are signed and carry a session key)".into(),
                 );
             }
+        }
+        if !(1..=1000).contains(&self.lastfm.requests_per_second) {
+            bad(
+                "lastfm.requests_per_second",
+                format!(
+                    "must be between 1 and 1000 (got {})",
+                    self.lastfm.requests_per_second
+                ),
+            );
         }
         for (key, value) in [
             ("spotify.client_id", &self.spotify.client_id),

@@ -27,8 +27,8 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use spotter_daemon::providers::http::{
-    AddressClass, HeaderName, HttpClient, HttpError, IpNet, Policy, Redirects, RetryPolicy, Trust,
-    USER_AGENT,
+    AddressClass, HeaderName, HttpClient, HttpError, IpNet, Policy, Quota, Redirects, RetryPolicy,
+    Trust, USER_AGENT,
 };
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
@@ -719,4 +719,39 @@ async fn credentials_are_not_forwarded_to_another_origin() {
     }
     assert_eq!(headers.get("x-trace").unwrap(), "visible");
     assert_eq!(headers.get(header::USER_AGENT).unwrap(), USER_AGENT);
+}
+
+#[tokio::test]
+async fn a_provider_quota_spaces_requests_out() {
+    let hits = Arc::new(AtomicUsize::new(0));
+    let counter = hits.clone();
+    let addr = serve(Router::new().route(
+        "/ok",
+        axum::routing::get(move || {
+            counter.fetch_add(1, Ordering::SeqCst);
+            async { "ok" }
+        }),
+    ))
+    .await;
+    // Two per second, no burst beyond that: five requests need at least 1.5 s.
+    let client =
+        HttpClient::builder(Policy::operator_configured(&format!("http://{addr}/")).unwrap())
+            .timeout(TIMEOUT)
+            .rate_limit(Quota::per_second(std::num::NonZeroU32::new(2).unwrap()))
+            .build()
+            .unwrap();
+    let start = std::time::Instant::now();
+    for _ in 0..5 {
+        client
+            .get(format!("http://{addr}/ok"))
+            .send()
+            .await
+            .unwrap();
+    }
+    assert_eq!(hits.load(Ordering::SeqCst), 5);
+    assert!(
+        start.elapsed() >= Duration::from_millis(1_400),
+        "the quota was not applied: {:?}",
+        start.elapsed()
+    );
 }

@@ -80,6 +80,7 @@ impl ProviderClients {
                     shared_secret,
                     api_url: settings.lastfm.api_url.clone(),
                     auth_url: settings.lastfm.auth_url.clone(),
+                    requests_per_second: settings.lastfm.requests_per_second,
                 },
                 &http,
             )

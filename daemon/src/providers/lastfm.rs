@@ -91,7 +91,13 @@ pub struct LastFmConfig {
     pub api_url: String,
     /// [`DEFAULT_AUTH_URL`] unless the operator points spotter elsewhere.
     pub auth_url: String,
+    /// Requests per second at most; Last.fm's terms ask for 5
+    /// ([`DEFAULT_REQUESTS_PER_SECOND`]).
+    pub requests_per_second: u32,
 }
+
+/// Last.fm's API terms: no more than 5 requests per second per client.
+pub const DEFAULT_REQUESTS_PER_SECOND: u32 = 5;
 
 impl LastFmConfig {
     /// The public Last.fm endpoints with this API account.
@@ -101,6 +107,7 @@ impl LastFmConfig {
             shared_secret,
             api_url: DEFAULT_API_URL.to_string(),
             auth_url: DEFAULT_AUTH_URL.to_string(),
+            requests_per_second: DEFAULT_REQUESTS_PER_SECOND,
         }
     }
 }
@@ -180,6 +187,10 @@ impl LastFmClient {
             .map_err(refused)?
             .body_limit(BODY_LIMIT)
             .redirects(Redirects::NotFollowed)
+            .rate_limit(governor::Quota::per_second(
+                std::num::NonZeroU32::new(config.requests_per_second.max(1))
+                    .unwrap_or(std::num::NonZeroU32::MIN),
+            ))
             .build()
             .map_err(refused)?;
         Ok(LastFmClient {

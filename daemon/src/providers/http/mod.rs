@@ -46,6 +46,7 @@ use std::time::Duration;
 pub use address::{AddressClass, classify_ip};
 pub use client::{HttpClient, HttpClientBuilder, HttpResponse, Redirects, RequestBuilder};
 pub use error::HttpError;
+pub use governor::Quota;
 pub use ipnet::IpNet;
 pub use policy::{Policy, Trust, parse_base_url};
 use reqwest::Response;
