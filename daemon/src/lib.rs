@@ -297,6 +297,7 @@ pub async fn boot(config: Config) -> Result<Running, BootError> {
         events.clone(),
         config.settings.sync.clone(),
     );
+    jobs.mark_interrupted_runs().await;
 
     let listener = match activated {
         Some(l) => l,

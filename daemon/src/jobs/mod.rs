@@ -115,14 +115,6 @@ impl Jobs {
     pub fn spawn_scheduler(&self, mut wake: mpsc::UnboundedReceiver<i64>) -> JoinHandle<()> {
         let jobs = self.clone();
         tokio::spawn(async move {
-            match jobs.inner.store.interrupt_running_runs().await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(
-                    runs = n,
-                    "marked runs cut short by the last stop as interrupted"
-                ),
-                Err(e) => tracing::warn!(error = %e, "cannot mark interrupted runs"),
-            }
             loop {
                 jobs.start_due().await;
                 tokio::select! {
@@ -132,6 +124,19 @@ impl Jobs {
                 }
             }
         })
+    }
+
+    /// Marks runs a stop or crash cut short as interrupted. Called at boot, before
+    /// the socket serves, so no new run can be mistaken for one of them.
+    pub async fn mark_interrupted_runs(&self) {
+        match self.inner.store.interrupt_running_runs().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(
+                runs = n,
+                "marked runs cut short by the last stop as interrupted"
+            ),
+            Err(e) => tracing::warn!(error = %e, "cannot mark interrupted runs"),
+        }
     }
 
     /// Cancels every run and stops the scheduler (daemon shutdown).
@@ -318,8 +323,14 @@ impl Jobs {
         progress: Arc<Progress>,
     ) {
         let inner = &self.inner;
+        // The permit is held until the run is recorded and unregistered, so "at most
+        // N runs at once" holds for everything a run does, its bookkeeping included.
+        let permit = tokio::select! {
+            p = inner.permits.acquire() => p.ok(),
+            _ = cancel.cancelled() => None,
+        };
         let work = async {
-            let _permit = inner.permits.acquire().await.ok()?;
+            permit.as_ref()?;
             progress.update(0, 0, "started").await;
             let everything = trigger.everything && kind == JobKind::HistorySync;
             if everything && let Err(e) = inner.store.clear_watermarks(user_id).await {
@@ -353,6 +364,7 @@ impl Jobs {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .remove(&(user_id, kind));
+        drop(permit);
     }
 
     /// Records the outcome of a run and schedules the next one.

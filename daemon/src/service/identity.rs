@@ -22,6 +22,7 @@ use crate::{
     providers::subsonic::SubsonicClient,
     store::{
         Provider, Role, Store,
+        connections::ConnectionState,
         identity::{Account, RefreshOutcome},
         now,
     },
@@ -247,10 +248,7 @@ impl Identity {
                 }
             }
             Method::Navidrome => match self.check_navidrome(&username, password).await? {
-                Ok(()) => {
-                    self.navidrome_account(&username, password, peer_uid)
-                        .await?
-                }
+                Ok(()) => self.navidrome_account(&username, peer_uid).await?,
                 Err(()) => return Err(self.failed(&key, method, peer_uid).await),
             },
         };
@@ -263,6 +261,10 @@ impl Identity {
                 .await);
         }
         self.store.clear_lockout(&key).await?;
+        if method == Method::Navidrome {
+            // Only once the account may sign in: a disabled one keeps nothing new.
+            self.store_navidrome_password(&account, password).await?;
+        }
         let detail = format!("method={}", method_name(method));
         self.store
             .audit(
@@ -363,13 +365,9 @@ impl Identity {
     }
 
     /// The account for a Navidrome user who just proved their password: created on
-    /// first sign-in (closed registration permitting), the password stored sealed.
-    async fn navidrome_account(
-        &self,
-        username: &str,
-        password: &str,
-        peer_uid: u32,
-    ) -> Result<Account> {
+    /// first sign-in (closed registration permitting). The caller stores the password
+    /// once the account may sign in.
+    async fn navidrome_account(&self, username: &str, peer_uid: u32) -> Result<Account> {
         let account = match self.store.account_by_name(username).await? {
             Some(a) if a.navidrome_linked => a,
             Some(_) => {
@@ -399,23 +397,35 @@ impl Identity {
                 a
             }
         };
-        self.store_navidrome_password(&account, password).await?;
         Ok(account)
     }
 
     /// A Navidrome sign-in is also the user's Navidrome connection (library and
-    /// last-played sync); signing in again heals a connection that needed it.
+    /// last-played sync). A healthy connection only gets the (maybe changed)
+    /// password; a missing or parked one is (re)connected, which makes its jobs due.
     async fn store_navidrome_password(&self, account: &Account, password: &str) -> Result<()> {
         let ring = self.keyring.read().await;
-        self.store
-            .connect(
-                &ring,
-                account.id,
-                Provider::Navidrome,
-                &account.username,
-                &SecretString::new(password),
-            )
-            .await?;
+        let secret = SecretString::new(password);
+        let healthy = self
+            .store
+            .connection(account.id, Provider::Navidrome)
+            .await?
+            .is_some_and(|c| c.state == ConnectionState::Connected);
+        if healthy {
+            self.store
+                .update_connection_secret(&ring, account.id, Provider::Navidrome, &secret)
+                .await?;
+        } else {
+            self.store
+                .connect(
+                    &ring,
+                    account.id,
+                    Provider::Navidrome,
+                    &account.username,
+                    &secret,
+                )
+                .await?;
+        }
         Ok(())
     }
 

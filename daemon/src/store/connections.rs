@@ -76,8 +76,8 @@ fn truncate(text: &str) -> String {
 
 impl Store {
     /// Connects (or reconnects) `provider` for `user_id`: stores the credential sealed,
-    /// marks the connection healthy and makes its jobs due now (a reconnect clears a
-    /// fatal state and any backoff).
+    /// marks the connection healthy and makes the user's jobs due now (a reconnect
+    /// clears a fatal state).
     pub async fn connect(
         &self,
         keyring: &Keyring,
@@ -86,7 +86,7 @@ impl Store {
         external_user: &str,
         secret: &SecretString,
     ) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         put_credential_in(&mut tx, keyring, user_id, provider, secret).await?;
         let t = now();
         sqlx::query(
@@ -102,7 +102,8 @@ impl Store {
         .bind(t)
         .execute(&mut *tx)
         .await?;
-        sqlx::query("UPDATE job_schedules SET next_run_at = ?, failures = 0 WHERE user_id = ?")
+        // Due now; the failure count stays (other sources may still be failing).
+        sqlx::query("UPDATE job_schedules SET next_run_at = min(next_run_at, ?) WHERE user_id = ?")
             .bind(t)
             .bind(user_id)
             .execute(&mut *tx)
@@ -120,7 +121,7 @@ impl Store {
         provider: Provider,
         secret: &SecretString,
     ) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let exists: Option<i64> =
             sqlx::query_scalar("SELECT 1 FROM connections WHERE user_id = ? AND provider = ?")
                 .bind(user_id)
@@ -139,7 +140,7 @@ impl Store {
     /// Removes the connection, its sealed credential and its sync watermark; the
     /// listens already synced stay. True when there was a connection.
     pub async fn disconnect(&self, user_id: i64, provider: Provider) -> Result<bool> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM provider_credentials WHERE user_id = ? AND provider = ?")
             .bind(user_id)
             .bind(provider.as_str())

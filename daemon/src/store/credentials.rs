@@ -45,7 +45,7 @@ impl Store {
         provider: Provider,
         secret: &SecretString,
     ) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         put_credential_in(&mut tx, keyring, user_id, provider, secret).await?;
         tx.commit().await?;
         Ok(())

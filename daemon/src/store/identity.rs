@@ -188,7 +188,7 @@ impl Store {
 
     /// Disables (ending every session) or re-enables the user.
     pub async fn set_disabled(&self, user_id: i64, disabled: bool) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query(
             "UPDATE users SET disabled = ?, token_version = token_version + 1 WHERE id = ?",
         )
@@ -276,7 +276,7 @@ impl Store {
         expires_at: i64,
         refresh_hash: &[u8],
     ) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let t = now();
         sqlx::query(
             "INSERT INTO sessions (id, user_id, device_label, peer_uid, created_at, last_used_at, expires_at) \
@@ -579,7 +579,7 @@ impl Store {
     }
 
     pub async fn set_allowlist(&self, enabled: bool, usernames: &[String]) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         Self::set_setting_in(
             &mut tx,
             "allowlist_enabled",

@@ -71,7 +71,7 @@ impl Store {
         run: i64,
         artists: &[LibraryArtist],
     ) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         for a in artists {
             sqlx::query(
                 "INSERT INTO library_artists (user_id, id, name, album_count, mbid, seen_run) \
@@ -104,7 +104,7 @@ impl Store {
 
     /// Marks unchanged albums (and their tracks, implicitly) as seen by `run`.
     pub async fn touch_albums(&self, user_id: i64, run: i64, ids: &[&str]) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         for id in ids {
             sqlx::query("UPDATE library_albums SET seen_run = ? WHERE user_id = ? AND id = ?")
                 .bind(run)
@@ -125,7 +125,7 @@ impl Store {
         run: i64,
         albums: &[(LibraryAlbum, Vec<LibraryTrack>)],
     ) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         for (album, tracks) in albums {
             sqlx::query(
                 "INSERT INTO library_albums (user_id, id, name, artist, artist_id, year, song_count, \
@@ -186,7 +186,7 @@ impl Store {
     /// After a complete listing by `run`: deletes the artists and albums (with their
     /// tracks) it did not see. Returns the number of albums deleted.
     pub async fn delete_unseen(&self, user_id: i64, run: i64) -> Result<u64> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let albums = sqlx::query("DELETE FROM library_albums WHERE user_id = ? AND seen_run < ?")
             .bind(user_id)
             .bind(run)

@@ -76,7 +76,7 @@ impl Store {
         listens: &[RemoteListen],
         watermark: Option<i64>,
     ) -> Result<PageOutcome> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut outcome = PageOutcome::default();
         let t = now();
         for listen in listens {
@@ -204,7 +204,7 @@ impl Store {
 
     /// Marks listens as sent to ListenBrainz.
     pub async fn mark_submitted(&self, user_id: i64, ids: &[i64]) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let t = now();
         for id in ids {
             sqlx::query(

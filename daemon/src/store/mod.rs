@@ -84,6 +84,14 @@ impl Store {
         &self.pool
     }
 
+    /// A transaction that takes SQLite's write lock at once (`BEGIN IMMEDIATE`). A
+    /// plain `BEGIN` that reads before it writes cannot wait for another writer: it
+    /// fails with SQLITE_BUSY at its first write instead of waiting [`BUSY_TIMEOUT`].
+    /// Every transaction that writes starts here.
+    pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
     /// Highest applied migration version.
     pub async fn schema_version(&self) -> Result<i64> {
         let v: Option<i64> =

@@ -286,8 +286,15 @@ async fn listenbrainz(
         };
         // `min_ts` is exclusive: restart one second before the newest so listens
         // sharing that second across a page boundary are not skipped (already seen
-        // ones are recognised), but always move forward.
-        let next = (newest - 1).max(min_ts + 1);
+        // ones are recognised). A full page must move the walk forward; the last,
+        // short one must not push the watermark past a second that may still get
+        // listens.
+        let full = page.received as u32 >= MAX_LISTENS_PER_GET;
+        let next = if full {
+            (newest - 1).max(min_ts + 1)
+        } else {
+            (newest - 1).max(min_ts)
+        };
         record(
             ctx,
             tally,
@@ -297,7 +304,7 @@ async fn listenbrainz(
             0,
         )
         .await?;
-        if (page.received as u32) < MAX_LISTENS_PER_GET {
+        if !full {
             break;
         }
         min_ts = next;

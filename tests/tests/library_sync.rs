@@ -1,0 +1,860 @@
+//! Library sync (and Navidrome's last-played history) through the real daemon, booted
+//! in-process on a temp socket, against a real Supysonic server and the fast fake
+//! Subsonic server, with ListenBrainz listens linked to and merged with it.
+
+use std::{
+    collections::HashMap,
+    io::{Read, Write},
+    net::TcpStream,
+    time::{Duration, Instant},
+};
+
+use spotter_daemon::{
+    config::Settings,
+    crypto::{KeyInputs, SecretString},
+    providers::{
+        navidrome::Navidrome,
+        subsonic::{API_VERSION, SubsonicClient},
+    },
+    store::Store,
+};
+use spotter_e2e::{
+    Api, Instance, TestDirs,
+    fakes::{
+        Fault,
+        listenbrainz::FakeListenBrainz,
+        subsonic::{FakeLibrary, FakeSong, FakeSubsonic},
+    },
+    supysonic::Supysonic,
+};
+use spotter_proto::v1::{
+    self, ConnectListenBrainzRequest, ConnectNavidromeRequest, GetSummaryRequest, JobKind,
+    ListConnectionsRequest, ListJobsRequest, ListRecentListensRequest, Provider, RunJobRequest,
+    SetupRequest, SignInMethod, connection, job, job_run,
+};
+use tonic::Code;
+
+const LB_USER: &str = "lb-listener";
+const LB_TOKEN: &str = "0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0";
+const DEADLINE: Duration = Duration::from_secs(25);
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// Settings pointing Navidrome (and ListenBrainz, if given) at local servers, one
+/// job at a time: a connect makes both jobs due, and these tests are about what each
+/// does, not about them running side by side (see
+/// `library_and_history_syncs_running_side_by_side_both_succeed`).
+fn settings(navidrome: &str, lb: Option<&FakeListenBrainz>) -> Settings {
+    let mut s = Settings::default();
+    s.navidrome.base_url = Some(navidrome.to_owned());
+    if let Some(lb) = lb {
+        s.listenbrainz.api_url = lb.api_url();
+    }
+    s.sync.max_concurrent_jobs = 1;
+    s
+}
+
+/// One signed-in user of a daemon: the API calls these tests make, as them.
+struct Me<'a> {
+    api: &'a Api,
+    token: String,
+    id: i64,
+}
+
+impl<'a> Me<'a> {
+    fn new(api: &'a Api, session: &v1::SignInResponse) -> Self {
+        Me {
+            api,
+            token: session.access_token.clone(),
+            id: session.user.as_ref().expect("a user").id,
+        }
+    }
+
+    async fn connect_navidrome(&self, username: &str, password: &str) -> v1::Connection {
+        self.api
+            .connections_as(&self.token)
+            .connect_navidrome(ConnectNavidromeRequest {
+                username: username.into(),
+                password: password.into(),
+            })
+            .await
+            .expect("connect Navidrome")
+            .into_inner()
+    }
+
+    async fn connect_lb(&self) -> v1::Connection {
+        self.api
+            .connections_as(&self.token)
+            .connect_listen_brainz(ConnectListenBrainzRequest {
+                token: LB_TOKEN.into(),
+            })
+            .await
+            .expect("connect ListenBrainz")
+            .into_inner()
+    }
+
+    async fn jobs(&self) -> v1::ListJobsResponse {
+        self.api
+            .jobs_as(&self.token)
+            .list_jobs(ListJobsRequest {})
+            .await
+            .unwrap()
+            .into_inner()
+    }
+
+    async fn job(&self, kind: JobKind) -> v1::Job {
+        self.jobs()
+            .await
+            .jobs
+            .into_iter()
+            .find(|j| j.kind == kind as i32)
+            .unwrap()
+    }
+
+    /// Finished runs of `kind`, oldest first.
+    async fn runs(&self, kind: JobKind) -> Vec<v1::JobRun> {
+        let mut runs: Vec<_> = self
+            .jobs()
+            .await
+            .recent_runs
+            .into_iter()
+            .filter(|r| r.kind == kind as i32 && r.state != job_run::State::Running as i32)
+            .collect();
+        runs.sort_by_key(|r| r.id);
+        runs
+    }
+
+    async fn start_job(&self, kind: JobKind) -> Result<i64, tonic::Status> {
+        self.api
+            .jobs_as(&self.token)
+            .run_job(RunJobRequest {
+                kind: kind as i32,
+                ..Default::default()
+            })
+            .await
+            .map(|r| r.into_inner().run_id)
+    }
+
+    /// Runs `kind` now (after a scheduled run, if one is going) and waits for it.
+    async fn run_job(&self, kind: JobKind) -> v1::JobRun {
+        let deadline = Instant::now() + DEADLINE;
+        let run_id = loop {
+            match self.start_job(kind).await {
+                Ok(id) => break id,
+                Err(s) if s.code() == Code::AlreadyExists => {
+                    assert!(Instant::now() < deadline, "{kind:?} never became free");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(s) => panic!("run_job {kind:?}: {s:?}"),
+            }
+        };
+        self.wait_run(run_id).await
+    }
+
+    async fn wait_run(&self, run_id: i64) -> v1::JobRun {
+        let deadline = Instant::now() + DEADLINE;
+        loop {
+            if let Some(run) = self
+                .jobs()
+                .await
+                .recent_runs
+                .iter()
+                .find(|r| r.id == run_id)
+                && run.state != job_run::State::Running as i32
+            {
+                return run.clone();
+            }
+            assert!(Instant::now() < deadline, "run {run_id} did not finish");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Waits until every job has either run since it became due (a connect makes all
+    /// of them due) or is blocked, and nothing is running.
+    async fn settle(&self) {
+        let deadline = Instant::now() + DEADLINE;
+        loop {
+            let jobs = self.jobs().await;
+            let t = now();
+            let settled = jobs.jobs.iter().all(|j| {
+                j.state == job::State::Blocked as i32
+                    || (j.state != job::State::Running as i32 && j.next_run_at > t)
+            }) && jobs
+                .recent_runs
+                .iter()
+                .all(|r| r.state != job_run::State::Running as i32);
+            if settled {
+                return;
+            }
+            assert!(Instant::now() < deadline, "jobs did not settle: {jobs:#?}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn summary(&self) -> v1::GetSummaryResponse {
+        self.api
+            .history_as(&self.token)
+            .get_summary(GetSummaryRequest {})
+            .await
+            .unwrap()
+            .into_inner()
+    }
+
+    async fn listens(&self) -> Vec<v1::Listen> {
+        let mut out = Vec::new();
+        let mut before = String::new();
+        loop {
+            let page = self
+                .api
+                .history_as(&self.token)
+                .list_recent_listens(ListRecentListensRequest {
+                    page_size: 200,
+                    before: before.clone(),
+                })
+                .await
+                .unwrap()
+                .into_inner();
+            out.extend(page.listens);
+            if page.next_before.is_empty() {
+                return out;
+            }
+            before = page.next_before;
+        }
+    }
+
+    async fn connection(&self, provider: Provider) -> v1::Connection {
+        self.api
+            .connections_as(&self.token)
+            .list_connections(ListConnectionsRequest {})
+            .await
+            .unwrap()
+            .into_inner()
+            .connections
+            .into_iter()
+            .find(|c| c.provider == provider as i32)
+            .unwrap()
+    }
+}
+
+fn library_size(s: &v1::GetSummaryResponse) -> (u64, u64, u64) {
+    (s.library_artists, s.library_albums, s.library_tracks)
+}
+
+fn succeeded(run: &v1::JobRun) {
+    assert_eq!(
+        run.state,
+        job_run::State::Succeeded as i32,
+        "run {} failed: {}",
+        run.id,
+        run.message
+    );
+}
+
+fn sources(listen: &v1::Listen) -> Vec<i32> {
+    let mut s = listen.sources.clone();
+    s.sort_unstable();
+    s
+}
+
+/// The user's mirrored tracks as (title, artist, album, album id), sorted.
+async fn mirrored(store: &Store, user_id: i64) -> Vec<(String, String, String, String)> {
+    sqlx::query_as(
+        "SELECT title, artist, album, album_id FROM library_tracks WHERE user_id = ? \
+         ORDER BY title, artist, album",
+    )
+    .bind(user_id)
+    .fetch_all(store.pool())
+    .await
+    .unwrap()
+}
+
+/// Songs of `library` whose artist and title (case-insensitively) no other song has,
+/// so a listen of them can match only that song.
+fn unique_songs(library: &FakeLibrary) -> Vec<FakeSong> {
+    let key = |s: &FakeSong| (s.artist.to_lowercase(), s.title.to_lowercase());
+    let mut counts: HashMap<(String, String), usize> = HashMap::new();
+    for song in library.albums.iter().flat_map(|a| &a.songs) {
+        *counts.entry(key(song)).or_default() += 1;
+    }
+    library
+        .albums
+        .iter()
+        .flat_map(|a| &a.songs)
+        .filter(|s| counts[&key(s)] == 1)
+        .cloned()
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------
+// Real Supysonic
+
+/// Streams song `id` as `user` (Supysonic then reports it in `getNowPlaying`): the
+/// HTTP status and the body length. A raw request, since the body is audio.
+fn stream(port: u16, user: &str, password: &str, id: &str) -> (u16, usize) {
+    let mut sock = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        sock,
+        "GET /rest/stream.view?u={user}&p=enc:{}&v={API_VERSION}&c=spotter-test&f=json&id={id} \
+         HTTP/1.0\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+        hex::encode(password)
+    )
+    .unwrap();
+    let mut answer = Vec::new();
+    sock.read_to_end(&mut answer).unwrap();
+    let head_end = answer
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("an HTTP answer");
+    let head = String::from_utf8_lossy(&answer[..head_end]);
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("a status");
+    (status, answer.len() - head_end - 4)
+}
+
+#[tokio::test]
+async fn supysonic_library_is_mirrored_and_a_play_becomes_one_linked_listen() {
+    let server = tokio::task::spawn_blocking(Supysonic::start).await.unwrap();
+    let [alice, _] = server.users();
+    let dirs = TestDirs::new();
+    let running = spotter_daemon::boot(
+        dirs.config_with(settings(&server.base_url(), None), KeyInputs::default()),
+    )
+    .await
+    .unwrap();
+    let api = Api::connect(running.socket_path()).await;
+    // First-run setup through Navidrome: alice is the owner, and her sign-in is her
+    // Navidrome connection.
+    let session = api
+        .auth()
+        .setup(SetupRequest {
+            method: SignInMethod::Navidrome as i32,
+            username: alice.name.into(),
+            password: alice.password.into(),
+            setup_code: String::new(),
+            device_label: "e2e".into(),
+        })
+        .await
+        .expect("Navidrome setup")
+        .into_inner();
+    let me = Me::new(&api, &session);
+    let conn = me.connection(Provider::Navidrome).await;
+    assert_eq!(conn.state, connection::State::Connected as i32);
+    assert_eq!(conn.external_user, alice.name);
+
+    // The scheduler syncs the new connection by itself.
+    me.settle().await;
+    let runs = me.runs(JobKind::LibrarySync).await;
+    assert_eq!(runs.len(), 1, "{runs:#?}");
+    succeeded(&runs[0]);
+    assert!(
+        runs[0].message.contains("2 albums read"),
+        "{}",
+        runs[0].message
+    );
+    let expected = (
+        server.artists().len() as u64,
+        server.albums().len() as u64,
+        server.library().len() as u64,
+    );
+    assert_eq!(library_size(&me.summary().await), expected);
+    let store = &running.state().store;
+    let tracks = mirrored(store, me.id).await;
+    let mut want: Vec<(&str, &str, &str)> = server
+        .library()
+        .iter()
+        .map(|t| (t.title, t.artist, t.album))
+        .collect();
+    want.sort_unstable();
+    let got: Vec<(&str, &str, &str)> = tracks
+        .iter()
+        .map(|(t, ar, al, _)| (t.as_str(), ar.as_str(), al.as_str()))
+        .collect();
+    assert_eq!(got, want, "the mirror is the server's library, exactly");
+
+    // Nothing changed on the server: a rerun reads no album again.
+    let run = me.run_job(JobKind::LibrarySync).await;
+    succeeded(&run);
+    assert!(run.message.contains("0 albums read"), "{}", run.message);
+    assert!(run.message.contains("0 removed"), "{}", run.message);
+    assert_eq!(library_size(&me.summary().await), expected);
+    assert_eq!(mirrored(store, me.id).await, tracks);
+
+    // alice plays a song; Supysonic reports it only through getNowPlaying.
+    assert!(me.listens().await.is_empty());
+    let song_id: String = sqlx::query_scalar(
+        "SELECT id FROM library_tracks WHERE user_id = ? AND title = 'Closing Time'",
+    )
+    .bind(me.id)
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    let played_from = now();
+    let (status, bytes) = {
+        let (port, id) = (server.port(), song_id.clone());
+        tokio::task::spawn_blocking(move || stream(port, alice.name, alice.password, &id))
+            .await
+            .unwrap()
+    };
+    assert_eq!(status, 200, "{}", server.logs());
+    assert!(bytes > 10_000, "the audio came back ({bytes} bytes)");
+
+    let run = me.run_job(JobKind::HistorySync).await;
+    succeeded(&run);
+    assert!(run.message.contains("navidrome: 1 new"), "{}", run.message);
+    let listens = me.listens().await;
+    assert_eq!(listens.len(), 1, "{listens:#?}");
+    let l = &listens[0];
+    assert_eq!(
+        (l.title.as_str(), l.artist.as_str(), l.album.as_str()),
+        ("Closing Time", "Beta Band", "Other Record")
+    );
+    assert_eq!(sources(l), [Provider::Navidrome as i32]);
+    assert_eq!(l.track_id, song_id, "linked to the library track");
+    assert!(
+        (played_from - 120..=now()).contains(&l.played_at),
+        "played at {} (streamed at {played_from})",
+        l.played_at
+    );
+
+    // Still playing (or recently played) on the next runs: the same play, not a new one.
+    for _ in 0..2 {
+        let run = me.run_job(JobKind::HistorySync).await;
+        succeeded(&run);
+        assert!(run.message.contains("navidrome: 0 new"), "{}", run.message);
+    }
+    // …which Supysonic still reported as playing.
+    let client = SubsonicClient::new(&server.base_url(), Duration::from_secs(10)).unwrap();
+    let password = SecretString::new(alice.password);
+    let playing = Navidrome::new(&client, alice.name, &password)
+        .now_playing()
+        .await
+        .unwrap();
+    assert_eq!(playing.len(), 1, "{playing:?}");
+    assert_eq!(playing[0].track.id, song_id);
+    let again = me.listens().await;
+    assert_eq!(again.len(), 1, "{again:#?}");
+    assert_eq!(again[0].id, l.id);
+    let s = me.summary().await;
+    assert_eq!(s.listens, 1);
+    assert_eq!(s.listens_by_source.get("navidrome"), Some(&1));
+    running.shutdown().await;
+}
+
+// ---------------------------------------------------------------------------------
+// The fake Subsonic server
+
+#[tokio::test]
+async fn fake_library_second_sync_reads_only_changed_albums() {
+    let fake = FakeSubsonic::start(FakeLibrary::generate(50, 2, 5)).await;
+    let i = Instance::with_settings(settings(&fake.base_url(), None)).await;
+    let me = Me::new(&i.api, &i.owner);
+    let store = &i.running.state().store;
+    let conn = me.connect_navidrome(fake.username(), fake.password()).await;
+    assert_eq!(conn.state, connection::State::Connected as i32);
+    assert_eq!(conn.external_user, fake.username());
+    me.settle().await;
+
+    // The connect-triggered run mirrored everything, reading each album once.
+    let library = fake.snapshot();
+    assert_eq!(library_size(&me.summary().await), (50, 100, 500));
+    assert_eq!(fake.requests("getAlbum"), 100);
+    let runs = me.runs(JobKind::LibrarySync).await;
+    assert_eq!(runs.len(), 1, "{runs:#?}");
+    succeeded(&runs[0]);
+    assert!(
+        runs[0]
+            .message
+            .starts_with("50 artists, 100 albums, 500 tracks; 100 albums read, 0 removed"),
+        "{}",
+        runs[0].message
+    );
+    for album in &library.albums {
+        for song in &album.songs {
+            let t = store.library_track(me.id, &song.id).await.unwrap().unwrap();
+            assert_eq!(
+                (t.title.as_str(), t.album_id.as_str(), t.isrc.as_deref()),
+                (
+                    song.title.as_str(),
+                    album.id.as_str(),
+                    Some(song.isrc.as_str())
+                )
+            );
+        }
+    }
+
+    // Nothing changed: nothing is read again.
+    let run = me.run_job(JobKind::LibrarySync).await;
+    succeeded(&run);
+    assert!(run.message.contains("0 albums read"), "{}", run.message);
+    assert_eq!(fake.requests("getAlbum"), 100);
+    assert_eq!(library_size(&me.summary().await), (50, 100, 500));
+
+    // One album goes, one song is renamed, one album (by a new artist) arrives.
+    let removed = library.albums[10].clone();
+    let changed = library
+        .albums
+        .iter()
+        .find(|a| a.artist_id != removed.artist_id)
+        .unwrap()
+        .clone();
+    assert!(fake.remove_album(&removed.id));
+    assert!(fake.rename_track(&changed.songs[2].id, "A Brand New Title"));
+    let added = fake.add_album("Newcomer", "Debut", &["One", "Two", "Three"]);
+    let before = fake.requests("getAlbum");
+    let run = me.run_job(JobKind::LibrarySync).await;
+    succeeded(&run);
+    assert_eq!(
+        fake.requests("getAlbum") - before,
+        2,
+        "only the changed and the new album are read"
+    );
+    assert!(
+        run.message
+            .starts_with("51 artists, 100 albums, 498 tracks; 2 albums read, 1 removed"),
+        "{}",
+        run.message
+    );
+    assert_eq!(library_size(&me.summary().await), (51, 100, 498));
+    for song in &removed.songs {
+        assert_eq!(store.library_track(me.id, &song.id).await.unwrap(), None);
+    }
+    let renamed = store
+        .library_track(me.id, &changed.songs[2].id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(renamed.title, "A Brand New Title");
+    for (n, title) in ["One", "Two", "Three"].iter().enumerate() {
+        let t = store
+            .library_track(me.id, &format!("{added}-{}", n + 1))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (t.title.as_str(), t.artist.as_str(), t.album.as_str()),
+            (*title, "Newcomer", "Debut")
+        );
+    }
+    // The other songs of the changed album are still there, unchanged.
+    let other = store
+        .library_track(me.id, &changed.songs[0].id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(other.title, changed.songs[0].title);
+    i.running.shutdown().await;
+}
+
+#[tokio::test]
+async fn listens_link_to_library_tracks_whichever_arrives_first() {
+    let fake = FakeSubsonic::start(FakeLibrary::generate(20, 2, 5)).await;
+    let lb = FakeListenBrainz::start().await;
+    lb.add_user(LB_USER, LB_TOKEN);
+    let songs = unique_songs(&fake.snapshot());
+    let (early, late) = (&songs[3], &songs[40]);
+    let t = now() - 3_600;
+    lb.add_listen(LB_USER, &early.artist, &early.title, t);
+    lb.add_listen(LB_USER, "Nobody Here", "Not In The Library", t + 600);
+    let i = Instance::with_settings(settings(&fake.base_url(), Some(&lb))).await;
+    let me = Me::new(&i.api, &i.owner);
+
+    // Listens first: nothing to link to yet.
+    me.connect_lb().await;
+    me.settle().await;
+    let listens = me.listens().await;
+    assert_eq!(listens.len(), 2, "{listens:#?}");
+    assert!(
+        listens.iter().all(|l| l.track_id.is_empty()),
+        "{listens:#?}"
+    );
+    assert_eq!(library_size(&me.summary().await), (0, 0, 0));
+
+    // The library sync links the listen it has a track for.
+    me.connect_navidrome(fake.username(), fake.password()).await;
+    me.settle().await;
+    let runs = me.runs(JobKind::LibrarySync).await;
+    assert!(
+        runs.last().unwrap().message.ends_with("1 listens linked"),
+        "{runs:#?}"
+    );
+    let by_title = |listens: &[v1::Listen], title: &str| {
+        listens
+            .iter()
+            .find(|l| l.title.eq_ignore_ascii_case(title))
+            .unwrap_or_else(|| panic!("no listen of {title}: {listens:#?}"))
+            .clone()
+    };
+    let listens = me.listens().await;
+    assert_eq!(by_title(&listens, &early.title).track_id, early.id);
+    assert_eq!(by_title(&listens, "Not In The Library").track_id, "");
+
+    // Library first: a listen is linked as it is recorded, whatever its spelling.
+    lb.add_listen(
+        LB_USER,
+        &late.artist.to_uppercase(),
+        &format!("{} (feat. Someone)", late.title.to_uppercase()),
+        now() - 60,
+    );
+    let run = me.run_job(JobKind::HistorySync).await;
+    succeeded(&run);
+    let listens = me.listens().await;
+    assert_eq!(listens.len(), 3, "{listens:#?}");
+    let l = listens.iter().max_by_key(|l| l.played_at).unwrap();
+    assert!(l.title.starts_with(&late.title.to_uppercase()), "{l:?}");
+    assert_eq!(l.track_id, late.id);
+    assert_eq!(by_title(&listens, &early.title).track_id, early.id);
+    i.running.shutdown().await;
+}
+
+#[tokio::test]
+async fn navidrome_plays_become_listens_merged_with_listenbrainz() {
+    let fake = FakeSubsonic::start(FakeLibrary::generate(10, 2, 5)).await;
+    let lb = FakeListenBrainz::start().await;
+    lb.add_user(LB_USER, LB_TOKEN);
+    let songs = unique_songs(&fake.snapshot());
+    let (shared, alone) = (&songs[1], &songs[30]);
+    assert_ne!(shared.album_id, alone.album_id);
+    let t = now() - 3_600;
+    // The same play seen by both, 90 s apart.
+    lb.add_listen(LB_USER, &shared.artist, &shared.title, t + 90);
+    assert!(fake.set_played(&shared.id, t));
+    // A play only Navidrome knows, and a ListenBrainz play of that song too far
+    // from it to be the same one.
+    assert!(fake.set_played(&alone.id, t + 600));
+    lb.add_listen(LB_USER, &alone.artist, &alone.title, t + 600 + 400);
+    let i = Instance::with_settings(settings(&fake.base_url(), Some(&lb))).await;
+    let me = Me::new(&i.api, &i.owner);
+    me.connect_lb().await;
+    me.settle().await;
+    assert_eq!(me.summary().await.listens, 2);
+    me.connect_navidrome(fake.username(), fake.password()).await;
+    me.settle().await;
+    let runs = me.runs(JobKind::HistorySync).await;
+    succeeded(runs.last().unwrap());
+
+    let check = |listens: Vec<v1::Listen>| {
+        assert_eq!(listens.len(), 3, "{listens:#?}");
+        let of = |title: &str| -> Vec<&v1::Listen> {
+            listens.iter().filter(|l| l.title == title).collect()
+        };
+        let merged = of(&shared.title);
+        assert_eq!(merged.len(), 1, "{listens:#?}");
+        assert_eq!(
+            sources(merged[0]),
+            [Provider::Navidrome as i32, Provider::Listenbrainz as i32]
+        );
+        assert_eq!(merged[0].played_at, t + 90);
+        assert_eq!(
+            merged[0].album, shared.album,
+            "Navidrome filled in the album"
+        );
+        assert_eq!(merged[0].track_id, shared.id);
+        let mut apart: Vec<(i64, Vec<i32>)> = of(&alone.title)
+            .iter()
+            .map(|l| (l.played_at, sources(l)))
+            .collect();
+        apart.sort_unstable();
+        assert_eq!(
+            apart,
+            [
+                (t + 600, vec![Provider::Navidrome as i32]),
+                (t + 1_000, vec![Provider::Listenbrainz as i32]),
+            ]
+        );
+    };
+    check(me.listens().await);
+    let s = me.summary().await;
+    assert_eq!(s.listens, 3);
+    assert_eq!(s.listens_by_source.get("navidrome"), Some(&2));
+    assert_eq!(s.listens_by_source.get("listenbrainz"), Some(&2));
+
+    // Nothing new: nothing added, nothing merged twice.
+    let run = me.run_job(JobKind::HistorySync).await;
+    succeeded(&run);
+    assert!(
+        run.message.contains("navidrome: 0 new, 0 merged"),
+        "{}",
+        run.message
+    );
+    check(me.listens().await);
+
+    // A new play of a song replaces its last play on Navidrome: a new listen.
+    assert!(fake.set_played(&shared.id, t + 2_000));
+    let run = me.run_job(JobKind::HistorySync).await;
+    succeeded(&run);
+    assert!(run.message.contains("navidrome: 1 new"), "{}", run.message);
+    let listens = me.listens().await;
+    assert_eq!(listens.len(), 4, "{listens:#?}");
+    assert_eq!(listens[0].played_at, t + 2_000);
+    assert_eq!(sources(&listens[0]), [Provider::Navidrome as i32]);
+    assert_eq!(listens[0].track_id, shared.id);
+    i.running.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_refused_navidrome_password_fails_the_library_job_and_parks_the_connection() {
+    let fake = FakeSubsonic::start(FakeLibrary::generate(3, 1, 2)).await;
+    let i = Instance::with_settings(settings(&fake.base_url(), None)).await;
+    let me = Me::new(&i.api, &i.owner);
+    // ConnectNavidrome checks the password, so a wrong one cannot be stored: the
+    // server starts refusing it afterwards (as after a password change).
+    me.connect_navidrome(fake.username(), fake.password()).await;
+    me.settle().await;
+    assert_eq!(library_size(&me.summary().await), (3, 3, 6));
+    for _ in 0..10 {
+        fake.fault(Fault::Body(
+            200,
+            FakeSubsonic::error_body(40, "Wrong username or password"),
+        ));
+    }
+    let run = me.run_job(JobKind::LibrarySync).await;
+    assert_eq!(run.state, job_run::State::Failed as i32, "{}", run.message);
+    assert!(run.error_fatal, "{}", run.message);
+    assert!(run.message.contains("reconnect"), "{}", run.message);
+    assert_eq!(fake.faults().pending(), 9, "one call, no retries");
+    let conn = me.connection(Provider::Navidrome).await;
+    assert_eq!(conn.state, connection::State::NeedsReconnect as i32);
+    assert!(conn.last_error_fatal);
+    assert!(!conn.last_error.is_empty());
+    for kind in [JobKind::LibrarySync, JobKind::HistorySync] {
+        let job = me.job(kind).await;
+        assert_eq!(job.state, job::State::Blocked as i32, "{job:?}");
+        assert!(job.blocked_reason.contains("reconnect"), "{job:?}");
+        let e = me.start_job(kind).await.unwrap_err();
+        assert_eq!(e.code(), Code::FailedPrecondition, "{e:?}");
+    }
+    // A failed run deletes nothing.
+    assert_eq!(library_size(&me.summary().await), (3, 3, 6));
+
+    // Reconnecting unblocks it.
+    fake.faults().clear();
+    let conn = me.connect_navidrome(fake.username(), fake.password()).await;
+    assert_eq!(conn.state, connection::State::Connected as i32);
+    me.settle().await;
+    let runs = me.runs(JobKind::LibrarySync).await;
+    succeeded(runs.last().unwrap());
+    assert_eq!(
+        me.job(JobKind::LibrarySync).await.state,
+        job::State::Idle as i32
+    );
+    i.running.shutdown().await;
+}
+
+#[tokio::test]
+async fn another_user_sees_none_of_the_library() {
+    let fake = FakeSubsonic::start(FakeLibrary::generate(4, 2, 3)).await;
+    let i = Instance::with_settings(settings(&fake.base_url(), None)).await;
+    let me = Me::new(&i.api, &i.owner);
+    me.connect_navidrome(fake.username(), fake.password()).await;
+    me.settle().await;
+    assert_eq!(library_size(&me.summary().await), (4, 8, 24));
+
+    let bob_session = i.user("bob").await;
+    let bob = Me::new(&i.api, &bob_session);
+    assert_eq!(library_size(&bob.summary().await), (0, 0, 0));
+    assert_eq!(
+        bob.connection(Provider::Navidrome).await.state,
+        connection::State::NotConnected as i32
+    );
+    let e = bob.start_job(JobKind::LibrarySync).await.unwrap_err();
+    assert_eq!(e.code(), Code::FailedPrecondition, "{e:?}");
+    assert!(bob.jobs().await.recent_runs.is_empty());
+
+    // With his own connection (the same Navidrome account), bob gets his own mirror;
+    // the owner's is untouched by his sync.
+    fake.rename_track(&fake.snapshot().albums[0].songs[0].id, "Only In Bob's Copy");
+    bob.connect_navidrome(fake.username(), fake.password())
+        .await;
+    bob.settle().await;
+    assert_eq!(library_size(&bob.summary().await), (4, 8, 24));
+    let store = &i.running.state().store;
+    let renamed = |tracks: Vec<(String, String, String, String)>| {
+        tracks
+            .iter()
+            .filter(|(t, ..)| t == "Only In Bob's Copy")
+            .count()
+    };
+    assert_eq!(renamed(mirrored(store, bob.id).await), 1);
+    assert_eq!(renamed(mirrored(store, me.id).await), 0);
+    assert_eq!(library_size(&me.summary().await), (4, 8, 24));
+    i.running.shutdown().await;
+}
+
+/// Polls `done` until it holds.
+async fn poll(what: &str, done: impl Fn() -> bool) {
+    let deadline = Instant::now() + DEADLINE;
+    while !done() {
+        assert!(Instant::now() < deadline, "{what}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// Another job writing (here a write transaction held open on the daemon's own
+/// database, as the library sync's page commits do) while a history sync commits a
+/// page: the sync waits for it (the store's busy timeout) rather than failing.
+#[tokio::test]
+async fn a_history_page_waits_for_another_writer_instead_of_failing() {
+    let fake = FakeSubsonic::start(FakeLibrary::generate(1, 1, 1)).await;
+    let lb = FakeListenBrainz::start().await;
+    lb.add_user(LB_USER, LB_TOKEN);
+    lb.add_listens(LB_USER, 10, now() - 7_200, 60);
+    let i = Instance::with_settings(settings(&fake.base_url(), Some(&lb))).await;
+    let me = Me::new(&i.api, &i.owner);
+    me.connect_lb().await;
+    me.settle().await;
+    assert_eq!(me.summary().await.listens, 10);
+
+    for n in 0..5 {
+        lb.add_listen(
+            LB_USER,
+            "Late Artist",
+            &format!("Late {n}"),
+            now() - 600 + n * 60,
+        );
+    }
+    // Open connections are waiting in the pool, as in a daemon that has been busy (a
+    // new one would wait for the writer while it opens).
+    let pool = i.running.state().store.pool();
+    let mut open = Vec::new();
+    for _ in 0..4 {
+        open.push(pool.acquire().await.unwrap());
+    }
+    drop(open);
+    poll("the connections never went back to the pool", || {
+        pool.num_idle() >= 4
+    })
+    .await;
+    let path = format!("/1/user/{LB_USER}/listens");
+    let (asked, answered) = (lb.requests(&path), lb.listens_queries().len());
+    lb.fault(Fault::Delay(Duration::from_millis(500)));
+    let run_id = me.start_job(JobKind::HistorySync).await.unwrap();
+    // The sync waits for its page; meanwhile someone else starts writing.
+    poll("the sync never asked for listens", || {
+        lb.requests(&path) > asked
+    })
+    .await;
+    let writer = pool.begin_with("BEGIN IMMEDIATE").await.unwrap();
+    poll("the page was never answered", || {
+        lb.listens_queries().len() > answered
+    })
+    .await;
+    // Time for the sync to reach its commit and meet the lock (no RPC meanwhile: they
+    // would wait for it too).
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    writer.rollback().await.unwrap();
+
+    let run = me.wait_run(run_id).await;
+    succeeded(&run);
+    assert_eq!(me.summary().await.listens, 15);
+    i.running.shutdown().await;
+}

@@ -1,0 +1,362 @@
+//! The real `spotterd` binary killed (SIGKILL) in the middle of a history sync, then
+//! restarted on the same directories: the sync resumes where its last committed page
+//! left it, and the history ends up with every listen exactly once.
+
+use std::{
+    fs,
+    path::{Path, PathBuf},
+    process::{Child, Stdio},
+    time::{Duration, Instant},
+};
+
+use nix::sys::signal::Signal;
+use spotter_e2e::{
+    Api, OWNER, OWNER_PW, TestDirs, bin,
+    fakes::{Fault, listenbrainz::FakeListenBrainz},
+    signal, wait_exit, wait_ready,
+};
+use spotter_proto::v1::{
+    self, ConnectListenBrainzRequest, GetSummaryRequest, JobKind, ListJobsRequest,
+    ListRecentListensRequest, RunJobRequest, job_run,
+};
+use sqlx::{ConnectOptions, Connection, SqliteConnection, sqlite::SqliteConnectOptions};
+use tonic::Code;
+
+const LB_USER: &str = "lb-listener";
+const LB_TOKEN: &str = "0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0";
+const LISTENS: usize = 5_000;
+/// ListenBrainz's largest page, which the daemon asks for.
+const PAGE: usize = 1_000;
+const DEADLINE: Duration = Duration::from_secs(20);
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// A `spotterd` child process; killed on drop, its log printed if the test failed.
+struct Daemon {
+    child: Child,
+    log: PathBuf,
+}
+
+impl Daemon {
+    async fn start(dirs: &TestDirs, config: &Path, n: u32) -> Daemon {
+        let log = dirs.path(&format!("spotterd-{n}.log"));
+        let mut cmd = dirs.command(&bin("spotterd"));
+        cmd.env("SPOTTER_CONFIG", config)
+            .stdout(Stdio::null())
+            .stderr(fs::File::create(&log).unwrap());
+        let mut daemon = Daemon {
+            child: cmd.spawn().expect("spawn spotterd"),
+            log,
+        };
+        if let Err(e) = wait_ready(&dirs.socket(), Some(&mut daemon.child)).await {
+            panic!("{e}\n{}", daemon.logs());
+        }
+        daemon
+    }
+
+    fn logs(&self) -> String {
+        fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        if self.child.try_wait().ok().flatten().is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+        if std::thread::panicking() {
+            eprintln!(
+                "---- {} ----\n{}\n---- end ----",
+                self.log.display(),
+                self.logs()
+            );
+        }
+    }
+}
+
+/// The database, read-only, as left on disk.
+async fn open_db(path: &Path) -> SqliteConnection {
+    SqliteConnectOptions::new()
+        .filename(path)
+        .read_only(true)
+        .connect()
+        .await
+        .unwrap_or_else(|e| panic!("open {}: {e}", path.display()))
+}
+
+async fn listen_sources(db: &mut SqliteConnection) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM listen_sources")
+        .fetch_one(db)
+        .await
+        .unwrap()
+}
+
+async fn lb_watermark(db: &mut SqliteConnection) -> i64 {
+    sqlx::query_scalar("SELECT watermark FROM sync_watermarks WHERE source = 'listenbrainz'")
+        .fetch_one(db)
+        .await
+        .unwrap()
+}
+
+async fn jobs(api: &Api, token: &str) -> v1::ListJobsResponse {
+    api.jobs_as(token)
+        .list_jobs(ListJobsRequest {})
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+async fn summary(api: &Api, token: &str) -> v1::GetSummaryResponse {
+    api.history_as(token)
+        .get_summary(GetSummaryRequest {})
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+/// Waits for the first history run matching `which` to finish.
+async fn wait_history_run(
+    api: &Api,
+    token: &str,
+    which: impl Fn(&v1::JobRun) -> bool,
+) -> v1::JobRun {
+    let deadline = Instant::now() + DEADLINE;
+    loop {
+        let mut runs = jobs(api, token).await.recent_runs;
+        runs.sort_by_key(|r| r.id);
+        if let Some(run) = runs
+            .into_iter()
+            .find(|r| r.kind == JobKind::HistorySync as i32 && which(r))
+            && run.state != job_run::State::Running as i32
+        {
+            return run;
+        }
+        assert!(Instant::now() < deadline, "no history run finished");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// (listened_at, title) of every listen the fake holds, oldest first.
+fn fake_listens(lb: &FakeListenBrainz) -> Vec<(i64, String)> {
+    let mut all: Vec<(i64, String)> = lb
+        .history(LB_USER)
+        .iter()
+        .map(|l| {
+            (
+                l["listened_at"].as_i64().unwrap(),
+                l["track_metadata"]["track_name"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+            )
+        })
+        .collect();
+    all.sort_unstable();
+    all
+}
+
+#[tokio::test]
+async fn killing_the_daemon_mid_sync_loses_nothing_and_duplicates_nothing() {
+    let lb = FakeListenBrainz::start().await;
+    lb.add_user(LB_USER, LB_TOKEN);
+    lb.add_listens(LB_USER, LISTENS, now() - 10 * 86_400, 60);
+    let expected = fake_listens(&lb);
+    assert_eq!(expected.len(), LISTENS);
+    let dirs = TestDirs::new();
+    let config = dirs.path("config.toml");
+    fs::write(
+        &config,
+        format!("[listenbrainz]\napi_url = \"{}\"\n", lb.api_url()),
+    )
+    .unwrap();
+
+    let mut first = Daemon::start(&dirs, &config, 1).await;
+    let api = Api::connect(&dirs.socket()).await;
+    let token = api.setup_owner(OWNER, OWNER_PW).await.access_token;
+    // Every request is slow from now on: six pages take seconds.
+    for _ in 0..40 {
+        lb.fault(Fault::Delay(Duration::from_millis(500)));
+    }
+    api.connections_as(&token)
+        .connect_listen_brainz(ConnectListenBrainzRequest {
+            token: LB_TOKEN.into(),
+        })
+        .await
+        .expect("connect ListenBrainz");
+
+    // The connect starts a history sync. Pages overlap by one listen (the walk
+    // restarts one second before the newest listen it committed), so two committed
+    // pages are 1,999 listens.
+    let deadline = Instant::now() + DEADLINE;
+    let killed_run = loop {
+        let running = jobs(&api, &token)
+            .await
+            .jobs
+            .into_iter()
+            .find(|j| j.kind == JobKind::HistorySync as i32)
+            .and_then(|j| j.current);
+        let listens = summary(&api, &token).await.listens;
+        assert!(
+            listens < LISTENS as u64,
+            "the sync finished before it could be killed"
+        );
+        if let Some(run) = running
+            && listens >= 2 * PAGE as u64 - 1
+        {
+            break run.id;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "two pages were not committed ({listens} listens)"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    signal(&first.child, Signal::SIGKILL);
+    let status = wait_exit(&mut first.child, DEADLINE).await;
+    assert_eq!(
+        std::os::unix::process::ExitStatusExt::signal(&status),
+        Some(Signal::SIGKILL as i32)
+    );
+    drop(api);
+
+    // What the crash left: the oldest listens, each once, and a watermark that is not
+    // ahead of them.
+    let mut db = open_db(&dirs.database()).await;
+    let committed: Vec<(i64, String)> =
+        sqlx::query_as("SELECT played_at, title FROM listens ORDER BY played_at, title")
+            .fetch_all(&mut db)
+            .await
+            .unwrap();
+    let n = committed.len();
+    assert!(
+        (2 * PAGE - 1..LISTENS).contains(&n),
+        "{n} listens committed"
+    );
+    assert_eq!(
+        committed,
+        expected[..n],
+        "a prefix, oldest first, once each"
+    );
+    assert_eq!(listen_sources(&mut db).await, n as i64);
+    let watermark_at_kill = lb_watermark(&mut db).await;
+    let newest_committed = committed[n - 1].0;
+    assert!(
+        (newest_committed - 1..=newest_committed).contains(&watermark_at_kill),
+        "watermark {watermark_at_kill}, newest committed listen {newest_committed}"
+    );
+    db.close().await.unwrap();
+
+    // Restart on the same directories, at full speed.
+    lb.faults().clear();
+    let queries_before = lb.listens_queries().len();
+    let mut second = Daemon::start(&dirs, &config, 2).await;
+    let api = Api::connect(&dirs.socket()).await;
+    let token = api
+        .sign_in(OWNER, OWNER_PW)
+        .await
+        .expect("sign in again")
+        .access_token;
+    // The sync was due when the daemon died: the scheduler resumes it at once.
+    let resumed_run = wait_history_run(&api, &token, |r| r.id > killed_run).await;
+    assert_eq!(
+        resumed_run.state,
+        job_run::State::Succeeded as i32,
+        "{resumed_run:?}"
+    );
+    assert!(
+        resumed_run
+            .message
+            .contains(&format!("listenbrainz: {} new, 0 merged", LISTENS - n)),
+        "{resumed_run:?}"
+    );
+    let runs = jobs(&api, &token).await.recent_runs;
+    let killed = runs.iter().find(|r| r.id == killed_run).unwrap();
+    assert_eq!(
+        killed.state,
+        job_run::State::Interrupted as i32,
+        "{runs:#?}"
+    );
+    // It read on from the committed watermark, not from the start.
+    let resumed = &lb.listens_queries()[queries_before..];
+    assert_eq!(
+        resumed.first().and_then(|q| q.min_ts),
+        Some(watermark_at_kill),
+        "{resumed:?}"
+    );
+    let newest = expected.last().unwrap().0;
+    let mut db = open_db(&dirs.database()).await;
+    assert_eq!(listen_sources(&mut db).await, LISTENS as i64);
+    assert_eq!(lb_watermark(&mut db).await, newest - 1);
+    db.close().await.unwrap();
+
+    // "Sync now" afterwards finds nothing new.
+    let run_id = loop {
+        match api
+            .jobs_as(&token)
+            .run_job(RunJobRequest {
+                kind: JobKind::HistorySync as i32,
+                ..Default::default()
+            })
+            .await
+        {
+            Ok(r) => break r.into_inner().run_id,
+            Err(s) if s.code() == Code::AlreadyExists => {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(s) => panic!("run_job: {s:?}"),
+        }
+    };
+    let rerun = wait_history_run(&api, &token, |r| r.id == run_id).await;
+    assert_eq!(rerun.state, job_run::State::Succeeded as i32, "{rerun:?}");
+    assert!(
+        rerun.message.contains("listenbrainz: 0 new, 0 merged"),
+        "{rerun:?}"
+    );
+
+    // Every listen exactly once.
+    let s = summary(&api, &token).await;
+    assert_eq!(s.listens, LISTENS as u64);
+    assert_eq!(
+        s.listens_by_source.get("listenbrainz"),
+        Some(&(LISTENS as u64))
+    );
+    let mut listed = Vec::new();
+    let mut before = String::new();
+    loop {
+        let page = api
+            .history_as(&token)
+            .list_recent_listens(ListRecentListensRequest {
+                page_size: 200,
+                before: before.clone(),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        listed.extend(page.listens.into_iter().map(|l| (l.played_at, l.title)));
+        if page.next_before.is_empty() {
+            break;
+        }
+        before = page.next_before;
+    }
+    listed.sort_unstable();
+    assert_eq!(listed, expected);
+
+    // On disk, after a clean stop.
+    drop(api);
+    signal(&second.child, Signal::SIGTERM);
+    let status = wait_exit(&mut second.child, DEADLINE).await;
+    assert!(status.success(), "{status}\n{}", second.logs());
+    let mut db = open_db(&dirs.database()).await;
+    assert_eq!(listen_sources(&mut db).await, LISTENS as i64);
+    let watermark = lb_watermark(&mut db).await;
+    // A rerun that finds only the newest listen leaves it one second before it, so
+    // a listen arriving later for that same second is still read.
+    assert_eq!(watermark, newest - 1, "newest listen {newest}");
+    db.close().await.unwrap();
+}
