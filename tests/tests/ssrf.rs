@@ -529,7 +529,7 @@ async fn a_wait_above_the_cap_is_rate_limited_at_once() {
     let hits = Arc::new(AtomicUsize::new(0));
     let addr = serve(flaky(
         hits.clone(),
-        StatusCode::SERVICE_UNAVAILABLE,
+        StatusCode::TOO_MANY_REQUESTS,
         &[("x-ratelimit-reset-in", "3600")],
     ))
     .await;
@@ -543,7 +543,7 @@ async fn a_wait_above_the_cap_is_rate_limited_at_once() {
     assert!(
         matches!(
             err,
-            HttpError::RateLimited { status: 503, wait } if wait == Duration::from_secs(3600)
+            HttpError::RateLimited { status: 429, wait } if wait == Duration::from_secs(3600)
         ),
         "{err:?}"
     );
