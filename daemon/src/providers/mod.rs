@@ -11,6 +11,7 @@
 pub mod http;
 pub mod listen;
 pub mod subsonic;
+pub mod timestamp;
 
 pub use listen::{ProviderError, RemoteListen};
 pub mod clients;

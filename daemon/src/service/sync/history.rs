@@ -14,7 +14,7 @@
 
 use std::collections::HashSet;
 
-use super::{MAX_PAGES_PER_RUN, ProviderFailure, SyncContext, SyncReport};
+use super::{MAX_PAGES_PER_RUN, ProviderFailure, SyncContext, SyncReport, offered};
 use crate::{
     events,
     providers::{
@@ -42,12 +42,6 @@ const ORDER: [Provider; 4] = [
 /// Recently played albums read from Navidrome per run, at most.
 const NAVIDROME_RECENT_ALBUMS: u32 = 200;
 const NAVIDROME_PAGE: u32 = 50;
-
-fn refused(reason: &str) -> ProviderError {
-    ProviderError::Refused {
-        detail: reason.to_owned(),
-    }
-}
 
 /// Running totals of one run, for progress and the summary.
 #[derive(Default)]
@@ -175,12 +169,7 @@ async fn record(
 }
 
 async fn spotify(ctx: &SyncContext<'_>, tally: &mut Tally) -> Result<(), ProviderError> {
-    let client = ctx
-        .connections
-        .clients()
-        .spotify
-        .as_ref()
-        .map_err(|r| refused(r))?;
+    let client = offered(&ctx.connections.clients().spotify)?;
     // Spotify's cursor is in milliseconds; so is this source's watermark.
     let mut after = match ctx.store.watermark(ctx.user_id, "spotify").await? {
         Some(ms) => ms,
@@ -207,16 +196,8 @@ async fn lastfm(
     connection: &Connection,
     tally: &mut Tally,
 ) -> Result<(), ProviderError> {
-    let client = ctx
-        .connections
-        .clients()
-        .lastfm
-        .as_ref()
-        .map_err(|r| refused(r))?;
-    let session = ctx
-        .connections
-        .credential(ctx.user_id, Provider::LastFm)
-        .await?;
+    let client = offered(&ctx.connections.clients().lastfm)?;
+    let session = ctx.secret(Provider::LastFm).await?;
     let from = match ctx.store.watermark(ctx.user_id, "lastfm").await? {
         Some(w) => Some(w),
         None => ctx.lookback_secs.map(|_| start_secs(ctx)),
@@ -260,16 +241,8 @@ async fn listenbrainz(
     connection: &Connection,
     tally: &mut Tally,
 ) -> Result<(), ProviderError> {
-    let client = ctx
-        .connections
-        .clients()
-        .listenbrainz
-        .as_ref()
-        .map_err(|r| refused(r))?;
-    let token = ctx
-        .connections
-        .credential(ctx.user_id, Provider::ListenBrainz)
-        .await?;
+    let client = offered(&ctx.connections.clients().listenbrainz)?;
+    let token = ctx.secret(Provider::ListenBrainz).await?;
     let user = connection.external_user.as_str();
     let mut min_ts = match ctx.store.watermark(ctx.user_id, "listenbrainz").await? {
         Some(w) => w,
@@ -317,16 +290,8 @@ async fn navidrome(
     connection: &Connection,
     tally: &mut Tally,
 ) -> Result<(), ProviderError> {
-    let client = ctx
-        .connections
-        .clients()
-        .navidrome
-        .as_ref()
-        .map_err(|r| refused(r))?;
-    let password = ctx
-        .connections
-        .credential(ctx.user_id, Provider::Navidrome)
-        .await?;
+    let client = offered(&ctx.connections.clients().navidrome)?;
+    let password = ctx.secret(Provider::Navidrome).await?;
     let nav = Navidrome::new(client, &connection.external_user, &password);
     let watermark = match ctx.store.watermark(ctx.user_id, "navidrome").await? {
         Some(w) => w,
@@ -416,16 +381,8 @@ async fn navidrome(
 /// each at most once (marked right after ListenBrainz accepted it; ListenBrainz
 /// itself ignores an identical listen should a crash fall between the two).
 async fn submit(ctx: &SyncContext<'_>, _lb: &Connection) -> Result<u64, ProviderError> {
-    let client = ctx
-        .connections
-        .clients()
-        .listenbrainz
-        .as_ref()
-        .map_err(|r| refused(r))?;
-    let token = ctx
-        .connections
-        .credential(ctx.user_id, Provider::ListenBrainz)
-        .await?;
+    let client = offered(&ctx.connections.clients().listenbrainz)?;
+    let token = ctx.secret(Provider::ListenBrainz).await?;
     let mut sent = 0u64;
     for _ in 0..MAX_PAGES_PER_RUN {
         let batch = ctx

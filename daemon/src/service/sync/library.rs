@@ -8,7 +8,7 @@
 
 use futures::{StreamExt, TryStreamExt, stream};
 
-use super::{MAX_PAGES_PER_RUN, ProviderFailure, SyncContext, SyncReport};
+use super::{MAX_PAGES_PER_RUN, ProviderFailure, SyncContext, SyncReport, offered};
 use crate::{
     providers::{
         ProviderError,
@@ -56,16 +56,8 @@ async fn sync(ctx: &SyncContext<'_>) -> Result<String, ProviderError> {
         .ok_or_else(|| ProviderError::Unauthorized {
             reason: "Navidrome is not connected".into(),
         })?;
-    let client = ctx
-        .connections
-        .clients()
-        .navidrome
-        .as_ref()
-        .map_err(|r| ProviderError::Refused { detail: r.clone() })?;
-    let password = ctx
-        .connections
-        .credential(ctx.user_id, Provider::Navidrome)
-        .await?;
+    let client = offered(&ctx.connections.clients().navidrome)?;
+    let password = ctx.secret(Provider::Navidrome).await?;
     let nav = Navidrome::new(client, &connection.external_user, &password);
     let store = ctx.store;
     let user_id = ctx.user_id;

@@ -14,7 +14,7 @@ pub use progress::{Progress, Snapshot};
 use super::connections::Connections;
 use crate::{
     events::EventBus,
-    providers::ProviderError,
+    providers::{ProviderError, clients::Offered},
     store::{Provider, Store},
 };
 
@@ -31,6 +31,23 @@ pub struct SyncContext<'a> {
     /// How far back a source's first sync reaches, in seconds; `None` = everything.
     pub lookback_secs: Option<i64>,
     pub progress: &'a Progress,
+}
+
+impl SyncContext<'_> {
+    /// The user's stored credential for `provider`.
+    pub async fn secret(
+        &self,
+        provider: Provider,
+    ) -> Result<crate::crypto::SecretString, ProviderError> {
+        self.connections.credential(self.user_id, provider).await
+    }
+}
+
+/// The instance's client for a provider, or why the instance does not offer it.
+pub fn offered<T>(client: &Offered<T>) -> Result<&T, ProviderError> {
+    client.as_ref().map_err(|reason| ProviderError::Refused {
+        detail: reason.clone(),
+    })
 }
 
 /// A sync that failed for one provider (others may have succeeded).
