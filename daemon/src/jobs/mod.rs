@@ -377,7 +377,7 @@ impl Jobs {
     ) {
         let store = &self.inner.store;
         let t = now();
-        let previous = store.schedule(user_id, kind, t).await.ok();
+        let previous = store.read_schedule(user_id, kind, t).await.ok();
         let failures = previous.map_or(0, |s| s.failures);
         let mut snapshot = progress.snapshot();
         let (state, event_state, fatal, next) = match &outcome {
@@ -481,7 +481,8 @@ impl Jobs {
     pub async fn list(&self, user_id: i64) -> Result<Vec<JobStatus>, ServiceError> {
         let mut out = Vec::new();
         for kind in JobKind::ALL {
-            let schedule = self.inner.store.schedule(user_id, kind, now()).await?;
+            // A read: listing jobs never writes (clients may poll it during a sync).
+            let schedule = self.inner.store.read_schedule(user_id, kind, now()).await?;
             let running = {
                 let running = self.inner.running.lock().unwrap_or_else(|p| p.into_inner());
                 running

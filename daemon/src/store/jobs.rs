@@ -132,6 +132,30 @@ impl Store {
         })
     }
 
+    /// The schedule of `kind` for `user_id` without creating one (for reads: a job
+    /// that never ran is due at `default_next_run_at` with no failures).
+    pub async fn read_schedule(
+        &self,
+        user_id: i64,
+        kind: JobKind,
+        default_next_run_at: i64,
+    ) -> Result<Schedule> {
+        let row: Option<(i64, i64)> = sqlx::query_as(
+            "SELECT next_run_at, failures FROM job_schedules WHERE user_id = ? AND kind = ?",
+        )
+        .bind(user_id)
+        .bind(kind.as_str())
+        .fetch_optional(self.pool())
+        .await?;
+        let (next_run_at, failures) = row.unwrap_or((default_next_run_at, 0));
+        Ok(Schedule {
+            user_id,
+            kind,
+            next_run_at,
+            failures,
+        })
+    }
+
     pub async fn set_schedule(&self, s: Schedule) -> Result<()> {
         sqlx::query(
             "INSERT INTO job_schedules (user_id, kind, next_run_at, failures) VALUES (?, ?, ?, ?) \

@@ -1,0 +1,858 @@
+//! Sync figures (issue 4): how fast the real `spotterd` pulls a large listening history
+//! and a large library from local servers speaking the providers' wire formats, and
+//! how much memory it needs doing so.
+//!
+//! 1. History sync: 100,000 scrobbles from a local Last.fm (`FakeLastFm`, https). The
+//!    clock runs from `CompleteConnect` (connecting wakes the scheduler, which starts
+//!    a history sync at once) to the end of that run: listens per second, and the
+//!    daemon's peak resident memory (`VmHWM`). First with `lastfm.requests_per_second`
+//!    raised to its maximum, which the daemon cannot reach: the daemon's own speed;
+//!    then (full runs only) at the default pacing, 5 requests a second as Last.fm's
+//!    terms ask, what a user gets: at most 5 × 200 = 1,000 listens a second.
+//! 2. Library sync: 50,000 tracks (1,000 artists × 5 albums × 10 tracks) from a local
+//!    Subsonic server (`FakeSubsonic`), after a first-run setup through Navidrome (which
+//!    creates the owner and the Navidrome connection). The clock runs from `RunJob`
+//!    to the end of the run: tracks per second and peak memory. Then a second run with
+//!    nothing changed, which only reads the listing (unchanged albums are not re-read).
+//!
+//! Each scenario runs its own `spotterd` child process (the built binary, configured by
+//! a config file as users configure it), so the memory figure is the daemon's own and
+//! not this process's. The fake servers run in this process on the same machine and
+//! take their share of the CPU: wall times are for daemon and server together, so the
+//! CPU time of each is printed as well (the daemon's is the steadier figure on a busy
+//! machine). Runs are followed through `Events.Subscribe`, not by polling.
+//!
+//! ```text
+//! cargo build --release --bins
+//! cargo bench -p spotter-e2e --bench sync
+//! ```
+//!
+//! `cargo bench` builds this file with the release-derived `bench` profile and runs
+//! the `spotterd` next to it, `target/release/spotterd`: build that first (a stale
+//! one gives stale figures). Without `--bench` (`cargo test -p spotter-e2e --bench
+//! sync`, or `cargo nextest run -p spotter-e2e --bench sync` after `cargo build
+//! --bins`) a smoke run with 2,000 listens and 1,000 tracks checks that every part
+//! still works, against `target/debug/spotterd`. For nextest the binary answers
+//! libtest's `--list --format terse` with its one test, `smoke`.
+//! `SPOTTER_BENCH_LISTENS` (scrobbles) and `SPOTTER_BENCH_ARTISTS` (library artists,
+//! 50 tracks each) override the sizes of either kind of run.
+
+use std::{
+    fs::{self, File},
+    path::PathBuf,
+    process::{Child, Stdio},
+    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+};
+
+use nix::sys::signal::Signal;
+use spotter_e2e::{
+    Api, Bearer, OWNER, OWNER_PW, TestDirs, bin,
+    fakes::{
+        lastfm::FakeLastFm,
+        subsonic::{FakeLibrary, FakeSubsonic},
+    },
+    signal, wait_exit, wait_ready,
+};
+use spotter_proto::v1::{
+    self, BeginConnectRequest, CompleteConnectRequest, GetSummaryRequest, JobKind, ListJobsRequest,
+    Provider, RunJobRequest, SetupRequest, SignInMethod, SubscribeRequest,
+    event::{JobProgress, Kind, job_progress as progress},
+    events_client::EventsClient,
+    job_run,
+};
+use tonic::{Code, Streaming};
+
+/// The one test this binary reports to a libtest-style runner (nextest).
+const TEST_NAME: &str = "smoke";
+/// Overrides the number of scrobbles of the history sync.
+const LISTENS_ENV: &str = "SPOTTER_BENCH_LISTENS";
+/// Overrides the number of artists of the library ([`ALBUMS_PER_ARTIST`] ×
+/// [`TRACKS_PER_ALBUM`] tracks each).
+const ARTISTS_ENV: &str = "SPOTTER_BENCH_ARTISTS";
+/// The shape of the generated library: artists × this × [`TRACKS_PER_ALBUM`].
+const ALBUMS_PER_ARTIST: usize = 5;
+const TRACKS_PER_ALBUM: usize = 10;
+/// `lastfm.requests_per_second` for the unpaced history sync: the most the daemon
+/// accepts, far above what it can use, so the figure is the daemon's own speed.
+const UNPACED_REQUESTS_PER_SECOND: u32 = 1_000;
+/// Seconds between two generated scrobbles (far apart enough that none merge).
+const SCROBBLE_STEP_SECS: i64 = 60;
+/// Pause before asking again to start a run that found another in its way.
+const RETRY: Duration = Duration::from_millis(20);
+/// How long the scheduler may take to start the run that connecting asked for.
+const START_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long the daemon gets to exit after SIGTERM.
+const STOP_TIMEOUT: Duration = Duration::from_secs(20);
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    // nextest lists the tests first (`--list --format terse [--ignored]`), then runs
+    // each by name (`smoke --nocapture --exact`).
+    if args.iter().any(|a| a == "--list") {
+        if !args.iter().any(|a| a == "--ignored") {
+            println!("{TEST_NAME}: test");
+        }
+        return;
+    }
+    if !selected(&args) {
+        return;
+    }
+    let plan = Plan::from_args(&args);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let started = Instant::now();
+    let report = runtime.block_on(run(&plan));
+    report.print(&plan);
+    println!("\n(whole benchmark: {})", fmt_duration(started.elapsed()));
+}
+
+/// Whether a libtest-style name filter (the first positional argument) selects the
+/// one test; no filter selects it.
+fn selected(args: &[String]) -> bool {
+    // libtest options that take a value, so that the value is not read as a filter.
+    const WITH_VALUE: [&str; 6] = [
+        "--format",
+        "--test-threads",
+        "--skip",
+        "--color",
+        "--logfile",
+        "-Z",
+    ];
+    let mut filter = None;
+    let mut iter = args.iter();
+    while let Some(arg) = iter.next() {
+        if WITH_VALUE.contains(&arg.as_str()) {
+            iter.next();
+        } else if !arg.starts_with('-') && filter.is_none() {
+            filter = Some(arg.as_str());
+        }
+    }
+    match filter {
+        None => true,
+        Some(f) if args.iter().any(|a| a == "--exact") => f == TEST_NAME,
+        Some(f) => TEST_NAME.contains(f),
+    }
+}
+
+/// Sizes and limits of one run.
+struct Plan {
+    full: bool,
+    listens: usize,
+    artists: usize,
+    /// The longest a single sync run may take before the benchmark gives up.
+    run_timeout: Duration,
+}
+
+impl Plan {
+    /// `cargo bench` passes `--bench`; anything else is a smoke run. The sizes can be
+    /// overridden with [`LISTENS_ENV`] and [`ARTISTS_ENV`].
+    fn from_args(args: &[String]) -> Plan {
+        let mut plan = if args.iter().any(|a| a == "--bench") {
+            Plan {
+                full: true,
+                listens: 100_000,
+                artists: 1_000,
+                run_timeout: Duration::from_secs(600),
+            }
+        } else {
+            Plan {
+                full: false,
+                listens: 2_000,
+                artists: 20,
+                run_timeout: Duration::from_secs(60),
+            }
+        };
+        plan.listens = size_from_env(LISTENS_ENV).unwrap_or(plan.listens);
+        plan.artists = size_from_env(ARTISTS_ENV).unwrap_or(plan.artists);
+        plan
+    }
+
+    fn tracks(&self) -> usize {
+        self.artists * ALBUMS_PER_ARTIST * TRACKS_PER_ALBUM
+    }
+}
+
+/// A positive count from the environment variable `name`, if set.
+fn size_from_env(name: &str) -> Option<usize> {
+    let value = std::env::var(name).ok()?;
+    match value.parse() {
+        Ok(n) if n > 0 => Some(n),
+        _ => panic!("{name}={value:?} is not a positive count"),
+    }
+}
+
+/// Every figure of one run.
+struct Report {
+    daemon: PathBuf,
+    history: HistoryFigures,
+    /// The same at the default `lastfm.requests_per_second` (full runs only).
+    history_paced: Option<HistoryFigures>,
+    library: LibraryFigures,
+}
+
+struct HistoryFigures {
+    /// `lastfm.requests_per_second`; `None` for the default.
+    requests_per_second: Option<u32>,
+    listens: u64,
+    run: Measured,
+}
+
+struct LibraryFigures {
+    tracks: u64,
+    albums: usize,
+    first: Measured,
+    again: Measured,
+    /// `getAlbum` calls of the second run: albums read again.
+    again_album_reads: usize,
+}
+
+/// One measured run.
+struct Measured {
+    wall: Duration,
+    /// CPU time (user + system) the daemon spent meanwhile.
+    daemon_cpu: Duration,
+    /// CPU time this process spent meanwhile: the fake server, TLS, the client.
+    bench_cpu: Duration,
+    /// The daemon's memory right after the run.
+    memory: Memory,
+}
+
+/// Starts measuring a run of `daemon`.
+struct Stopwatch {
+    start: Instant,
+    daemon_cpu: Duration,
+    bench_cpu: Duration,
+}
+
+impl Stopwatch {
+    fn start(daemon: &Daemon) -> Stopwatch {
+        Stopwatch {
+            daemon_cpu: daemon.cpu_time(),
+            bench_cpu: cpu_time("self").expect("this process's CPU time"),
+            start: Instant::now(),
+        }
+    }
+
+    fn stop(self, daemon: &Daemon) -> Measured {
+        let wall = self.start.elapsed();
+        Measured {
+            wall,
+            daemon_cpu: daemon.cpu_time().saturating_sub(self.daemon_cpu),
+            bench_cpu: cpu_time("self")
+                .expect("this process's CPU time")
+                .saturating_sub(self.bench_cpu),
+            memory: daemon.memory(),
+        }
+    }
+}
+
+async fn run(plan: &Plan) -> Report {
+    let daemon = bin("spotterd");
+    println!(
+        "spotter sync benchmark: {} sizes, {} listens, {} tracks",
+        if plan.full { "full" } else { "smoke" },
+        fmt_count(plan.listens as f64),
+        fmt_count(plan.tracks() as f64),
+    );
+    println!(
+        "  machine  {} CPUs, {}",
+        std::thread::available_parallelism().map_or(1, |n| n.get()),
+        cpu_name()
+    );
+    println!("  daemon   {}", daemon.display());
+    println!(
+        "  build    this benchmark: {}",
+        if cfg!(debug_assertions) {
+            "debug (figures NOT representative)"
+        } else {
+            "release"
+        }
+    );
+
+    println!(
+        "\nhistory sync from a local Last.fm, lastfm.requests_per_second = \
+         {UNPACED_REQUESTS_PER_SECOND} ..."
+    );
+    let history = history_sync(plan, Some(UNPACED_REQUESTS_PER_SECOND)).await;
+    println!("  done in {}", fmt_duration(history.run.wall));
+    // The default pacing only stretches the run (a page per request, so many requests
+    // a second): worth one measurement, not a smoke run's time.
+    let history_paced = if plan.full {
+        println!("history sync again, at the default lastfm.requests_per_second ...");
+        let paced = history_sync(plan, None).await;
+        println!("  done in {}", fmt_duration(paced.run.wall));
+        Some(paced)
+    } else {
+        None
+    };
+    println!("library sync from a local Subsonic server ...");
+    let library = library_sync(plan).await;
+    println!(
+        "  done in {}, again in {}",
+        fmt_duration(library.first.wall),
+        fmt_duration(library.again.wall)
+    );
+    Report {
+        daemon,
+        history,
+        history_paced,
+        library,
+    }
+}
+
+impl Report {
+    fn print(&self, plan: &Plan) {
+        let h = &self.history;
+        let l = &self.library;
+        println!(
+            "\n| sync ({} build of spotterd) | items | wall time | rate | daemon CPU | \
+             daemon peak RSS | fake server + client CPU |",
+            if self.daemon.components().any(|c| c.as_os_str() == "release") {
+                "release"
+            } else {
+                "debug"
+            }
+        );
+        println!("|---|--:|--:|--:|--:|--:|--:|");
+        let row = |label: &str, items: u64, unit: &str, m: &Measured| {
+            println!(
+                "| {label} | {} {unit}s | {} | {} {unit}s/s | {} | {:.1} MiB | {} |",
+                fmt_count(items as f64),
+                fmt_duration(m.wall),
+                fmt_count(items as f64 / m.wall.as_secs_f64()),
+                fmt_duration(m.daemon_cpu),
+                m.memory.hwm_mib,
+                fmt_duration(m.bench_cpu),
+            );
+        };
+        for h in [Some(h), self.history_paced.as_ref()].into_iter().flatten() {
+            let pacing = match h.requests_per_second {
+                Some(n) => format!("lastfm.requests_per_second = {n}"),
+                None => "default lastfm.requests_per_second".into(),
+            };
+            row(
+                &format!("history, Last.fm format (https), first sync, {pacing}"),
+                h.listens,
+                "listen",
+                &h.run,
+            );
+        }
+        row(
+            "library, Subsonic format, first sync",
+            l.tracks,
+            "track",
+            &l.first,
+        );
+        row(
+            &format!(
+                "library, again, nothing changed ({} of {} albums re-read)",
+                fmt_count(l.again_album_reads as f64),
+                fmt_count(l.albums as f64)
+            ),
+            l.tracks,
+            "track",
+            &l.again,
+        );
+        println!(
+            "\nPeak RSS is the daemon's VmHWM since it started; after the runs VmRSS is \
+             {:.1} MiB (history daemon) and {:.1} MiB (library daemon).",
+            h.run.memory.rss_mib, l.again.memory.rss_mib,
+        );
+        if !plan.full {
+            println!("(smoke sizes; `cargo bench -p spotter-e2e --bench sync` for the figures)");
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// 1: history sync
+
+/// A first history sync of [`Plan::listens`] scrobbles; `requests_per_second` sets
+/// `lastfm.requests_per_second` (`None`: the default).
+async fn history_sync(plan: &Plan, requests_per_second: Option<u32>) -> HistoryFigures {
+    let fm = FakeLastFm::start().await;
+    let n = plan.listens;
+    // All in the past, the newest an hour ago.
+    fm.add_scrobbles(
+        n,
+        unix_now() - 3_600 - n as i64 * SCROBBLE_STEP_SECS,
+        SCROBBLE_STEP_SECS,
+    );
+
+    let dirs = TestDirs::new();
+    let ca_file = dirs.path("lastfm-ca.pem");
+    fs::write(&ca_file, fm.ca_pem()).expect("write the fake Last.fm's CA");
+    let mut config = format!(
+        "[sync]\n\
+         lookback_days = 0\n\n\
+         [providers]\n\
+         ca_file = {}\n\n\
+         [lastfm]\n\
+         api_key = {}\n\
+         api_url = {}\n\
+         auth_url = {}\n",
+        toml_string(ca_file.to_str().expect("UTF-8 temp path")),
+        toml_string(fm.api_key()),
+        toml_string(&fm.api_url()),
+        toml_string(&fm.auth_url()),
+    );
+    if let Some(n) = requests_per_second {
+        config.push_str(&format!("requests_per_second = {n}\n"));
+    }
+    let daemon = Daemon::start(
+        dirs,
+        &config,
+        &[("SPOTTER_LASTFM_SHARED_SECRET", fm.shared_secret())],
+    )
+    .await;
+    let api = Api::connect(&daemon.socket()).await;
+    let token = api.setup_owner(OWNER, OWNER_PW).await.access_token;
+
+    // Desktop auth: begin, approve on the fake, complete.
+    let mut connections = api.connections_as(&token);
+    let began = connections
+        .begin_connect(BeginConnectRequest {
+            provider: Provider::Lastfm as i32,
+        })
+        .await
+        .unwrap_or_else(|s| daemon.fail(&format!("BeginConnect(LASTFM): {s:?}")))
+        .into_inner();
+    let url = url::Url::parse(&began.authorize_url).expect("authorize URL");
+    let lastfm_token = url
+        .query_pairs()
+        .find_map(|(k, v)| (k == "token").then(|| v.into_owned()))
+        .unwrap_or_else(|| daemon.fail(&format!("no token in {}", began.authorize_url)));
+    fm.approve(&lastfm_token, fm.user());
+
+    let mut watch = Watch::open(&daemon, &token).await;
+    let stopwatch = Stopwatch::start(&daemon);
+    connections
+        .complete_connect(CompleteConnectRequest {
+            provider: Provider::Lastfm as i32,
+            flow_id: began.flow_id,
+            redirected_url: String::new(),
+        })
+        .await
+        .unwrap_or_else(|s| daemon.fail(&format!("CompleteConnect(LASTFM): {s:?}")));
+    // The scheduler, woken by the new connection, starts the run.
+    let run_id = watch.started(JobKind::HistorySync, &daemon).await;
+    let message = watch.succeeded(&api, &token, run_id, plan, &daemon).await;
+    let run = stopwatch.stop(&daemon);
+
+    let listens = summary(&api, &token, &daemon).await.listens;
+    if listens != n as u64 {
+        daemon.fail(&format!(
+            "history sync stored {listens} listens, expected {n} ({message})"
+        ));
+    }
+    drop(watch);
+    drop(connections);
+    drop(api);
+    daemon.stop().await;
+    HistoryFigures {
+        requests_per_second,
+        listens,
+        run,
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// 2: library sync
+
+async fn library_sync(plan: &Plan) -> LibraryFigures {
+    let library = FakeLibrary::generate(plan.artists, ALBUMS_PER_ARTIST, TRACKS_PER_ALBUM);
+    let tracks = library.track_count();
+    let albums = library.albums.len();
+    let fake = FakeSubsonic::start(library).await;
+
+    let dirs = TestDirs::new();
+    let config = format!(
+        "[navidrome]\nbase_url = {}\n",
+        toml_string(&fake.base_url())
+    );
+    let daemon = Daemon::start(dirs, &config, &[]).await;
+    let api = Api::connect(&daemon.socket()).await;
+    // First-run setup through Navidrome: the owner, and their Navidrome connection.
+    let token = api
+        .auth()
+        .setup(SetupRequest {
+            method: SignInMethod::Navidrome as i32,
+            username: fake.username().into(),
+            password: fake.password().into(),
+            setup_code: String::new(),
+            device_label: "bench".into(),
+        })
+        .await
+        .unwrap_or_else(|s| daemon.fail(&format!("Navidrome setup: {s:?}")))
+        .into_inner()
+        .access_token;
+
+    let mut watch = Watch::open(&daemon, &token).await;
+    let stopwatch = Stopwatch::start(&daemon);
+    let run_id = run_now(&api, &token, JobKind::LibrarySync, &daemon).await;
+    let message = watch.succeeded(&api, &token, run_id, plan, &daemon).await;
+    let first = stopwatch.stop(&daemon);
+    let stored = summary(&api, &token, &daemon).await.library_tracks;
+    if stored != tracks as u64 {
+        daemon.fail(&format!(
+            "library sync stored {stored} tracks, expected {tracks} ({message})"
+        ));
+    }
+
+    // Nothing changed: only the listing is read again.
+    let album_reads = fake.requests("getAlbum");
+    let stopwatch = Stopwatch::start(&daemon);
+    let run_id = run_now(&api, &token, JobKind::LibrarySync, &daemon).await;
+    let message = watch.succeeded(&api, &token, run_id, plan, &daemon).await;
+    let again = stopwatch.stop(&daemon);
+    let again_album_reads = fake.requests("getAlbum") - album_reads;
+    let stored = summary(&api, &token, &daemon).await.library_tracks;
+    if stored != tracks as u64 {
+        daemon.fail(&format!(
+            "second library sync left {stored} tracks, expected {tracks} ({message})"
+        ));
+    }
+    drop(watch);
+    drop(api);
+    daemon.stop().await;
+    LibraryFigures {
+        tracks: stored,
+        albums,
+        first,
+        again,
+        again_album_reads,
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Jobs
+
+/// Starts a run of `kind` now. If one is already running (the scheduler was first),
+/// that run is the one measured: it does the same work and started moments ago.
+async fn run_now(api: &Api, token: &str, kind: JobKind, daemon: &Daemon) -> i64 {
+    let deadline = Instant::now() + START_TIMEOUT;
+    loop {
+        match api
+            .jobs_as(token)
+            .run_job(RunJobRequest {
+                kind: kind as i32,
+                ..Default::default()
+            })
+            .await
+        {
+            Ok(r) => return r.into_inner().run_id,
+            Err(s) if s.code() == Code::AlreadyExists => {
+                let running = list_jobs(api, token, daemon)
+                    .await
+                    .jobs
+                    .into_iter()
+                    .find(|j| j.kind == kind as i32)
+                    .and_then(|j| j.current)
+                    .filter(|r| r.state == job_run::State::Running as i32);
+                if let Some(run) = running {
+                    return run.id;
+                }
+                // It finished in between: ask again.
+            }
+            Err(s) => daemon.fail(&format!("RunJob({kind:?}): {s:?}")),
+        }
+        if Instant::now() > deadline {
+            daemon.fail(&format!("RunJob({kind:?}) kept finding a run in the way"));
+        }
+        tokio::time::sleep(RETRY).await;
+    }
+}
+
+/// The caller's event stream, on a connection of its own. The runs are followed
+/// through it rather than by polling `ListJobs`: it costs the daemon nothing while it
+/// works (`ListJobs` writes to the database, and polling it every 20 ms made the
+/// 100,000-listen sync fail with a busy database), and the timings are exact.
+struct Watch {
+    stream: Streaming<v1::Event>,
+}
+
+/// What the event stream brought.
+enum Next {
+    Progress(JobProgress),
+    /// The daemon dropped events this stream did not read (`resync_required`).
+    Missed,
+    TimedOut,
+}
+
+impl Watch {
+    async fn open(daemon: &Daemon, token: &str) -> Watch {
+        let channel = spotter_e2e::channel(&daemon.socket())
+            .await
+            .unwrap_or_else(|e| daemon.fail(&format!("connect for events: {e:#}")));
+        let stream = EventsClient::with_interceptor(channel, Bearer(token.into()))
+            .subscribe(SubscribeRequest {
+                after_seq: 0,
+                epoch: 0,
+            })
+            .await
+            .unwrap_or_else(|s| daemon.fail(&format!("Events.Subscribe: {s:?}")))
+            .into_inner();
+        Watch { stream }
+    }
+
+    /// The next job event, heartbeats and other events skipped.
+    async fn next(&mut self, deadline: Instant, daemon: &Daemon) -> Next {
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let event = match tokio::time::timeout(left, self.stream.message()).await {
+                Err(_) => return Next::TimedOut,
+                Ok(Err(s)) => daemon.fail(&format!("the event stream failed: {s:?}")),
+                Ok(Ok(None)) => daemon.fail("the event stream ended"),
+                Ok(Ok(Some(event))) => event,
+            };
+            match event.kind {
+                Some(Kind::JobProgress(p)) => return Next::Progress(p),
+                Some(Kind::ResyncRequired(_)) => return Next::Missed,
+                _ => {}
+            }
+        }
+    }
+
+    /// The id of the next run of `kind` to start (announced as queued).
+    async fn started(&mut self, kind: JobKind, daemon: &Daemon) -> i64 {
+        let deadline = Instant::now() + START_TIMEOUT;
+        let name = kind_name(kind);
+        loop {
+            match self.next(deadline, daemon).await {
+                Next::Progress(p) if p.kind == name => {
+                    return p.job_id.parse().unwrap_or_else(|_| {
+                        daemon.fail(&format!("job id {:?} is not a run id", p.job_id))
+                    });
+                }
+                Next::Progress(_) => {}
+                Next::Missed => daemon.fail("events were lost before the run started"),
+                Next::TimedOut => {
+                    daemon.fail(&format!("no {name} run started within {START_TIMEOUT:?}"))
+                }
+            }
+        }
+    }
+
+    /// Waits for run `run_id` to end and returns its closing message; fails unless
+    /// it succeeded.
+    async fn succeeded(
+        &mut self,
+        api: &Api,
+        token: &str,
+        run_id: i64,
+        plan: &Plan,
+        daemon: &Daemon,
+    ) -> String {
+        let deadline = Instant::now() + plan.run_timeout;
+        let id = run_id.to_string();
+        let mut progress = "no progress reported".to_string();
+        loop {
+            match self.next(deadline, daemon).await {
+                Next::Progress(p) if p.job_id == id => match p.state() {
+                    progress::State::Succeeded => return p.message,
+                    state @ (progress::State::Failed | progress::State::Cancelled) => {
+                        daemon.fail(&format!("run {run_id} ended {state:?}: {}", p.message))
+                    }
+                    _ => progress = format!("{} of {}: {}", p.done, p.total, p.message),
+                },
+                Next::Progress(_) => {}
+                // The end may be among the lost events: ask for the run instead.
+                Next::Missed => {
+                    let jobs = list_jobs(api, token, daemon).await;
+                    let run = jobs.recent_runs.iter().find(|r| r.id == run_id);
+                    match run.map(v1::JobRun::state) {
+                        Some(job_run::State::Succeeded) => {
+                            return run.map(|r| r.message.clone()).unwrap_or_default();
+                        }
+                        Some(job_run::State::Running) | None => {}
+                        Some(state) => daemon.fail(&format!(
+                            "run {run_id} ended {state:?}: {}",
+                            run.map(|r| r.message.as_str()).unwrap_or_default()
+                        )),
+                    }
+                }
+                Next::TimedOut => daemon.fail(&format!(
+                    "run {run_id} did not end within {:?} (last progress: {progress})",
+                    plan.run_timeout
+                )),
+            }
+        }
+    }
+}
+
+/// `history_sync`, `library_sync`: a job kind as job events name it.
+fn kind_name(kind: JobKind) -> String {
+    kind.as_str_name().to_ascii_lowercase()
+}
+
+async fn list_jobs(api: &Api, token: &str, daemon: &Daemon) -> v1::ListJobsResponse {
+    api.jobs_as(token)
+        .list_jobs(ListJobsRequest {})
+        .await
+        .unwrap_or_else(|s| daemon.fail(&format!("ListJobs: {s:?}")))
+        .into_inner()
+}
+
+async fn summary(api: &Api, token: &str, daemon: &Daemon) -> v1::GetSummaryResponse {
+    api.history_as(token)
+        .get_summary(GetSummaryRequest {})
+        .await
+        .unwrap_or_else(|s| daemon.fail(&format!("GetSummary: {s:?}")))
+        .into_inner()
+}
+
+// ---------------------------------------------------------------------------------------
+// The daemon process
+
+/// A `spotterd` child process on its own temp directories, killed if dropped while
+/// still running (a panic half-way must not leave it behind).
+struct Daemon {
+    child: Child,
+    dirs: TestDirs,
+    log: PathBuf,
+}
+
+impl Daemon {
+    /// Writes `config` to a file, starts `spotterd` with it (and `env`), its log in a
+    /// file, and waits until it answers.
+    async fn start(dirs: TestDirs, config: &str, env: &[(&str, &str)]) -> Daemon {
+        let config_file = dirs.path("spotter.toml");
+        fs::write(&config_file, config).expect("write the config file");
+        let log = dirs.path("spotterd.log");
+        let mut command = dirs.command(&bin("spotterd"));
+        command
+            .env("SPOTTER_CONFIG", &config_file)
+            .envs(env.iter().copied())
+            .stdout(Stdio::null())
+            .stderr(File::create(&log).expect("create the log file"));
+        let child = command.spawn().expect("spawn spotterd");
+        let mut daemon = Daemon { child, dirs, log };
+        if let Err(e) = wait_ready(&daemon.socket(), Some(&mut daemon.child)).await {
+            daemon.fail(&format!("spotterd did not start: {e:#}"));
+        }
+        daemon
+    }
+
+    fn socket(&self) -> PathBuf {
+        self.dirs.socket()
+    }
+
+    /// Current and peak resident memory of the daemon, from `/proc/<pid>/status`.
+    fn memory(&self) -> Memory {
+        let path = format!("/proc/{}/status", self.child.id());
+        let status = fs::read_to_string(&path)
+            .unwrap_or_else(|e| self.fail(&format!("cannot read {path}: {e}")));
+        let mib = |field: &str| -> f64 {
+            let kib: u64 = status
+                .lines()
+                .find_map(|l| l.strip_prefix(field)?.trim().strip_suffix(" kB"))
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or_else(|| self.fail(&format!("no {field} in {path}")));
+            kib as f64 / 1024.0
+        };
+        Memory {
+            rss_mib: mib("VmRSS:"),
+            hwm_mib: mib("VmHWM:"),
+        }
+    }
+
+    /// CPU time (user + system, all threads) the daemon has used so far.
+    fn cpu_time(&self) -> Duration {
+        let pid = self.child.id().to_string();
+        cpu_time(&pid).unwrap_or_else(|| self.fail(&format!("cannot read /proc/{pid}/stat")))
+    }
+
+    /// SIGTERM, then a clean exit within [`STOP_TIMEOUT`].
+    async fn stop(mut self) {
+        signal(&self.child, Signal::SIGTERM);
+        let status = wait_exit(&mut self.child, STOP_TIMEOUT).await;
+        if !status.success() {
+            self.fail(&format!("spotterd exited with {status}"));
+        }
+    }
+
+    /// Panics with `what` and the end of the daemon's log.
+    fn fail(&self, what: &str) -> ! {
+        let log = fs::read_to_string(&self.log).unwrap_or_default();
+        let lines: Vec<&str> = log.lines().collect();
+        let tail = lines[lines.len().saturating_sub(40)..].join("\n");
+        panic!("{what}\n--- last lines of the spotterd log ---\n{tail}");
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+struct Memory {
+    rss_mib: f64,
+    hwm_mib: f64,
+}
+
+// ---------------------------------------------------------------------------------------
+// Helpers
+
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_secs() as i64
+}
+
+/// `s` as a quoted TOML string.
+fn toml_string(s: &str) -> String {
+    toml::Value::String(s.to_owned()).to_string()
+}
+
+/// User + system CPU time of `/proc/<pid>` (`self` for this process), from its
+/// `stat` (fields 14 and 15, in clock ticks: USER_HZ, 100 on Linux).
+fn cpu_time(pid: &str) -> Option<Duration> {
+    const USER_HZ: u64 = 100;
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) is in parentheses and may hold spaces.
+    let mut fields = stat.rsplit_once(')')?.1.split_whitespace().skip(11);
+    let utime: u64 = fields.next()?.parse().ok()?;
+    let stime: u64 = fields.next()?.parse().ok()?;
+    Some(Duration::from_millis((utime + stime) * 1000 / USER_HZ))
+}
+
+fn cpu_name() -> String {
+    fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find_map(|l| l.strip_prefix("model name")?.split_once(':'))
+                .map(|(_, name)| name.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into())
+}
+
+fn fmt_duration(d: Duration) -> String {
+    let ms = d.as_secs_f64() * 1e3;
+    if ms < 1_000.0 {
+        format!("{ms:.0} ms")
+    } else {
+        format!("{:.2} s", ms / 1e3)
+    }
+}
+
+/// A count rounded to a whole number with thousands separators: `1,234,567`.
+fn fmt_count(value: f64) -> String {
+    let digits = format!("{:.0}", value.max(0.0));
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
