@@ -12,6 +12,8 @@
 //! - advances the source's watermark, so the watermark never runs ahead of what is
 //!   committed.
 
+use std::collections::{HashMap, HashSet};
+
 use sqlx::{FromRow, SqliteConnection};
 
 use super::{Result, Store, now};
@@ -79,8 +81,9 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let mut outcome = PageOutcome::default();
         let t = now();
+        let mut page = PageState::load(&mut tx, user_id, source, listens).await?;
         for listen in listens {
-            record_one(&mut tx, user_id, source, listen, t, &mut outcome).await?;
+            page.record(&mut tx, listen, t, &mut outcome).await?;
         }
         if let Some(watermark) = watermark {
             set_watermark(&mut tx, user_id, source, watermark, t).await?;
@@ -261,93 +264,164 @@ async fn set_watermark(
     Ok(())
 }
 
-async fn record_one(
-    conn: &mut SqliteConnection,
+/// What one page needs to know about the timeline, read in two queries up front
+/// rather than two per listen (each statement is a round trip to sqlx's SQLite
+/// thread): the source ids this source already reported, and the listens that could
+/// be the same play (same match key, within the window of the page's times).
+struct PageState<'a> {
     user_id: i64,
-    source: &str,
-    listen: &RemoteListen,
-    t: i64,
-    outcome: &mut PageOutcome,
-) -> Result<()> {
-    let known: Option<i64> = sqlx::query_scalar(
-        "SELECT 1 FROM listen_sources WHERE user_id = ? AND source = ? AND source_ref = ?",
-    )
-    .bind(user_id)
-    .bind(source)
-    .bind(&listen.source_ref)
-    .fetch_optional(&mut *conn)
-    .await?;
-    if known.is_some() {
-        outcome.known += 1;
-        return Ok(());
+    source: &'a str,
+    known: HashSet<String>,
+    /// By match key: (played_at, listen id, already has this source).
+    candidates: HashMap<String, Vec<(i64, i64, bool)>>,
+}
+
+impl<'a> PageState<'a> {
+    async fn load(
+        conn: &mut SqliteConnection,
+        user_id: i64,
+        source: &'a str,
+        listens: &[RemoteListen],
+    ) -> Result<PageState<'a>> {
+        let mut state = PageState {
+            user_id,
+            source,
+            known: HashSet::new(),
+            candidates: HashMap::new(),
+        };
+        let (Some(lo), Some(hi)) = (
+            listens.iter().map(|l| l.played_at).min(),
+            listens.iter().map(|l| l.played_at).max(),
+        ) else {
+            return Ok(state);
+        };
+        let refs: Vec<&str> = listens.iter().map(|l| l.source_ref.as_str()).collect();
+        let refs = serde_json::to_string(&refs).unwrap_or_default();
+        state.known = sqlx::query_scalar(
+            "SELECT source_ref FROM listen_sources WHERE user_id = ? AND source = ? \
+               AND source_ref IN (SELECT value FROM json_each(?))",
+        )
+        .bind(user_id)
+        .bind(source)
+        .bind(refs)
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .collect();
+        let keys: HashSet<String> = listens
+            .iter()
+            .map(|l| match_key(&l.artist, &l.title))
+            .collect();
+        let keys = serde_json::to_string(&keys).unwrap_or_default();
+        let rows: Vec<(String, i64, i64, bool)> = sqlx::query_as(
+            "SELECT l.match_key, l.played_at, l.id, \
+               EXISTS (SELECT 1 FROM listen_sources s WHERE s.listen_id = l.id AND s.source = ?) \
+             FROM listens l \
+             WHERE l.user_id = ? AND l.match_key IN (SELECT value FROM json_each(?)) \
+               AND l.played_at BETWEEN ? AND ?",
+        )
+        .bind(source)
+        .bind(user_id)
+        .bind(keys)
+        .bind(lo - DEDUPE_WINDOW_SECS)
+        .bind(hi + DEDUPE_WINDOW_SECS)
+        .fetch_all(&mut *conn)
+        .await?;
+        for (key, played_at, id, has_source) in rows {
+            state
+                .candidates
+                .entry(key)
+                .or_default()
+                .push((played_at, id, has_source));
+        }
+        Ok(state)
     }
-    let key = match_key(&listen.artist, &listen.title);
-    let same_play: Option<i64> = sqlx::query_scalar(
-        "SELECT l.id FROM listens l \
-         WHERE l.user_id = ? AND l.match_key = ? AND l.played_at BETWEEN ? AND ? \
-           AND NOT EXISTS (SELECT 1 FROM listen_sources s WHERE s.listen_id = l.id AND s.source = ?) \
-         ORDER BY abs(l.played_at - ?), l.id LIMIT 1",
-    )
-    .bind(user_id)
-    .bind(&key)
-    .bind(listen.played_at - DEDUPE_WINDOW_SECS)
-    .bind(listen.played_at + DEDUPE_WINDOW_SECS)
-    .bind(source)
-    .bind(listen.played_at)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let listen_id = match same_play {
-        Some(id) => {
-            sqlx::query(
-                "UPDATE listens SET album = coalesce(album, ?), duration_ms = coalesce(duration_ms, ?), \
-                   isrc = coalesce(isrc, ?), mbid = coalesce(mbid, ?) WHERE id = ?",
-            )
-            .bind(&listen.album)
-            .bind(listen.duration_ms)
-            .bind(&listen.isrc)
-            .bind(&listen.recording_mbid)
-            .bind(id)
-            .execute(&mut *conn)
-            .await?;
-            outcome.merged += 1;
-            id
+
+    /// The nearest listen with `key` within the window that this source has not
+    /// reported yet (ties: the older id), marked as reported now.
+    fn take_same_play(&mut self, key: &str, played_at: i64) -> Option<i64> {
+        let candidates = self.candidates.get_mut(key)?;
+        let best = candidates
+            .iter_mut()
+            .filter(|(at, _, has)| !has && (at - played_at).abs() <= DEDUPE_WINDOW_SECS)
+            .min_by_key(|(at, id, _)| ((at - played_at).abs(), *id))?;
+        best.2 = true;
+        Some(best.1)
+    }
+
+    async fn record(
+        &mut self,
+        conn: &mut SqliteConnection,
+        listen: &RemoteListen,
+        t: i64,
+        outcome: &mut PageOutcome,
+    ) -> Result<()> {
+        // Also catches the same play twice within one page.
+        if !self.known.insert(listen.source_ref.clone()) {
+            outcome.known += 1;
+            return Ok(());
         }
-        None => {
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO listens (user_id, played_at, artist, album, title, duration_ms, isrc, \
-                   mbid, match_key, track_id, created_at) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, \
-                   (SELECT id FROM library_tracks WHERE user_id = ? AND match_key = ? ORDER BY id LIMIT 1), ?) \
-                 RETURNING id",
-            )
-            .bind(user_id)
-            .bind(listen.played_at)
-            .bind(&listen.artist)
-            .bind(&listen.album)
-            .bind(&listen.title)
-            .bind(listen.duration_ms)
-            .bind(&listen.isrc)
-            .bind(&listen.recording_mbid)
-            .bind(&key)
-            .bind(user_id)
-            .bind(&key)
-            .bind(t)
-            .fetch_one(&mut *conn)
-            .await?;
-            outcome.added += 1;
-            id
-        }
-    };
-    sqlx::query(
-        "INSERT INTO listen_sources (listen_id, user_id, source, source_ref) VALUES (?, ?, ?, ?)",
-    )
-    .bind(listen_id)
-    .bind(user_id)
-    .bind(source)
-    .bind(&listen.source_ref)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+        let key = match_key(&listen.artist, &listen.title);
+        let listen_id = match self.take_same_play(&key, listen.played_at) {
+            Some(id) => {
+                sqlx::query(
+                    "UPDATE listens SET album = coalesce(album, ?), \
+                       duration_ms = coalesce(duration_ms, ?), isrc = coalesce(isrc, ?), \
+                       mbid = coalesce(mbid, ?) WHERE id = ?",
+                )
+                .bind(&listen.album)
+                .bind(listen.duration_ms)
+                .bind(&listen.isrc)
+                .bind(&listen.recording_mbid)
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+                outcome.merged += 1;
+                id
+            }
+            None => {
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO listens (user_id, played_at, artist, album, title, duration_ms, \
+                       isrc, mbid, match_key, track_id, created_at) \
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, \
+                       (SELECT id FROM library_tracks WHERE user_id = ? AND match_key = ? \
+                        ORDER BY id LIMIT 1), ?) \
+                     RETURNING id",
+                )
+                .bind(self.user_id)
+                .bind(listen.played_at)
+                .bind(&listen.artist)
+                .bind(&listen.album)
+                .bind(&listen.title)
+                .bind(listen.duration_ms)
+                .bind(&listen.isrc)
+                .bind(&listen.recording_mbid)
+                .bind(&key)
+                .bind(self.user_id)
+                .bind(&key)
+                .bind(t)
+                .fetch_one(&mut *conn)
+                .await?;
+                self.candidates
+                    .entry(key)
+                    .or_default()
+                    .push((listen.played_at, id, true));
+                outcome.added += 1;
+                id
+            }
+        };
+        sqlx::query(
+            "INSERT INTO listen_sources (listen_id, user_id, source, source_ref) \
+             VALUES (?, ?, ?, ?)",
+        )
+        .bind(listen_id)
+        .bind(self.user_id)
+        .bind(self.source)
+        .bind(&listen.source_ref)
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
 }
 
 #[cfg(test)]
