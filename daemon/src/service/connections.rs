@@ -48,6 +48,7 @@ pub const MAX_INPUT_LEN: usize = 2048;
 /// The one message for every state problem, so a probe learns nothing.
 const BAD_STATE: &str = "this approval is unknown, was already used, expired or belongs to another session; start again";
 
+#[derive(Clone)]
 enum FlowSecret {
     Spotify(PkceVerifier),
     LastFm(Zeroizing<String>),
@@ -304,7 +305,7 @@ impl Connections {
         session_id: &str,
         provider: Provider,
         keep_for_retry: bool,
-    ) -> Result<FlowSecretHandle> {
+    ) -> Result<FlowSecret> {
         let bytes = URL_SAFE_NO_PAD
             .decode(state.trim())
             .ok()
@@ -329,14 +330,11 @@ impl Connections {
         {
             return Err(ServiceError::InvalidArgument(BAD_STATE.into()));
         }
-        let handle = match &flow.secret {
-            FlowSecret::Spotify(v) => FlowSecretHandle::Spotify(v.clone()),
-            FlowSecret::LastFm(t) => FlowSecretHandle::LastFm(t.clone()),
-        };
+        let secret = flow.secret.clone();
         if keep_for_retry {
             flows.insert(key, flow);
         }
-        Ok(handle)
+        Ok(secret)
     }
 
     fn forget_flow(&self, state: &str) {
@@ -366,7 +364,7 @@ impl Connections {
                     .map_err(|e| ServiceError::FailedPrecondition(e.clone()))?;
                 let redirect = spotify::parse_redirect(redirected_url, client.redirect_uri())
                     .map_err(|e| connect_error(provider, e))?;
-                let FlowSecretHandle::Spotify(verifier) =
+                let FlowSecret::Spotify(verifier) =
                     self.take_flow(&redirect.state, user_id, session_id, provider, false)?
                 else {
                     return Err(ServiceError::InvalidArgument(BAD_STATE.into()));
@@ -396,7 +394,7 @@ impl Connections {
                     .map_err(|e| ServiceError::FailedPrecondition(e.clone()))?;
                 // Kept until it succeeds or fails for good: "not approved yet" may be
                 // retried within the ten minutes.
-                let FlowSecretHandle::LastFm(token) =
+                let FlowSecret::LastFm(token) =
                     self.take_flow(flow_id, user_id, session_id, provider, true)?
                 else {
                     return Err(ServiceError::InvalidArgument(BAD_STATE.into()));
@@ -648,12 +646,6 @@ impl Connections {
     }
 }
 
-/// A copy of the secret a flow holds, handed to `complete`.
-enum FlowSecretHandle {
-    Spotify(PkceVerifier),
-    LastFm(Zeroizing<String>),
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -699,7 +691,7 @@ mod tests {
         id
     }
 
-    fn refused(r: Result<FlowSecretHandle>) -> bool {
+    fn refused(r: Result<FlowSecret>) -> bool {
         matches!(r, Err(ServiceError::InvalidArgument(m)) if m == BAD_STATE)
     }
 
@@ -709,7 +701,7 @@ mod tests {
         let id = pending(&c, FLOW_TTL);
         assert!(matches!(
             c.take_flow(&id, 1, "s1", Provider::LastFm, false),
-            Ok(FlowSecretHandle::LastFm(t)) if t.as_str() == "tok"
+            Ok(FlowSecret::LastFm(t)) if t.as_str() == "tok"
         ));
         assert!(
             refused(c.take_flow(&id, 1, "s1", Provider::LastFm, false)),
