@@ -338,6 +338,36 @@ fn spawn_server(venv: &Path, dir: &Path, port: u16) -> Child {
         .expect("spawn supysonic-server")
 }
 
+/// Streams song `id` as `user` from the Supysonic on `port` (which then reports it
+/// in `getNowPlaying` and as recently played): the HTTP status and the body length.
+/// A raw request, since the body is audio.
+pub fn stream(port: u16, user: &str, password: &str, id: &str) -> (u16, usize) {
+    let mut sock = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        sock,
+        "GET /rest/stream.view?u={user}&p=enc:{}&v={}&c=spotter-test&f=json&id={id} \
+         HTTP/1.0\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+        hex::encode(password),
+        spotter_daemon::providers::subsonic::API_VERSION,
+    )
+    .unwrap();
+    let mut answer = Vec::new();
+    sock.read_to_end(&mut answer).unwrap();
+    let head_end = answer
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("an HTTP answer");
+    let head = String::from_utf8_lossy(&answer[..head_end]);
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("a status");
+    (status, answer.len() - head_end - 4)
+}
+
 /// Polls `/rest/ping.view` (as Alice, password auth) until it answers `ok`.
 fn wait_until_ready(child: &mut Child, port: u16) -> Result<(), String> {
     let deadline = Instant::now() + START_TIMEOUT;

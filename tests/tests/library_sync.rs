@@ -4,18 +4,13 @@
 
 use std::{
     collections::HashMap,
-    io::{Read, Write},
-    net::TcpStream,
     time::{Duration, Instant},
 };
 
 use spotter_daemon::{
     config::Settings,
     crypto::{KeyInputs, SecretString},
-    providers::{
-        navidrome::Navidrome,
-        subsonic::{API_VERSION, SubsonicClient},
-    },
+    providers::{navidrome::Navidrome, subsonic::SubsonicClient},
     store::Store,
 };
 use spotter_e2e::{
@@ -293,34 +288,6 @@ fn unique_songs(library: &FakeLibrary) -> Vec<FakeSong> {
 // ---------------------------------------------------------------------------------
 // Real Supysonic
 
-/// Streams song `id` as `user` (Supysonic then reports it in `getNowPlaying`): the
-/// HTTP status and the body length. A raw request, since the body is audio.
-fn stream(port: u16, user: &str, password: &str, id: &str) -> (u16, usize) {
-    let mut sock = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    sock.set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    write!(
-        sock,
-        "GET /rest/stream.view?u={user}&p=enc:{}&v={API_VERSION}&c=spotter-test&f=json&id={id} \
-         HTTP/1.0\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
-        hex::encode(password)
-    )
-    .unwrap();
-    let mut answer = Vec::new();
-    sock.read_to_end(&mut answer).unwrap();
-    let head_end = answer
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("an HTTP answer");
-    let head = String::from_utf8_lossy(&answer[..head_end]);
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .expect("a status");
-    (status, answer.len() - head_end - 4)
-}
-
 #[tokio::test]
 async fn supysonic_library_is_mirrored_and_a_play_becomes_one_linked_listen() {
     let server = tokio::task::spawn_blocking(Supysonic::start).await.unwrap();
@@ -401,9 +368,11 @@ async fn supysonic_library_is_mirrored_and_a_play_becomes_one_linked_listen() {
     let played_from = now();
     let (status, bytes) = {
         let (port, id) = (server.port(), song_id.clone());
-        tokio::task::spawn_blocking(move || stream(port, alice.name, alice.password, &id))
-            .await
-            .unwrap()
+        tokio::task::spawn_blocking(move || {
+            spotter_e2e::supysonic::stream(port, alice.name, alice.password, &id)
+        })
+        .await
+        .unwrap()
     };
     assert_eq!(status, 200, "{}", server.logs());
     assert!(bytes > 10_000, "the audio came back ({bytes} bytes)");

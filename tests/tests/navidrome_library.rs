@@ -5,8 +5,6 @@
 
 use std::{
     collections::{HashMap, HashSet},
-    io::{Read, Write},
-    net::TcpStream,
     time::{Duration, Instant},
 };
 
@@ -15,7 +13,7 @@ use spotter_daemon::{
     providers::{
         ProviderError,
         navidrome::{ALBUM_PAGE_SIZE, AlbumListing, Navidrome},
-        subsonic::{API_VERSION, SubsonicClient},
+        subsonic::SubsonicClient,
     },
     store::library::LibraryTrack,
 };
@@ -470,33 +468,6 @@ async fn fake_serves_a_50000_track_library_quickly() {
 // ---------------------------------------------------------------------------------
 // Real Supysonic
 
-/// Streams song `id` as `user` (Supysonic then records it as the user's last play):
-/// the HTTP status and the body length. A raw request, since the body is audio.
-fn stream(server: &Supysonic, user: &str, password: &str, id: &str) -> (u16, usize) {
-    let mut sock = TcpStream::connect(("127.0.0.1", server.port())).unwrap();
-    sock.set_read_timeout(Some(TIMEOUT)).unwrap();
-    write!(
-        sock,
-        "GET /rest/stream.view?u={user}&p=enc:{}&v={API_VERSION}&c=spotter-test&f=json&id={id} \
-         HTTP/1.0\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
-        hex::encode(password)
-    )
-    .unwrap();
-    let mut answer = Vec::new();
-    sock.read_to_end(&mut answer).unwrap();
-    let head_end = answer
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("an HTTP answer");
-    let head = String::from_utf8_lossy(&answer[..head_end]);
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .expect("a status");
-    (status, answer.len() - head_end - 4)
-}
-
 #[tokio::test]
 async fn supysonic_library_walk_matches_the_generated_library() {
     let server = tokio::task::spawn_blocking(Supysonic::start).await.unwrap();
@@ -609,7 +580,8 @@ async fn supysonic_now_playing_and_recent_albums_after_a_stream() {
     let songs = nd.album_tracks(&album.album.id).await.unwrap();
     let song = songs.iter().find(|s| s.title == "Closing Time").unwrap();
 
-    let (status, bytes) = stream(&server, alice.name, alice.password, &song.id);
+    let (status, bytes) =
+        spotter_e2e::supysonic::stream(server.port(), alice.name, alice.password, &song.id);
     assert_eq!(status, 200, "{}", server.logs());
     assert!(bytes > 10_000, "the audio came back ({bytes} bytes)");
 
