@@ -132,6 +132,8 @@ pub struct SyncSettings {
     pub lookback_days: u64,
     /// Sync runs going on at once across all users.
     pub max_concurrent_jobs: usize,
+    /// Spotify export imports skip plays shorter than this many seconds.
+    pub import_min_play_secs: u64,
 }
 
 impl Default for SyncSettings {
@@ -141,6 +143,7 @@ impl Default for SyncSettings {
             library_interval_secs: 3600,
             lookback_days: 30,
             max_concurrent_jobs: 2,
+            import_min_play_secs: 30,
         }
     }
 }
@@ -583,6 +586,12 @@ impl Settings {
                     "must be between 1 and 64 (got {})",
                     sync.max_concurrent_jobs
                 ),
+            );
+        }
+        if sync.import_min_play_secs > 3_600 {
+            bad(
+                "sync.import_min_play_secs",
+                format!("must be at most 3600 (got {})", sync.import_min_play_secs),
             );
         }
         for (key, path) in [

@@ -10,6 +10,7 @@ pub mod config;
 pub mod crypto;
 pub mod events;
 mod fsutil;
+pub mod history_import;
 pub mod jobs;
 pub mod lock;
 pub mod logging;
@@ -344,14 +345,18 @@ pub async fn boot(config: Config) -> Result<Running, BootError> {
     .max_decoding_message_size(MAX_MESSAGE_BYTES);
     let admin_rpc = AdminServer::new(rpc::admin::AdminService::new(admin, events.clone()))
         .max_decoding_message_size(MAX_MESSAGE_BYTES);
-    let events_rpc = EventsServer::new(rpc::events::EventsService::new(events))
+    let events_rpc = EventsServer::new(rpc::events::EventsService::new(events.clone()))
         .max_decoding_message_size(MAX_MESSAGE_BYTES);
     let connections_rpc = ConnectionsServer::new(rpc::sync::ConnectionsService::new(connections))
         .max_decoding_message_size(MAX_MESSAGE_BYTES);
     let jobs_rpc = JobsServer::new(rpc::sync::JobsService::new(jobs.clone()))
         .max_decoding_message_size(MAX_MESSAGE_BYTES);
-    let history_rpc = HistoryServer::new(rpc::sync::HistoryService::new(store.clone()))
-        .max_decoding_message_size(MAX_MESSAGE_BYTES);
+    let history_rpc = HistoryServer::new(rpc::history::HistoryService::new(
+        store.clone(),
+        events.clone(),
+        config.settings.sync.import_min_play_secs,
+    ))
+    .max_decoding_message_size(MAX_MESSAGE_BYTES);
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let router = tonic::transport::Server::builder()
         .concurrency_limit_per_connection(

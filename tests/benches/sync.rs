@@ -37,21 +37,24 @@
 //! `SPOTTER_BENCH_LISTENS` (scrobbles) and `SPOTTER_BENCH_ARTISTS` (library artists,
 //! 50 tracks each) override the sizes of either kind of run.
 
+mod common;
+
 use std::{
-    fs::{self, File},
+    fs,
     path::PathBuf,
-    process::{Child, Stdio},
-    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+    time::{Duration, Instant},
 };
 
-use nix::sys::signal::Signal;
+use common::{
+    Daemon, Measured, Stopwatch, daemon_build, fmt_count, fmt_duration, full_run, print_setup,
+    size_from_env, toml_string, unix_now,
+};
 use spotter_e2e::{
     Api, Bearer, OWNER, OWNER_PW, TestDirs, bin,
     fakes::{
         lastfm::FakeLastFm,
         subsonic::{FakeLibrary, FakeSubsonic},
     },
-    signal, wait_exit, wait_ready,
 };
 use spotter_proto::v1::{
     self, BeginConnectRequest, CompleteConnectRequest, GetSummaryRequest, JobKind, ListJobsRequest,
@@ -81,22 +84,11 @@ const SCROBBLE_STEP_SECS: i64 = 60;
 const RETRY: Duration = Duration::from_millis(20);
 /// How long the scheduler may take to start the run that connecting asked for.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
-/// How long the daemon gets to exit after SIGTERM.
-const STOP_TIMEOUT: Duration = Duration::from_secs(20);
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    // nextest lists the tests first (`--list --format terse [--ignored]`), then runs
-    // each by name (`smoke --nocapture --exact`).
-    if args.iter().any(|a| a == "--list") {
-        if !args.iter().any(|a| a == "--ignored") {
-            println!("{TEST_NAME}: test");
-        }
+    let Some(args) = common::test_args(TEST_NAME) else {
         return;
-    }
-    if !selected(&args) {
-        return;
-    }
+    };
     let plan = Plan::from_args(&args);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -107,34 +99,6 @@ fn main() {
     let report = runtime.block_on(run(&plan));
     report.print(&plan);
     println!("\n(whole benchmark: {})", fmt_duration(started.elapsed()));
-}
-
-/// Whether a libtest-style name filter (the first positional argument) selects the
-/// one test; no filter selects it.
-fn selected(args: &[String]) -> bool {
-    // libtest options that take a value, so that the value is not read as a filter.
-    const WITH_VALUE: [&str; 6] = [
-        "--format",
-        "--test-threads",
-        "--skip",
-        "--color",
-        "--logfile",
-        "-Z",
-    ];
-    let mut filter = None;
-    let mut iter = args.iter();
-    while let Some(arg) = iter.next() {
-        if WITH_VALUE.contains(&arg.as_str()) {
-            iter.next();
-        } else if !arg.starts_with('-') && filter.is_none() {
-            filter = Some(arg.as_str());
-        }
-    }
-    match filter {
-        None => true,
-        Some(f) if args.iter().any(|a| a == "--exact") => f == TEST_NAME,
-        Some(f) => TEST_NAME.contains(f),
-    }
 }
 
 /// Sizes and limits of one run.
@@ -150,7 +114,7 @@ impl Plan {
     /// `cargo bench` passes `--bench`; anything else is a smoke run. The sizes can be
     /// overridden with [`LISTENS_ENV`] and [`ARTISTS_ENV`].
     fn from_args(args: &[String]) -> Plan {
-        let mut plan = if args.iter().any(|a| a == "--bench") {
+        let mut plan = if full_run(args) {
             Plan {
                 full: true,
                 listens: 100_000,
@@ -172,15 +136,6 @@ impl Plan {
 
     fn tracks(&self) -> usize {
         self.artists * ALBUMS_PER_ARTIST * TRACKS_PER_ALBUM
-    }
-}
-
-/// A positive count from the environment variable `name`, if set.
-fn size_from_env(name: &str) -> Option<usize> {
-    let value = std::env::var(name).ok()?;
-    match value.parse() {
-        Ok(n) if n > 0 => Some(n),
-        _ => panic!("{name}={value:?} is not a positive count"),
     }
 }
 
@@ -209,46 +164,6 @@ struct LibraryFigures {
     again_album_reads: usize,
 }
 
-/// One measured run.
-struct Measured {
-    wall: Duration,
-    /// CPU time (user + system) the daemon spent meanwhile.
-    daemon_cpu: Duration,
-    /// CPU time this process spent meanwhile: the fake server, TLS, the client.
-    bench_cpu: Duration,
-    /// The daemon's memory right after the run.
-    memory: Memory,
-}
-
-/// Starts measuring a run of `daemon`.
-struct Stopwatch {
-    start: Instant,
-    daemon_cpu: Duration,
-    bench_cpu: Duration,
-}
-
-impl Stopwatch {
-    fn start(daemon: &Daemon) -> Stopwatch {
-        Stopwatch {
-            daemon_cpu: daemon.cpu_time(),
-            bench_cpu: cpu_time("self").expect("this process's CPU time"),
-            start: Instant::now(),
-        }
-    }
-
-    fn stop(self, daemon: &Daemon) -> Measured {
-        let wall = self.start.elapsed();
-        Measured {
-            wall,
-            daemon_cpu: daemon.cpu_time().saturating_sub(self.daemon_cpu),
-            bench_cpu: cpu_time("self")
-                .expect("this process's CPU time")
-                .saturating_sub(self.bench_cpu),
-            memory: daemon.memory(),
-        }
-    }
-}
-
 async fn run(plan: &Plan) -> Report {
     let daemon = bin("spotterd");
     println!(
@@ -257,20 +172,7 @@ async fn run(plan: &Plan) -> Report {
         fmt_count(plan.listens as f64),
         fmt_count(plan.tracks() as f64),
     );
-    println!(
-        "  machine  {} CPUs, {}",
-        std::thread::available_parallelism().map_or(1, |n| n.get()),
-        cpu_name()
-    );
-    println!("  daemon   {}", daemon.display());
-    println!(
-        "  build    this benchmark: {}",
-        if cfg!(debug_assertions) {
-            "debug (figures NOT representative)"
-        } else {
-            "release"
-        }
-    );
+    print_setup(&daemon);
 
     println!(
         "\nhistory sync from a local Last.fm, lastfm.requests_per_second = \
@@ -310,11 +212,7 @@ impl Report {
         println!(
             "\n| sync ({} build of spotterd) | items | wall time | rate | daemon CPU | \
              daemon peak RSS | fake server + client CPU |",
-            if self.daemon.components().any(|c| c.as_os_str() == "release") {
-                "release"
-            } else {
-                "debug"
-            }
+            daemon_build(&self.daemon)
         );
         println!("|---|--:|--:|--:|--:|--:|--:|");
         let row = |label: &str, items: u64, unit: &str, m: &Measured| {
@@ -702,157 +600,4 @@ async fn summary(api: &Api, token: &str, daemon: &Daemon) -> v1::GetSummaryRespo
         .await
         .unwrap_or_else(|s| daemon.fail(&format!("GetSummary: {s:?}")))
         .into_inner()
-}
-
-// ---------------------------------------------------------------------------------------
-// The daemon process
-
-/// A `spotterd` child process on its own temp directories, killed if dropped while
-/// still running (a panic half-way must not leave it behind).
-struct Daemon {
-    child: Child,
-    dirs: TestDirs,
-    log: PathBuf,
-}
-
-impl Daemon {
-    /// Writes `config` to a file, starts `spotterd` with it (and `env`), its log in a
-    /// file, and waits until it answers.
-    async fn start(dirs: TestDirs, config: &str, env: &[(&str, &str)]) -> Daemon {
-        let config_file = dirs.path("spotter.toml");
-        fs::write(&config_file, config).expect("write the config file");
-        let log = dirs.path("spotterd.log");
-        let mut command = dirs.command(&bin("spotterd"));
-        command
-            .env("SPOTTER_CONFIG", &config_file)
-            .envs(env.iter().copied())
-            .stdout(Stdio::null())
-            .stderr(File::create(&log).expect("create the log file"));
-        let child = command.spawn().expect("spawn spotterd");
-        let mut daemon = Daemon { child, dirs, log };
-        if let Err(e) = wait_ready(&daemon.socket(), Some(&mut daemon.child)).await {
-            daemon.fail(&format!("spotterd did not start: {e:#}"));
-        }
-        daemon
-    }
-
-    fn socket(&self) -> PathBuf {
-        self.dirs.socket()
-    }
-
-    /// Current and peak resident memory of the daemon, from `/proc/<pid>/status`.
-    fn memory(&self) -> Memory {
-        let path = format!("/proc/{}/status", self.child.id());
-        let status = fs::read_to_string(&path)
-            .unwrap_or_else(|e| self.fail(&format!("cannot read {path}: {e}")));
-        let mib = |field: &str| -> f64 {
-            let kib: u64 = status
-                .lines()
-                .find_map(|l| l.strip_prefix(field)?.trim().strip_suffix(" kB"))
-                .and_then(|v| v.trim().parse().ok())
-                .unwrap_or_else(|| self.fail(&format!("no {field} in {path}")));
-            kib as f64 / 1024.0
-        };
-        Memory {
-            rss_mib: mib("VmRSS:"),
-            hwm_mib: mib("VmHWM:"),
-        }
-    }
-
-    /// CPU time (user + system, all threads) the daemon has used so far.
-    fn cpu_time(&self) -> Duration {
-        let pid = self.child.id().to_string();
-        cpu_time(&pid).unwrap_or_else(|| self.fail(&format!("cannot read /proc/{pid}/stat")))
-    }
-
-    /// SIGTERM, then a clean exit within [`STOP_TIMEOUT`].
-    async fn stop(mut self) {
-        signal(&self.child, Signal::SIGTERM);
-        let status = wait_exit(&mut self.child, STOP_TIMEOUT).await;
-        if !status.success() {
-            self.fail(&format!("spotterd exited with {status}"));
-        }
-    }
-
-    /// Panics with `what` and the end of the daemon's log.
-    fn fail(&self, what: &str) -> ! {
-        let log = fs::read_to_string(&self.log).unwrap_or_default();
-        let lines: Vec<&str> = log.lines().collect();
-        let tail = lines[lines.len().saturating_sub(40)..].join("\n");
-        panic!("{what}\n--- last lines of the spotterd log ---\n{tail}");
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        if matches!(self.child.try_wait(), Ok(None)) {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
-struct Memory {
-    rss_mib: f64,
-    hwm_mib: f64,
-}
-
-// ---------------------------------------------------------------------------------------
-// Helpers
-
-fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("clock after 1970")
-        .as_secs() as i64
-}
-
-/// `s` as a quoted TOML string.
-fn toml_string(s: &str) -> String {
-    toml::Value::String(s.to_owned()).to_string()
-}
-
-/// User + system CPU time of `/proc/<pid>` (`self` for this process), from its
-/// `stat` (fields 14 and 15, in clock ticks: USER_HZ, 100 on Linux).
-fn cpu_time(pid: &str) -> Option<Duration> {
-    const USER_HZ: u64 = 100;
-    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The command name (field 2) is in parentheses and may hold spaces.
-    let mut fields = stat.rsplit_once(')')?.1.split_whitespace().skip(11);
-    let utime: u64 = fields.next()?.parse().ok()?;
-    let stime: u64 = fields.next()?.parse().ok()?;
-    Some(Duration::from_millis((utime + stime) * 1000 / USER_HZ))
-}
-
-fn cpu_name() -> String {
-    fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|info| {
-            info.lines()
-                .find_map(|l| l.strip_prefix("model name")?.split_once(':'))
-                .map(|(_, name)| name.trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown CPU".into())
-}
-
-fn fmt_duration(d: Duration) -> String {
-    let ms = d.as_secs_f64() * 1e3;
-    if ms < 1_000.0 {
-        format!("{ms:.0} ms")
-    } else {
-        format!("{:.2} s", ms / 1e3)
-    }
-}
-
-/// A count rounded to a whole number with thousands separators: `1,234,567`.
-fn fmt_count(value: f64) -> String {
-    let digits = format!("{:.0}", value.max(0.0));
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }

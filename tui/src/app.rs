@@ -8,7 +8,9 @@
 //! Submodules own one concern each: [`auth`] the way in (setup, sign-in, resuming,
 //! token refresh policy, sign-out), [`signed_in`] the tabs behind it, [`lists`]
 //! the list tabs' keys and answers, [`connections`] and [`connect`] the provider
-//! connections, [`jobs`] and [`listens`] their tabs, [`live`] the live events,
+//! connections, [`jobs`] its tab, [`history`] the history browser and its import
+//! dialog, [`stats`] and [`stats_tab`] the Stats tab ([`dates`]: local dates for
+//! both), [`live`] the live events,
 //! [`dialogs`] the confirmations, choosers and small forms on top, [`form`] and
 //! [`rows`] the building blocks, [`calls`] the authenticated calls as data.
 //!
@@ -19,15 +21,18 @@ pub mod auth;
 pub mod calls;
 pub mod connect;
 pub mod connections;
+pub mod dates;
 pub mod dialogs;
 pub mod form;
+pub mod history;
 pub mod jobs;
-pub mod listens;
 pub mod lists;
 pub mod live;
 pub mod providers;
 pub mod rows;
 pub mod signed_in;
+pub mod stats;
+pub mod stats_tab;
 
 use std::path::PathBuf;
 
@@ -39,6 +44,8 @@ use spotter_proto::{
 
 pub use auth::{AuthState, Identity, SetupState};
 pub use calls::{Call, CallError, Reply};
+pub use dates::Zone;
+pub use history::import::ImportEvent;
 pub use signed_in::{Main, Tab};
 
 use crate::{problem::Problem, secret::Secret, socket::SocketTarget, status::DaemonStatus};
@@ -75,6 +82,23 @@ pub enum Command {
     /// History sync from each source's very first listen.
     SyncEverything,
     CancelJob,
+    /// History: search as you type.
+    Search,
+    /// History: filter by artist, album, title, source, dates.
+    FilterHistory,
+    JumpToDate,
+    ClearFilters,
+    Import,
+    /// History: the selected listen in full.
+    Details,
+    /// History: back to the newest listen.
+    Newest,
+    /// Stats: the period.
+    PeriodWeek,
+    PeriodMonth,
+    PeriodYear,
+    PeriodAllTime,
+    NextPeriod,
     NextField,
     PrevField,
     SwitchMethod,
@@ -109,6 +133,13 @@ impl Command {
             Command::RunJob => "sync now",
             Command::SyncEverything => "sync all history",
             Command::CancelJob => "cancel",
+            Command::Search => "search",
+            Command::FilterHistory => "filter",
+            Command::JumpToDate => "go to date",
+            Command::ClearFilters => "clear",
+            Command::Import => "import",
+            Command::Details => "details",
+            Command::NextPeriod => "period",
             Command::NextField => "next field",
             Command::SwitchMethod => "method",
             Command::Submit => "submit",
@@ -121,7 +152,12 @@ impl Command {
             | Command::PageUp
             | Command::PageDown
             | Command::PrevField
-            | Command::DeleteChar => return None,
+            | Command::DeleteChar
+            | Command::Newest
+            | Command::PeriodWeek
+            | Command::PeriodMonth
+            | Command::PeriodYear
+            | Command::PeriodAllTime => return None,
         })
     }
 
@@ -154,6 +190,18 @@ impl Command {
             Command::RunJob => "run the selected job now",
             Command::SyncEverything => "history sync from the very first listen of every source",
             Command::CancelJob => "cancel the selected job's run",
+            Command::Search => "search artist, album and title as you type",
+            Command::FilterHistory => "filter by artist, album, title, source or dates",
+            Command::JumpToDate => "go to a date (YYYY-MM-DD) and older",
+            Command::ClearFilters => "clear the search, filters and date",
+            Command::Import => "import a Last.fm, ListenBrainz or Spotify export",
+            Command::Details => "the selected listen in full (Esc closes)",
+            Command::Newest => "back to the newest listen",
+            Command::PeriodWeek => "the last 7 days",
+            Command::PeriodMonth => "the last 30 days",
+            Command::PeriodYear => "the last 365 days",
+            Command::PeriodAllTime => "all time",
+            Command::NextPeriod => "the next period",
             Command::NextField => "next field",
             Command::PrevField => "previous field",
             Command::SwitchMethod => "switch Local / Navidrome (on the method field)",
@@ -183,17 +231,22 @@ pub enum Scope {
     Audit,
     Connections,
     Jobs,
-    Listens,
+    History,
+    Stats,
     /// A form taking typed text; unbound characters are typed into it.
     Form,
     Confirm,
     Chooser,
     /// A browser approval waiting for the user to say it is done (Last.fm).
     Approval,
+    /// The import dialog when it has finished (Enter or Esc closes).
+    Import,
+    /// The import dialog while the import runs (Esc cancels it).
+    ImportRunning,
 }
 
 /// Everything that can happen to the app.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Action {
     Command(Command),
     /// A character typed into the focused form field.
@@ -247,6 +300,11 @@ pub enum Action {
     /// The live stream was refused for the access token: refresh it (the stream
     /// retries with the new one).
     LiveStreamUnauthenticated,
+    /// How the import `id` is going.
+    Import {
+        id: u64,
+        event: ImportEvent,
+    },
 }
 
 /// Work the app asks the outside world to do.
@@ -283,6 +341,18 @@ pub enum Effect {
     /// breaks) until [`Effect::StopEvents`].
     StartEvents,
     StopEvents,
+    /// Stream the file at `path` (`~` expanded by the client) through
+    /// `History.Import`, reporting back with [`Action::Import`], beside the other
+    /// effects.
+    Import {
+        id: u64,
+        path: String,
+        format: String,
+    },
+    /// Stop the import `id` (what the daemon has stored stays).
+    CancelImport {
+        id: u64,
+    },
 }
 
 /// How things stand with the daemon.
@@ -300,6 +370,8 @@ pub struct App {
     pub client_protocol_version: u32,
     /// False when `NO_COLOR` is set: the UI then styles with bold/reverse only.
     pub colour: bool,
+    /// Local time: [`Zone::System`] in the TUI, fixed in tests.
+    pub zone: Zone,
     pub connection: Connection,
     pub auth: AuthState,
     /// What the daemon said about setup; decides which sign-in methods are offered.
@@ -320,6 +392,7 @@ impl App {
             socket,
             client_protocol_version: PROTOCOL_VERSION,
             colour,
+            zone: Zone::Utc,
             connection: Connection::Connecting,
             auth: AuthState::Unknown,
             setup: SetupState::default(),
@@ -365,7 +438,7 @@ impl App {
             Action::Command(command) => self.command(command),
             Action::Input(c) => {
                 self.input(c);
-                Vec::new()
+                self.after_input()
             }
             Action::Paste(text) => {
                 // Only where a key would have typed (not under help, not on lists).
@@ -373,6 +446,7 @@ impl App {
                     text.chars()
                         .filter(|c| !c.is_control())
                         .for_each(|c| self.input(c));
+                    return self.after_input();
                 }
                 Vec::new()
             }
@@ -465,6 +539,10 @@ impl App {
                 AuthState::SignedIn(main) => main.start_refresh(),
                 _ => Vec::new(),
             },
+            Action::Import { id, event } => match &mut self.auth {
+                AuthState::SignedIn(main) => main.import_event(id, event),
+                _ => Vec::new(),
+            },
         }
     }
 
@@ -547,6 +625,14 @@ impl App {
             AuthState::Setup(form) | AuthState::SignIn(form) if !form.busy => form.type_char(c),
             AuthState::SignedIn(main) => main.input(c),
             _ => {}
+        }
+    }
+
+    /// What typing changed beyond the text (the history search follows it).
+    fn after_input(&mut self) -> Vec<Effect> {
+        match &mut self.auth {
+            AuthState::SignedIn(main) => main.after_input(),
+            _ => Vec::new(),
         }
     }
 

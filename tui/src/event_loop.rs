@@ -13,7 +13,7 @@ use tokio::{
 };
 
 use crate::{
-    app::{Action, App, Command},
+    app::{Action, App, Command, Zone},
     client::effects,
     keymap,
     session_file::SessionFile,
@@ -46,6 +46,7 @@ pub async fn run(target: SocketTarget) -> anyhow::Result<()> {
 
     let mut guard = TerminalGuard::enter().context("setting up the terminal")?;
     let mut app = App::new(target.clone(), ui::theme::colour_from_env(), unix_now());
+    app.zone = Zone::System;
     let (effects_tx, mut actions) = effects::spawn(target, session_file);
     let mut events = EventStream::new();
     let mut tick =

@@ -58,10 +58,11 @@ pub const BINDINGS: &[KeyBinding] = &[
     ch(S::Tabs, '2', C::ShowTab(Tab::Sessions)),
     ch(S::Tabs, '3', C::ShowTab(Tab::Connections)),
     ch(S::Tabs, '4', C::ShowTab(Tab::Jobs)),
-    ch(S::Tabs, '5', C::ShowTab(Tab::Listens)),
-    ch(S::Tabs, '6', C::ShowTab(Tab::Users)),
-    ch(S::Tabs, '7', C::ShowTab(Tab::Lockouts)),
-    ch(S::Tabs, '8', C::ShowTab(Tab::Audit)),
+    ch(S::Tabs, '5', C::ShowTab(Tab::History)),
+    ch(S::Tabs, '6', C::ShowTab(Tab::Stats)),
+    ch(S::Tabs, '7', C::ShowTab(Tab::Users)),
+    ch(S::Tabs, '8', C::ShowTab(Tab::Lockouts)),
+    ch(S::Tabs, '9', C::ShowTab(Tab::Audit)),
     key(S::Tabs, KeyCode::Tab, C::NextTab),
     // Lists.
     key(S::List, KeyCode::Up, C::Up),
@@ -87,7 +88,19 @@ pub const BINDINGS: &[KeyBinding] = &[
     ch(S::Jobs, 'n', C::RunJob),
     ch(S::Jobs, 'N', C::SyncEverything),
     ch(S::Jobs, 'x', C::CancelJob),
-    ch(S::Listens, 'n', C::OlderPage),
+    // The history browser: older pages load by themselves as the selection goes.
+    key(S::History, KeyCode::Enter, C::Details),
+    ch(S::History, '/', C::Search),
+    ch(S::History, 'f', C::FilterHistory),
+    ch(S::History, 'g', C::JumpToDate),
+    ch(S::History, 'c', C::ClearFilters),
+    ch(S::History, 'i', C::Import),
+    key(S::History, KeyCode::Home, C::Newest),
+    ch(S::Stats, 'p', C::NextPeriod),
+    ch(S::Stats, 'w', C::PeriodWeek),
+    ch(S::Stats, 'm', C::PeriodMonth),
+    ch(S::Stats, 'y', C::PeriodYear),
+    ch(S::Stats, 'a', C::PeriodAllTime),
     // Forms: every other character is typed into the focused field.
     key(S::Form, KeyCode::Enter, C::Submit),
     key(S::Form, KeyCode::Tab, C::NextField),
@@ -110,6 +123,9 @@ pub const BINDINGS: &[KeyBinding] = &[
     key(S::Chooser, KeyCode::Esc, C::Back),
     key(S::Approval, KeyCode::Enter, C::Submit),
     key(S::Approval, KeyCode::Esc, C::Back),
+    key(S::Import, KeyCode::Enter, C::Submit),
+    key(S::Import, KeyCode::Esc, C::Back),
+    key(S::ImportRunning, KeyCode::Esc, C::Back),
 ];
 
 /// The bindings live in `scopes` (most specific first), without those shadowed by
@@ -183,6 +199,7 @@ pub fn key_label(binding: &KeyBinding) -> String {
         KeyCode::Right => "→".into(),
         KeyCode::PageUp => "PgUp".into(),
         KeyCode::PageDown => "PgDn".into(),
+        KeyCode::Home => "Home".into(),
         KeyCode::F(n) => format!("F{n}"),
         other => format!("{other:?}"),
     };

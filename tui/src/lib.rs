@@ -11,13 +11,15 @@
 //!
 //! For scripts and tests: [`socket::locate`] picks the socket,
 //! [`client::connect_and_handshake`] talks to the daemon,
-//! [`status_command::fetch_report`] is `spotter status` without the printing, and
-//! [`session_command`] is `spotter sign-in` / `spotter sign-out`.
+//! [`status_command::fetch_report`] is `spotter status` without the printing,
+//! [`session_command`] is `spotter sign-in` / `spotter sign-out`, and
+//! [`history_cli`] is `spotter history`, `stats`, `import` and `export`.
 
 pub mod app;
 pub mod client;
 pub mod daemon_launch;
 pub mod event_loop;
+pub mod history_cli;
 pub mod keymap;
 pub mod problem;
 pub mod secret;

@@ -3,7 +3,12 @@
 use std::{path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand};
-use spotter_tui::{event_loop, problem::Problem, session_command, socket, status_command};
+use spotter_tui::{
+    event_loop,
+    history_cli::{self, ExportArgs, HistoryArgs, ImportArgs, StatsArgs},
+    problem::Problem,
+    session_command, socket, status_command,
+};
 
 /// Terminal client for spotterd. Without a subcommand, opens the TUI (starting a
 /// personal daemon when none is running).
@@ -43,6 +48,17 @@ enum Subcommands {
     /// End the stored session for this socket and delete it (exit 0 when there
     /// was none).
     SignOut,
+    /// Print listens, newest first: aligned columns, or JSON lines with --json.
+    /// Uses the session stored by `spotter sign-in`.
+    History(HistoryArgs),
+    /// Print top artists, albums and tracks, activity and discoveries for a period.
+    Stats(StatsArgs),
+    /// Import export files (Last.fm, ListenBrainz, Spotify); a summary line per
+    /// file on stdout. Exit 1 when any file could not be imported.
+    Import(ImportArgs),
+    /// Write the listening history (or the filtered part) as JSON lines or CSV,
+    /// which `spotter import` reads back.
+    Export(ExportArgs),
 }
 
 // One thread is plenty for a client, and keeps the footprint small over SSH.
@@ -65,6 +81,10 @@ async fn main() -> ExitCode {
             navidrome,
         }) => session_command::sign_in(&target, &username, navidrome).await,
         Some(Subcommands::SignOut) => session_command::sign_out(&target).await,
+        Some(Subcommands::History(args)) => history_cli::history(&target, &args).await,
+        Some(Subcommands::Stats(args)) => history_cli::stats(&target, &args).await,
+        Some(Subcommands::Import(args)) => history_cli::import(&target, &args).await,
+        Some(Subcommands::Export(args)) => history_cli::export(&target, &args).await,
         None => match event_loop::run(target).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(err) => {

@@ -83,6 +83,13 @@ pub const ACCESS: &[(&str, Access)] = &[
     ("/spotter.v1.Jobs/CancelJob", Access::User),
     ("/spotter.v1.History/ListRecentListens", Access::User),
     ("/spotter.v1.History/GetSummary", Access::User),
+    ("/spotter.v1.History/ListListens", Access::User),
+    ("/spotter.v1.History/GetListen", Access::User),
+    ("/spotter.v1.History/GetTop", Access::User),
+    ("/spotter.v1.History/GetActivity", Access::User),
+    ("/spotter.v1.History/GetDiscoveries", Access::User),
+    ("/spotter.v1.History/Import", Access::User),
+    ("/spotter.v1.History/Export", Access::User),
 ];
 
 /// The classification of a request path; `None` means refuse.

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod auth;
 mod convert;
 pub mod events;
+pub mod history;
 mod peer;
 pub mod sessions;
 mod status;

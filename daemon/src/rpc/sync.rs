@@ -4,10 +4,8 @@
 
 use std::sync::Arc;
 
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use spotter_proto::v1::{
-    self, connections_server::Connections as ConnectionsRpc, history_server::History,
-    jobs_server::Jobs as JobsRpc,
+    self, connections_server::Connections as ConnectionsRpc, jobs_server::Jobs as JobsRpc,
 };
 use tonic::{Request, Response, Status};
 
@@ -16,7 +14,7 @@ use crate::{
     jobs::{JobStatus, Jobs, Trigger},
     service::connections::{ConnectionView, Connections},
     store::{
-        Provider, Store,
+        Provider,
         connections::ConnectionState,
         jobs::{JobKind, JobRun, RunState},
     },
@@ -24,9 +22,6 @@ use crate::{
 
 /// Recent runs returned by `ListJobs`.
 pub const RECENT_RUNS: u32 = 20;
-/// Page size bounds of `ListRecentListens`.
-pub const DEFAULT_PAGE: u32 = 50;
-pub const MAX_PAGE: u32 = 200;
 
 pub fn provider_from_wire(value: i32) -> Result<Provider, Status> {
     match v1::Provider::try_from(value) {
@@ -322,122 +317,9 @@ impl JobsRpc for JobsService {
     }
 }
 
-pub struct HistoryService {
-    store: Store,
-}
-
-impl HistoryService {
-    pub fn new(store: Store) -> Self {
-        HistoryService { store }
-    }
-}
-
-/// `played_at:id` of the last row of a page, base64url (opaque to clients).
-fn encode_cursor(played_at: i64, id: i64) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{played_at}:{id}"))
-}
-
-fn decode_cursor(cursor: &str) -> Result<Option<(i64, i64)>, Status> {
-    if cursor.is_empty() {
-        return Ok(None);
-    }
-    let bad = || Status::invalid_argument("the page cursor is not one this server issued");
-    if cursor.len() > 64 {
-        return Err(bad());
-    }
-    let text = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
-    let text = String::from_utf8(text).map_err(|_| bad())?;
-    let (at, id) = text.split_once(':').ok_or_else(bad)?;
-    Ok(Some((
-        at.parse().map_err(|_| bad())?,
-        id.parse().map_err(|_| bad())?,
-    )))
-}
-
-#[tonic::async_trait]
-impl History for HistoryService {
-    async fn list_recent_listens(
-        &self,
-        request: Request<v1::ListRecentListensRequest>,
-    ) -> Result<Response<v1::ListRecentListensResponse>, Status> {
-        let caller = Caller::of(&request)?;
-        let r = request.get_ref();
-        let size = match r.page_size {
-            0 => DEFAULT_PAGE,
-            n => n.min(MAX_PAGE),
-        };
-        let before = decode_cursor(&r.before)?;
-        let rows = self
-            .store
-            .recent_listens(caller.user_id, before, size)
-            .await?;
-        let next_before = match rows.last() {
-            Some(last) if rows.len() as u32 == size => encode_cursor(last.played_at, last.id),
-            _ => String::new(),
-        };
-        let listens = rows
-            .into_iter()
-            .map(|l| {
-                let names: Vec<&str> = l.sources.split(',').filter(|s| !s.is_empty()).collect();
-                v1::Listen {
-                    id: l.id,
-                    played_at: l.played_at,
-                    artist: l.artist,
-                    album: l.album.unwrap_or_default(),
-                    title: l.title,
-                    duration_ms: l.duration_ms.unwrap_or(0).clamp(0, u32::MAX as i64) as u32,
-                    sources: names
-                        .iter()
-                        .filter_map(|n| Provider::parse(n))
-                        .map(|p| provider_to_wire(p) as i32)
-                        .collect(),
-                    track_id: l.track_id.unwrap_or_default(),
-                    imported: names.contains(&"import"),
-                }
-            })
-            .collect();
-        Ok(Response::new(v1::ListRecentListensResponse {
-            listens,
-            next_before,
-        }))
-    }
-
-    async fn get_summary(
-        &self,
-        request: Request<v1::GetSummaryRequest>,
-    ) -> Result<Response<v1::GetSummaryResponse>, Status> {
-        let caller = Caller::of(&request)?;
-        let (total, by_source) = self.store.listen_counts(caller.user_id).await?;
-        let library = self.store.library_counts(caller.user_id).await?;
-        Ok(Response::new(v1::GetSummaryResponse {
-            listens: total.max(0) as u64,
-            listens_by_source: by_source
-                .into_iter()
-                .map(|(s, n)| (s, n.max(0) as u64))
-                .collect(),
-            library_artists: library.artists.max(0) as u64,
-            library_albums: library.albums.max(0) as u64,
-            library_tracks: library.tracks.max(0) as u64,
-        }))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn cursors_round_trip_and_reject_garbage() {
-        let c = encode_cursor(1_700_000_000, 42);
-        assert_eq!(decode_cursor(&c).unwrap(), Some((1_700_000_000, 42)));
-        assert_eq!(decode_cursor("").unwrap(), None);
-        for bad in ["%%%", "bm90LWEtY3Vyc29y", &"A".repeat(100)] {
-            assert_eq!(
-                decode_cursor(bad).unwrap_err().code(),
-                tonic::Code::InvalidArgument
-            );
-        }
-    }
 
     #[test]
     fn unknown_providers_and_kinds_are_invalid() {

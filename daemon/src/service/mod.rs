@@ -4,7 +4,9 @@
 pub mod admin;
 pub mod connections;
 mod error;
+pub mod export;
 pub mod identity;
+pub mod import;
 pub mod normalize;
 pub mod rotation;
 pub mod sync;

@@ -51,6 +51,8 @@ pub struct ListenRow {
     pub title: String,
     pub duration_ms: Option<i64>,
     pub track_id: Option<String>,
+    pub isrc: Option<String>,
+    pub mbid: Option<String>,
     /// Comma-separated source names, sorted.
     pub sources: String,
 }
@@ -78,13 +80,14 @@ impl Store {
         listens: &[RemoteListen],
         watermark: Option<i64>,
     ) -> Result<PageOutcome> {
+        // Normalising is the page's main CPU cost: done before the write lock.
+        let keys: Vec<String> = listens
+            .iter()
+            .map(|l| match_key(&l.artist, &l.title))
+            .collect();
         let mut tx = self.begin_write().await?;
-        let mut outcome = PageOutcome::default();
         let t = now();
-        let mut page = PageState::load(&mut tx, user_id, source, listens).await?;
-        for listen in listens {
-            page.record(&mut tx, listen, t, &mut outcome).await?;
-        }
+        let outcome = record_page(&mut tx, user_id, source, listens, &keys, t).await?;
         if let Some(watermark) = watermark {
             set_watermark(&mut tx, user_id, source, watermark, t).await?;
         }
@@ -154,7 +157,7 @@ impl Store {
         let (at, id) = before.unwrap_or((i64::MAX, i64::MAX));
         Ok(sqlx::query_as(
             "SELECT l.id, l.played_at, l.artist, l.album, l.title, l.duration_ms, l.track_id, \
-               (SELECT group_concat(source, ',') FROM \
+               l.isrc, l.mbid, (SELECT group_concat(source, ',') FROM \
                   (SELECT source FROM listen_sources s WHERE s.listen_id = l.id ORDER BY source)) \
                  AS sources \
              FROM listens l WHERE l.user_id = ? AND (l.played_at, l.id) < (?, ?) \
@@ -243,6 +246,79 @@ impl Store {
     }
 }
 
+/// Decides for each play of the page whether it is known, the same play as a listen
+/// on the timeline, or new (see the module docs), then writes the page in a handful
+/// of statements. `keys[i]` is the match key of `listens[i]`.
+async fn record_page(
+    conn: &mut SqliteConnection,
+    user_id: i64,
+    source: &str,
+    listens: &[RemoteListen],
+    keys: &[String],
+    t: i64,
+) -> Result<PageOutcome> {
+    let mut outcome = PageOutcome::default();
+    let mut page = PageState::load(conn, user_id, source, listens, keys).await?;
+    // The write lock is held, so ids after the current largest are ours to give.
+    let first_id: i64 = sqlx::query_scalar("SELECT coalesce(max(id), 0) + 1 FROM listens")
+        .fetch_one(&mut *conn)
+        .await?;
+    let mut writes = PageWrites::default();
+    for (listen, key) in listens.iter().zip(keys) {
+        // Also catches the same play twice within one page.
+        if !page.known.insert(listen.source_ref.clone()) {
+            outcome.known += 1;
+            continue;
+        }
+        let id = match page.take_same_play(key, listen) {
+            SamePlay::Duplicate => {
+                outcome.known += 1;
+                continue;
+            }
+            SamePlay::Merge(id) => {
+                writes.merges.push(serde_json::json!([
+                    id,
+                    listen.album,
+                    listen.duration_ms,
+                    listen.isrc,
+                    listen.recording_mbid
+                ]));
+                outcome.merged += 1;
+                id
+            }
+            SamePlay::None => {
+                let id = first_id + writes.inserts.len() as i64;
+                writes.inserts.push(serde_json::json!([
+                    id,
+                    listen.played_at,
+                    listen.artist,
+                    listen.album,
+                    listen.title,
+                    listen.duration_ms,
+                    listen.isrc,
+                    listen.recording_mbid,
+                    key
+                ]));
+                page.candidates
+                    .entry(key.clone())
+                    .or_default()
+                    .push(Candidate {
+                        played_at: listen.played_at,
+                        id,
+                        reported: Some(listen.source_ref.clone()),
+                    });
+                outcome.added += 1;
+                id
+            }
+        };
+        writes
+            .sources
+            .push(serde_json::json!([id, listen.source_ref]));
+    }
+    writes.apply(conn, user_id, source, first_id, t).await?;
+    Ok(outcome)
+}
+
 async fn set_watermark(
     conn: &mut SqliteConnection,
     user_id: i64,
@@ -269,11 +345,27 @@ async fn set_watermark(
 /// thread): the source ids this source already reported, and the listens that could
 /// be the same play (same match key, within the window of the page's times).
 struct PageState<'a> {
-    user_id: i64,
     source: &'a str,
     known: HashSet<String>,
-    /// By match key: (played_at, listen id, already has this source).
-    candidates: HashMap<String, Vec<(i64, i64, bool)>>,
+    candidates: HashMap<String, Vec<Candidate>>,
+}
+
+/// A listen that may be the same play as one on the page.
+struct Candidate {
+    played_at: i64,
+    id: i64,
+    /// This source's `source_ref` for it, when this source already reported it.
+    reported: Option<String>,
+}
+
+/// What to do with one play of the page.
+enum SamePlay {
+    /// Add this source to that listen.
+    Merge(i64),
+    /// The same play is already on the timeline from another import file.
+    Duplicate,
+    /// A new listen.
+    None,
 }
 
 impl<'a> PageState<'a> {
@@ -282,9 +374,9 @@ impl<'a> PageState<'a> {
         user_id: i64,
         source: &'a str,
         listens: &[RemoteListen],
+        keys: &[String],
     ) -> Result<PageState<'a>> {
         let mut state = PageState {
-            user_id,
             source,
             known: HashSet::new(),
             candidates: HashMap::new(),
@@ -308,14 +400,11 @@ impl<'a> PageState<'a> {
         .await?
         .into_iter()
         .collect();
-        let keys: HashSet<String> = listens
-            .iter()
-            .map(|l| match_key(&l.artist, &l.title))
-            .collect();
-        let keys = serde_json::to_string(&keys).unwrap_or_default();
-        let rows: Vec<(String, i64, i64, bool)> = sqlx::query_as(
+        let distinct: HashSet<&str> = keys.iter().map(String::as_str).collect();
+        let keys = serde_json::to_string(&distinct).unwrap_or_default();
+        let rows: Vec<(String, i64, i64, Option<String>)> = sqlx::query_as(
             "SELECT l.match_key, l.played_at, l.id, \
-               EXISTS (SELECT 1 FROM listen_sources s WHERE s.listen_id = l.id AND s.source = ?) \
+               (SELECT s.source_ref FROM listen_sources s WHERE s.listen_id = l.id AND s.source = ?) \
              FROM listens l \
              WHERE l.user_id = ? AND l.match_key IN (SELECT value FROM json_each(?)) \
                AND l.played_at BETWEEN ? AND ?",
@@ -327,102 +416,176 @@ impl<'a> PageState<'a> {
         .bind(hi + DEDUPE_WINDOW_SECS)
         .fetch_all(&mut *conn)
         .await?;
-        for (key, played_at, id, has_source) in rows {
-            state
-                .candidates
-                .entry(key)
-                .or_default()
-                .push((played_at, id, has_source));
+        for (key, played_at, id, reported) in rows {
+            state.candidates.entry(key).or_default().push(Candidate {
+                played_at,
+                id,
+                reported,
+            });
         }
         Ok(state)
     }
 
     /// The nearest listen with `key` within the window that this source has not
     /// reported yet (ties: the older id), marked as reported now.
-    fn take_same_play(&mut self, key: &str, played_at: i64) -> Option<i64> {
-        let candidates = self.candidates.get_mut(key)?;
-        let best = candidates
-            .iter_mut()
-            .filter(|(at, _, has)| !has && (at - played_at).abs() <= DEDUPE_WINDOW_SECS)
-            .min_by_key(|(at, id, _)| ((at - played_at).abs(), *id))?;
-        best.2 = true;
-        Some(best.1)
-    }
-
-    async fn record(
-        &mut self,
-        conn: &mut SqliteConnection,
-        listen: &RemoteListen,
-        t: i64,
-        outcome: &mut PageOutcome,
-    ) -> Result<()> {
-        // Also catches the same play twice within one page.
-        if !self.known.insert(listen.source_ref.clone()) {
-            outcome.known += 1;
-            return Ok(());
-        }
-        let key = match_key(&listen.artist, &listen.title);
-        let listen_id = match self.take_same_play(&key, listen.played_at) {
-            Some(id) => {
-                sqlx::query(
-                    "UPDATE listens SET album = coalesce(album, ?), \
-                       duration_ms = coalesce(duration_ms, ?), isrc = coalesce(isrc, ?), \
-                       mbid = coalesce(mbid, ?) WHERE id = ?",
-                )
-                .bind(&listen.album)
-                .bind(listen.duration_ms)
-                .bind(&listen.isrc)
-                .bind(&listen.recording_mbid)
-                .bind(id)
-                .execute(&mut *conn)
-                .await?;
-                outcome.merged += 1;
-                id
-            }
-            None => {
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO listens (user_id, played_at, artist, album, title, duration_ms, \
-                       isrc, mbid, match_key, track_id, created_at) \
-                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, \
-                       (SELECT id FROM library_tracks WHERE user_id = ? AND match_key = ? \
-                        ORDER BY id LIMIT 1), ?) \
-                     RETURNING id",
-                )
-                .bind(self.user_id)
-                .bind(listen.played_at)
-                .bind(&listen.artist)
-                .bind(&listen.album)
-                .bind(&listen.title)
-                .bind(listen.duration_ms)
-                .bind(&listen.isrc)
-                .bind(&listen.recording_mbid)
-                .bind(&key)
-                .bind(self.user_id)
-                .bind(&key)
-                .bind(t)
-                .fetch_one(&mut *conn)
-                .await?;
-                self.candidates
-                    .entry(key)
-                    .or_default()
-                    .push((listen.played_at, id, true));
-                outcome.added += 1;
-                id
-            }
+    ///
+    /// Imports are one source ("import") for several kinds of file, and a listen
+    /// holds one row per source. So an imported play near a listen already imported
+    /// from a *different* kind of file (say, Spotify's basic and extended exports of
+    /// the same plays) is that play again, while two near plays from the same kind of
+    /// file are two plays, as for any other source.
+    fn take_same_play(&mut self, key: &str, listen: &RemoteListen) -> SamePlay {
+        let Some(candidates) = self.candidates.get_mut(key) else {
+            return SamePlay::None;
         };
-        sqlx::query(
-            "INSERT INTO listen_sources (listen_id, user_id, source, source_ref) \
-             VALUES (?, ?, ?, ?)",
-        )
-        .bind(listen_id)
-        .bind(self.user_id)
-        .bind(self.source)
-        .bind(&listen.source_ref)
-        .execute(&mut *conn)
-        .await?;
+        let near =
+            |c: &&mut Candidate| (c.played_at - listen.played_at).abs() <= DEDUPE_WINDOW_SECS;
+        if let Some(best) = candidates
+            .iter_mut()
+            .filter(|c| c.reported.is_none())
+            .filter(near)
+            .min_by_key(|c| ((c.played_at - listen.played_at).abs(), c.id))
+        {
+            best.reported = Some(listen.source_ref.clone());
+            return SamePlay::Merge(best.id);
+        }
+        if self.source == IMPORT_SOURCE {
+            let origin = import_origin(&listen.source_ref);
+            if candidates.iter_mut().filter(near).any(|c| {
+                c.reported
+                    .as_deref()
+                    .is_some_and(|r| import_origin(r) != origin)
+            }) {
+                return SamePlay::Duplicate;
+            }
+        }
+        SamePlay::None
+    }
+}
+
+/// The source name of plays read from export files.
+pub const IMPORT_SOURCE: &str = "import";
+
+/// The kind of export file an imported play came from: its `source_ref` up to the
+/// first ':' (see `history_import`).
+fn import_origin(source_ref: &str) -> &str {
+    source_ref.split_once(':').map_or("", |(origin, _)| origin)
+}
+
+/// The writes one page decided on, made as one statement each.
+#[derive(Default)]
+struct PageWrites {
+    /// [id, album, duration_ms, isrc, mbid] of listens another source reported first.
+    merges: Vec<serde_json::Value>,
+    /// [id, played_at, artist, album, title, duration_ms, isrc, mbid, match_key].
+    inserts: Vec<serde_json::Value>,
+    /// [listen id, source_ref].
+    sources: Vec<serde_json::Value>,
+}
+
+impl PageWrites {
+    async fn apply(
+        self,
+        conn: &mut SqliteConnection,
+        user_id: i64,
+        source: &str,
+        first_id: i64,
+        t: i64,
+    ) -> Result<()> {
+        if !self.merges.is_empty() {
+            sqlx::query(
+                "UPDATE listens SET album = coalesce(listens.album, j.value ->> 1), \
+                   duration_ms = coalesce(listens.duration_ms, j.value ->> 2), \
+                   isrc = coalesce(listens.isrc, j.value ->> 3), \
+                   mbid = coalesce(listens.mbid, j.value ->> 4) \
+                 FROM json_each(?) j WHERE listens.id = j.value ->> 0",
+            )
+            .bind(serde_json::Value::Array(self.merges).to_string())
+            .execute(&mut *conn)
+            .await?;
+        }
+        let inserted = self.inserts.len() as i64;
+        if inserted > 0 {
+            sqlx::query(
+                "INSERT INTO listens (id, user_id, played_at, artist, album, title, duration_ms, \
+                   isrc, mbid, match_key, track_id, created_at) \
+                 SELECT j.value ->> 0, ?1, j.value ->> 1, j.value ->> 2, j.value ->> 3, \
+                   j.value ->> 4, j.value ->> 5, j.value ->> 6, j.value ->> 7, j.value ->> 8, \
+                   (SELECT t.id FROM library_tracks t \
+                    WHERE t.user_id = ?1 AND t.match_key = j.value ->> 8 ORDER BY t.id LIMIT 1), \
+                   ?2 \
+                 FROM json_each(?3) j",
+            )
+            .bind(user_id)
+            .bind(t)
+            .bind(serde_json::Value::Array(self.inserts).to_string())
+            .execute(&mut *conn)
+            .await?;
+            let last_id = first_id + inserted - 1;
+            for sql in [ADD_TOTALS, ADD_MONTHS, ADD_SLOTS] {
+                sqlx::query(sql)
+                    .bind(first_id)
+                    .bind(last_id)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+        }
+        if !self.sources.is_empty() {
+            sqlx::query(
+                "INSERT INTO listen_sources (listen_id, user_id, source, source_ref) \
+                 SELECT j.value ->> 0, ?, ?, j.value ->> 1 FROM json_each(?) j",
+            )
+            .bind(user_id)
+            .bind(source)
+            .bind(serde_json::Value::Array(self.sources).to_string())
+            .execute(&mut *conn)
+            .await?;
+        }
         Ok(())
     }
 }
+
+// The aggregates behind the stats (see `stats.rs` for why they exist), brought up to
+// date for the listens with ids ?1..=?2 in one statement each: grouping a page in
+// SQLite touches each aggregate row once per page rather than once per listen. The
+// key expressions are the ones in migrations/0004_history.sql.
+const ADD_TOTALS: &str = "\
+INSERT INTO listen_totals (user_id, kind, key, n, first_at, artist, album, title) \
+SELECT user_id, 1, substr(match_key, 1, instr(match_key, char(31)) - 1), count(*), \
+       min(played_at), artist, NULL, NULL \
+FROM listens WHERE id BETWEEN ?1 AND ?2 GROUP BY 3 \
+UNION ALL \
+SELECT user_id, 2, substr(match_key, 1, instr(match_key, char(31))) || lower(trim(album)), \
+       count(*), min(played_at), artist, album, NULL \
+FROM listens WHERE id BETWEEN ?1 AND ?2 AND trim(coalesce(album, '')) <> '' GROUP BY 3 \
+UNION ALL \
+SELECT user_id, 3, match_key, count(*), min(played_at), artist, album, title \
+FROM listens WHERE id BETWEEN ?1 AND ?2 GROUP BY 3 \
+ON CONFLICT (user_id, kind, key) DO UPDATE SET \
+  n = n + excluded.n, \
+  artist = CASE WHEN excluded.first_at < first_at THEN excluded.artist ELSE artist END, \
+  album = CASE WHEN excluded.first_at < first_at THEN excluded.album ELSE album END, \
+  title = CASE WHEN excluded.first_at < first_at THEN excluded.title ELSE title END, \
+  first_at = min(first_at, excluded.first_at)";
+
+const ADD_MONTHS: &str = "\
+INSERT INTO listen_months (user_id, kind, bucket, key, n) \
+SELECT user_id, 1, played_at / 2592000, substr(match_key, 1, instr(match_key, char(31)) - 1), \
+       count(*) \
+FROM listens WHERE id BETWEEN ?1 AND ?2 GROUP BY 3, 4 \
+UNION ALL \
+SELECT user_id, 2, played_at / 2592000, \
+       substr(match_key, 1, instr(match_key, char(31))) || lower(trim(album)), count(*) \
+FROM listens WHERE id BETWEEN ?1 AND ?2 AND trim(coalesce(album, '')) <> '' GROUP BY 3, 4 \
+UNION ALL \
+SELECT user_id, 3, played_at / 2592000, match_key, count(*) \
+FROM listens WHERE id BETWEEN ?1 AND ?2 GROUP BY 3, 4 \
+ON CONFLICT (user_id, kind, bucket, key) DO UPDATE SET n = n + excluded.n";
+
+const ADD_SLOTS: &str = "\
+INSERT INTO listen_slots (user_id, slot, n) \
+SELECT user_id, played_at / 900, count(*) FROM listens WHERE id BETWEEN ?1 AND ?2 GROUP BY 2 \
+ON CONFLICT (user_id, slot) DO UPDATE SET n = n + excluded.n";
 
 #[cfg(test)]
 mod tests {

@@ -4,12 +4,16 @@
 
 pub mod connections;
 mod credentials;
+pub mod history;
+#[cfg(test)]
+mod history_tests;
 pub mod identity;
 pub mod jobs;
 pub mod library;
 pub mod listens;
 pub mod sealed;
 mod secrets;
+pub mod stats;
 mod users;
 
 use std::{path::Path, str::FromStr, time::Duration};
@@ -111,7 +115,7 @@ impl Store {
     }
 }
 
-pub(crate) fn now() -> i64 {
+pub fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)

@@ -60,7 +60,7 @@ impl Identity {
 }
 
 /// Where the user stands with the daemon's accounts.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum AuthState {
     /// Not asked yet: waits for the first handshake.
     Unknown,
@@ -116,7 +116,7 @@ impl App {
     }
 
     pub(super) fn setup_state_loaded(&mut self, state: SetupState) -> Vec<Effect> {
-        if self.auth != AuthState::Checking {
+        if !matches!(self.auth, AuthState::Checking) {
             return Vec::new();
         }
         self.setup = state;
@@ -131,7 +131,8 @@ impl App {
     pub(super) fn signed_in(&mut self, identity: super::Identity) -> Vec<Effect> {
         match &self.auth {
             AuthState::Checking | AuthState::Setup(_) | AuthState::SignIn(_) => {
-                self.auth = AuthState::SignedIn(Box::new(Main::new(identity)));
+                let main = Main::new(identity).in_zone(self.zone, self.now);
+                self.auth = AuthState::SignedIn(Box::new(main));
             }
             _ => {}
         }
@@ -233,10 +234,7 @@ impl App {
                 vec![Effect::SignOut]
             }
             CallError::Unauthenticated(_) => main.needs_refresh(call),
-            error => {
-                main.call_failed(call, error);
-                Vec::new()
-            }
+            error => main.call_failed(call, error),
         }
     }
 

@@ -3,10 +3,14 @@
 //! `Call` into the RPC (adding the access token); the app never sees a token.
 
 use spotter_proto::v1::{
-    AuditEvent, Connection, Job, JobKind, JobRun, Listen, Lockout, Provider, Role, Session, User,
+    AuditEvent, Connection, Job, JobKind, JobRun, ListListensRequest, Listen, ListenDetails,
+    Lockout, Provider, Role, Session, StatsSubject, User,
 };
 
-use super::{connect::ApprovalStart, jobs::job_name, listens::ListenSummary, providers::name};
+use super::{
+    connect::ApprovalStart, history::ListenSummary, jobs::job_name, providers::name,
+    stats::PeriodChoice, stats_tab::StatsAnswer,
+};
 use crate::secret::Secret;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,11 +83,32 @@ pub enum Call {
     CancelJob {
         kind: JobKind,
     },
-    /// `before` empty is the newest page.
-    ListRecentListens {
-        before: String,
+    /// A page of the history browser: `page` of the list started as
+    /// `generation` (both only travel back with the answer).
+    ListListens {
+        generation: u64,
+        page: usize,
+        request: ListListensRequest,
+    },
+    GetListen {
+        id: i64,
     },
     GetListenSummary,
+    /// The Stats tab's calls, each for the period it was made for.
+    StatsTop {
+        period: PeriodChoice,
+        subject: StatsSubject,
+    },
+    StatsActivity {
+        period: PeriodChoice,
+        utc_offset_minutes: i32,
+    },
+    StatsDiscoveries {
+        period: PeriodChoice,
+    },
+    StatsSummary {
+        period: PeriodChoice,
+    },
 }
 
 impl Call {
@@ -113,14 +138,27 @@ impl Call {
             Call::ListJobs => "Could not load the jobs".into(),
             Call::RunJob { kind, .. } => format!("Could not start {}", job_name(*kind)),
             Call::CancelJob { kind } => format!("Could not cancel {}", job_name(*kind)),
-            Call::ListRecentListens { .. } => "Could not load listens".into(),
+            Call::ListListens { .. } => "Could not load listens".into(),
+            Call::GetListen { .. } => "Could not load the listen".into(),
             Call::GetListenSummary => "Could not load the listen totals".into(),
+            Call::StatsTop {
+                subject: StatsSubject::Albums,
+                ..
+            } => "Could not load the top albums".into(),
+            Call::StatsTop {
+                subject: StatsSubject::Tracks,
+                ..
+            } => "Could not load the top tracks".into(),
+            Call::StatsTop { .. } => "Could not load the top artists".into(),
+            Call::StatsActivity { .. } => "Could not load the activity".into(),
+            Call::StatsDiscoveries { .. } => "Could not load the discoveries".into(),
+            Call::StatsSummary { .. } => "Could not load the totals".into(),
         }
     }
 }
 
 /// A successful answer, carrying whatever the app needs to place it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Reply {
     Sessions(Vec<Session>),
     SessionsRevoked {
@@ -166,12 +204,22 @@ pub enum Reply {
         kind: JobKind,
         cancelled: bool,
     },
-    Listens {
-        before: String,
+    /// A page of `ListListens`, with what the call carried to place it.
+    ListenPage {
+        generation: u64,
+        page: usize,
         listens: Vec<Listen>,
-        next_before: String,
+        next_cursor: String,
+    },
+    ListenDetails {
+        id: i64,
+        details: ListenDetails,
     },
     ListenSummary(ListenSummary),
+    Stats {
+        period: PeriodChoice,
+        answer: StatsAnswer,
+    },
 }
 
 /// Why a call did not succeed.

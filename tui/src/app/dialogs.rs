@@ -1,6 +1,7 @@
 //! What opens on top of a tab: the y/n confirmation guarding every destructive
-//! action, the role chooser, the small new-user and filter forms, and the provider
-//! connect dialogs (whose keys live in [`super::connect`]).
+//! action, the role chooser, the small new-user and filter forms, the provider
+//! connect dialogs (whose keys live in [`super::connect`]), and the History tab's
+//! search, filter, jump and import dialogs (whose keys live in [`super::history`]).
 
 use spotter_proto::v1::{Provider, Role, User};
 
@@ -9,6 +10,7 @@ use super::{
     calls::Call,
     connect::{Approval, ConnectForm},
     form::{FieldId, Form},
+    history::import::{ImportDialog, ImportPhase},
     signed_in::{Main, Notice, Outcome},
 };
 
@@ -22,6 +24,29 @@ pub enum Overlay {
     Approval(Approval),
     /// A token or password form (ListenBrainz, Navidrome).
     Connect(ConnectForm),
+    /// The History tab's search box (the list follows the typing).
+    Search(SearchBox),
+    /// The History tab's filters.
+    HistoryFilter(Form),
+    /// The History tab's jump to a date.
+    JumpToDate(Form),
+    Import(ImportDialog),
+}
+
+/// The search being typed, and the one to go back to on Esc.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchBox {
+    pub form: Form,
+    pub previous: String,
+}
+
+impl SearchBox {
+    pub fn new(query: &str) -> Self {
+        SearchBox {
+            form: super::history::filter::search_form(query),
+            previous: query.to_owned(),
+        }
+    }
 }
 
 /// A question that must be answered y before `on_yes` happens.
@@ -154,13 +179,26 @@ impl Main {
             Overlay::Approval(_) | Overlay::Connect(_) => {
                 return self.connect_overlay_command(command);
             }
+            Overlay::Search(_)
+            | Overlay::HistoryFilter(_)
+            | Overlay::JumpToDate(_)
+            | Overlay::Import(_) => return self.history_overlay_command(command),
         }
         Outcome::default()
     }
 
     pub(super) fn overlay_input(&mut self, c: char) {
         match &mut self.overlay {
-            Some(Overlay::NewUser(form) | Overlay::Filter(form)) if !form.busy => form.type_char(c),
+            Some(
+                Overlay::NewUser(form)
+                | Overlay::Filter(form)
+                | Overlay::Search(SearchBox { form, .. })
+                | Overlay::HistoryFilter(form)
+                | Overlay::JumpToDate(form),
+            ) if !form.busy => form.type_char(c),
+            Some(Overlay::Import(dialog)) if dialog.phase == ImportPhase::Choosing => {
+                dialog.form.type_char(c);
+            }
             Some(Overlay::Approval(_) | Overlay::Connect(_)) => self.connect_overlay_input(c),
             _ => {}
         }

@@ -19,6 +19,17 @@ pub enum FieldId {
     Token,
     /// The address a browser was sent to after approving (Spotify).
     RedirectUrl,
+    /// The history browser's filters and jump.
+    Artist,
+    Album,
+    Title,
+    Source,
+    From,
+    To,
+    Date,
+    /// The file to import, and its format.
+    Path,
+    Format,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

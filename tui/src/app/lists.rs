@@ -1,7 +1,7 @@
 //! The list tabs: moving the selection (and fetching older pages on demand),
 //! starting actions on the selected row, and placing answers and failures. The
-//! actions of Sessions, Users, Lockouts and Audit are here; Connections, Jobs and
-//! Listens have their own modules, reached from here.
+//! actions of Sessions, Users, Lockouts and Audit are here; Connections, Jobs,
+//! History and Stats have their own modules, reached from here.
 
 use spotter_proto::v1::Role;
 
@@ -29,7 +29,8 @@ impl Main {
         match (self.tab, command) {
             (Tab::Connections, command) => return self.connections_command(command),
             (Tab::Jobs, command) => return self.jobs_command(command),
-            (Tab::Listens, Command::OlderPage) => return self.load_older_listens().into(),
+            (Tab::History, command) => return self.history_command(command),
+            (Tab::Stats, command) => return self.stats_command(command),
             (Tab::Sessions, Command::Revoke) => self.confirm_revoke(),
             (Tab::Sessions, Command::RevokeOthers) => {
                 self.overlay = Some(Overlay::Confirm(Confirm {
@@ -114,7 +115,7 @@ impl Main {
 
     fn move_selection(&mut self, step: isize) -> Vec<Effect> {
         match self.tab {
-            Tab::Status => Vec::new(),
+            Tab::Status | Tab::Stats => Vec::new(),
             Tab::Sessions => {
                 self.sessions.move_by(step);
                 Vec::new()
@@ -131,13 +132,7 @@ impl Main {
                 self.jobs.rows.move_by(step);
                 Vec::new()
             }
-            Tab::Listens => {
-                if self.listens.rows.move_by(step) {
-                    self.load_older_listens()
-                } else {
-                    Vec::new()
-                }
-            }
+            Tab::History => self.history_move(step),
             Tab::Users => {
                 if self.users.move_by(step) {
                     let call = Call::ListUsers {
@@ -248,7 +243,10 @@ impl Main {
             @ (Reply::Jobs { .. } | Reply::JobStarted { .. } | Reply::JobCancelled { .. }) => {
                 return self.jobs_reply(reply);
             }
-            reply @ (Reply::Listens { .. } | Reply::ListenSummary(_)) => self.listens_reply(reply),
+            reply @ (Reply::ListenPage { .. }
+            | Reply::ListenSummary(_)
+            | Reply::ListenDetails { .. }) => return self.history_reply(reply),
+            Reply::Stats { period, answer } => self.stats_reply(period, answer),
         }
         Vec::new()
     }
@@ -261,24 +259,29 @@ impl Main {
         vec![self.call(call)]
     }
 
-    /// Shows why a call failed: in the dialog it came from when one waits for it
-    /// (new user, provider connect), otherwise in the status line.
-    pub(super) fn call_failed(&mut self, call: Call, error: CallError) {
+    /// Shows why a call failed: in the dialog or pane it came from when one waits
+    /// for it (new user, provider connect, listen details, stats), otherwise in the
+    /// status line.
+    pub(super) fn call_failed(&mut self, call: Call, error: CallError) -> Vec<Effect> {
         self.set_loading(&call, false);
         if self.job_already_running(&call, &error) {
-            return;
+            return Vec::new();
         }
         let text = error.text();
+        let (shown, effects) = self.history_failed(&call, &text);
+        if shown || self.stats_failed(&call, &text) {
+            return effects;
+        }
         if let (Call::CreateUser { .. }, Some(Overlay::NewUser(form))) = (&call, &mut self.overlay)
         {
             form.busy = false;
             form.error = Some(text);
-            return;
+            return effects;
         }
-        if self.connect_failed(&call, &text) {
-            return;
+        if !self.connect_failed(&call, &text) {
+            self.notice = Some(Notice::error(format!("{}: {text}", call.failure())));
         }
-        self.notice = Some(Notice::error(format!("{}: {text}", call.failure())));
+        effects
     }
 }
 

@@ -8,11 +8,13 @@ use super::{
     Command, Effect, Scope,
     auth::{Identity, REFRESH_MARGIN_SECONDS},
     calls::{Call, CallError},
+    dates::Zone,
     dialogs::Overlay,
+    history::{HistoryView, import::ImportPhase},
     jobs::JobsView,
-    listens::ListensView,
     live::LiveState,
     rows::Rows,
+    stats::StatsState,
 };
 use crate::problem::Problem;
 
@@ -22,7 +24,8 @@ pub enum Tab {
     Sessions,
     Connections,
     Jobs,
-    Listens,
+    History,
+    Stats,
     Users,
     Lockouts,
     Audit,
@@ -30,12 +33,13 @@ pub enum Tab {
 
 impl Tab {
     /// Everyone's tabs first, so their digits are the same for every role.
-    pub const ALL: [Tab; 8] = [
+    pub const ALL: [Tab; 9] = [
         Tab::Status,
         Tab::Sessions,
         Tab::Connections,
         Tab::Jobs,
-        Tab::Listens,
+        Tab::History,
+        Tab::Stats,
         Tab::Users,
         Tab::Lockouts,
         Tab::Audit,
@@ -52,7 +56,8 @@ impl Tab {
             Tab::Sessions => "Sessions",
             Tab::Connections => "Connections",
             Tab::Jobs => "Jobs",
-            Tab::Listens => "Listens",
+            Tab::History => "History",
+            Tab::Stats => "Stats",
             Tab::Users => "Users",
             Tab::Lockouts => "Lockouts",
             Tab::Audit => "Audit",
@@ -64,6 +69,7 @@ impl Tab {
         match self {
             Tab::Sessions => "Sess",
             Tab::Connections => "Conn",
+            Tab::History => "Hist",
             Tab::Lockouts => "Locks",
             other => other.title(),
         }
@@ -136,7 +142,7 @@ impl From<Vec<Effect>> for Outcome {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Main {
     pub identity: Identity,
     pub tab: Tab,
@@ -148,7 +154,10 @@ pub struct Main {
     pub audit: Rows<AuditEvent>,
     pub connections: Rows<Connection>,
     pub jobs: JobsView,
-    pub listens: ListensView,
+    pub history: HistoryView,
+    pub stats: StatsState,
+    /// Local time, for the dates typed into the History tab's forms.
+    pub zone: Zone,
     /// Whether live events arrive (the Jobs tab says so, and polls without them).
     pub live: LiveState,
     pub overlay: Option<Overlay>,
@@ -156,6 +165,8 @@ pub struct Main {
     refresh_in_flight: bool,
     /// Calls refused with UNAUTHENTICATED, retried once the refresh lands.
     retry: Vec<Call>,
+    /// Numbers the imports started, so a cancelled one's last words are ignored.
+    pub(super) import_seq: u64,
 }
 
 impl Main {
@@ -170,13 +181,24 @@ impl Main {
             audit: Rows::default(),
             connections: Rows::default(),
             jobs: JobsView::default(),
-            listens: ListensView::default(),
+            history: HistoryView::default(),
+            stats: StatsState::default(),
+            zone: Zone::Utc,
             live: LiveState::Connecting,
             overlay: None,
             notice: None,
             refresh_in_flight: false,
             retry: Vec::new(),
+            import_seq: 0,
         }
+    }
+
+    /// Sets where local time is (for dates typed in, and the Stats tab's local
+    /// days), as of `now`.
+    pub fn in_zone(mut self, zone: Zone, now: i64) -> Self {
+        self.zone = zone;
+        self.stats = StatsState::new(zone.offset_minutes(now));
+        self
     }
 
     /// The tabs this user has, in order.
@@ -196,11 +218,21 @@ impl Main {
             Some(Overlay::Approval(approval)) if !approval.wants_paste() => {
                 return vec![Scope::Approval, Scope::Always];
             }
+            Some(Overlay::Import(dialog)) if dialog.running() => {
+                return vec![Scope::ImportRunning, Scope::Always];
+            }
+            Some(Overlay::Import(dialog)) if dialog.phase != ImportPhase::Choosing => {
+                return vec![Scope::Import, Scope::Always];
+            }
             Some(
                 Overlay::NewUser(_)
                 | Overlay::Filter(_)
                 | Overlay::Approval(_)
-                | Overlay::Connect(_),
+                | Overlay::Connect(_)
+                | Overlay::Search(_)
+                | Overlay::HistoryFilter(_)
+                | Overlay::JumpToDate(_)
+                | Overlay::Import(_),
             ) => {
                 return vec![Scope::Form, Scope::Always];
             }
@@ -211,7 +243,8 @@ impl Main {
             Tab::Sessions => &[Scope::Sessions, Scope::List],
             Tab::Connections => &[Scope::Connections, Scope::List],
             Tab::Jobs => &[Scope::Jobs, Scope::List],
-            Tab::Listens => &[Scope::Listens, Scope::List],
+            Tab::History => &[Scope::History, Scope::List],
+            Tab::Stats => &[Scope::Stats],
             Tab::Users => &[Scope::Users, Scope::List],
             Tab::Lockouts => &[Scope::Lockouts, Scope::List],
             Tab::Audit => &[Scope::Audit, Scope::List],
@@ -226,6 +259,7 @@ impl Main {
             return self.overlay_command(command);
         }
         match command {
+            Command::Back if self.close_details() => Outcome::default(),
             Command::Back => Outcome {
                 quit: true,
                 ..Outcome::default()
@@ -250,9 +284,17 @@ impl Main {
         self.overlay_input(c);
     }
 
+    /// After typing or pasting: the search box follows what was typed.
+    pub fn after_input(&mut self) -> Vec<Effect> {
+        self.search_changed()
+    }
+
     fn show(&mut self, tab: Tab) -> Vec<Effect> {
         self.tab = tab;
         self.notice = None;
+        if tab == Tab::History {
+            return self.enter_history();
+        }
         self.reload_tab()
     }
 
@@ -263,7 +305,8 @@ impl Main {
             Tab::Sessions => Call::ListSessions,
             Tab::Connections => Call::ListConnections,
             Tab::Jobs => Call::ListJobs,
-            Tab::Listens => return self.reload_listens(),
+            Tab::History => return self.reload_history(),
+            Tab::Stats => return self.fetch_stats(),
             Tab::Users => Call::ListUsers {
                 query: self.user_query.clone(),
                 after_id: 0,
@@ -291,8 +334,7 @@ impl Main {
             Call::ListAuditEvents { .. } => self.audit.loading = loading,
             Call::ListConnections => self.connections.loading = loading,
             Call::ListJobs => self.jobs.rows.loading = loading,
-            Call::ListRecentListens { .. } => self.listens.rows.loading = loading,
-            Call::GetListenSummary => self.listens.summary_loading = loading,
+            Call::GetListenSummary => self.history.summary_loading = loading,
             _ => {}
         }
     }
@@ -338,9 +380,10 @@ impl Main {
     /// tick tries again.
     pub(super) fn refresh_unavailable(&mut self, problem: &Problem) -> Vec<Effect> {
         self.refresh_in_flight = false;
+        let mut effects = Vec::new();
         for call in std::mem::take(&mut self.retry) {
-            self.call_failed(call, CallError::Unreachable(problem.reason.clone()));
+            effects.extend(self.call_failed(call, CallError::Unreachable(problem.reason.clone())));
         }
-        Vec::new()
+        effects
     }
 }

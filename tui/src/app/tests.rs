@@ -3,8 +3,10 @@
 
 mod auth_flows;
 mod connections;
+mod history;
 mod jobs_listens;
 mod live_events;
+mod stats;
 mod tabs;
 
 use super::*;

@@ -167,7 +167,21 @@ pub async fn run(
         Call::ListJobs => sync::list_jobs(client, auth).await?,
         Call::RunJob { kind, everything } => sync::run_job(client, auth, kind, everything).await?,
         Call::CancelJob { kind } => sync::cancel_job(client, auth, kind).await?,
-        Call::ListRecentListens { before } => sync::recent_listens(client, auth, before).await?,
+        Call::ListListens {
+            generation,
+            page,
+            request,
+        } => sync::list_listens(client, auth, generation, page, request).await?,
+        Call::GetListen { id } => sync::get_listen(client, auth, id).await?,
         Call::GetListenSummary => sync::listen_summary(client, auth).await?,
+        Call::StatsTop { period, subject } => {
+            sync::stats_top(client, auth, period, subject).await?
+        }
+        Call::StatsActivity {
+            period,
+            utc_offset_minutes,
+        } => sync::stats_activity(client, auth, period, utc_offset_minutes).await?,
+        Call::StatsDiscoveries { period } => sync::stats_discoveries(client, auth, period).await?,
+        Call::StatsSummary { period } => sync::stats_summary(client, auth, period).await?,
     })
 }

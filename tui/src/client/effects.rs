@@ -9,9 +9,9 @@
 //!
 //! The live event stream is the exception to "one at a time": it runs beside the
 //! runner on its own connection ([`events`]) and sends its actions down the same
-//! channel.
+//! channel. So does an import ([`import`]), which may take minutes.
 
-use tokio::sync::mpsc;
+use tokio::{sync::mpsc, task::JoinHandle};
 
 use crate::{
     app::{Action, Call, CallError, Effect, SetupState, calls::rejection_text},
@@ -19,6 +19,7 @@ use crate::{
         AuthError, Authenticator, ClientError, DaemonClient, Timeouts, calls,
         connect_and_handshake,
         events::{self, EventStream, EventTiming},
+        import,
     },
     daemon_launch::{ReachError, connect_or_start},
     problem::Problem,
@@ -43,6 +44,7 @@ pub fn spawn(
         auth: Authenticator::new(session_file),
         actions: actions_tx,
         events: None,
+        import: None,
     };
     tokio::spawn(runner.run(effects_rx));
     (effects_tx, actions_rx)
@@ -55,6 +57,8 @@ struct EffectRunner {
     actions: mpsc::UnboundedSender<Action>,
     /// Open while signed in; dropping it ends the stream.
     events: Option<EventStream>,
+    /// The import running beside the runner, and its id.
+    import: Option<(u64, JoinHandle<()>)>,
 }
 
 impl EffectRunner {
@@ -111,11 +115,42 @@ impl EffectRunner {
                     continue;
                 }
                 Effect::StopEvents => {
+                    // Signed out: the session's import stops too.
                     self.events = None;
+                    self.stop_import(None);
+                    continue;
+                }
+                Effect::Import { id, path, format } => {
+                    self.stop_import(None);
+                    let task = import::spawn(
+                        self.target.path.clone(),
+                        self.auth.access_token(),
+                        id,
+                        path,
+                        format,
+                        self.actions.clone(),
+                    );
+                    self.import = Some((id, task));
+                    continue;
+                }
+                Effect::CancelImport { id } => {
+                    self.stop_import(Some(id));
                     continue;
                 }
             };
             self.send(action);
+        }
+    }
+
+    /// Aborts the running import (only if it is `id`, when given): dropping the
+    /// call tells the daemon, which keeps what it stored.
+    fn stop_import(&mut self, id: Option<u64>) {
+        if let Some((running, task)) = self.import.take() {
+            if id.is_none_or(|id| id == running) {
+                task.abort();
+            } else {
+                self.import = Some((running, task));
+            }
         }
     }
 

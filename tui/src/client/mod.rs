@@ -2,8 +2,8 @@
 //! ([`DaemonClient`], [`connect_and_handshake`]), the error taxonomy with fixes
 //! ([`ClientError`]), sessions and tokens ([`Authenticator`]), the authenticated
 //! calls ([`calls`], [`sync_calls`]), the live event stream on its own connection
-//! ([`events`]), and the task that runs the app's effects and feeds results back
-//! as actions ([`effects`]).
+//! ([`events`]), imports streamed beside everything else ([`import`]), and the task
+//! that runs the app's effects and feeds results back as actions ([`effects`]).
 
 mod auth;
 pub mod calls;
@@ -11,6 +11,7 @@ mod connection;
 pub mod effects;
 mod error;
 pub mod events;
+pub mod import;
 pub mod sync_calls;
 
 pub use auth::{

@@ -5,18 +5,22 @@
 
 use spotter_proto::v1::{
     BeginConnectRequest, CancelJobRequest, CompleteConnectRequest, ConnectListenBrainzRequest,
-    ConnectNavidromeRequest, DisconnectRequest, GetSummaryRequest, JobKind, ListConnectionsRequest,
-    ListJobsRequest, ListRecentListensRequest, Provider, RunJobRequest, SetListenSubmissionRequest,
+    ConnectNavidromeRequest, DisconnectRequest, GetActivityRequest, GetDiscoveriesRequest,
+    GetListenRequest, GetSummaryRequest, GetTopRequest, JobKind, ListConnectionsRequest,
+    ListJobsRequest, ListListensRequest, Provider, RunJobRequest, SetListenSubmissionRequest,
+    StatsSubject,
 };
 
 use super::{Authenticator, ClientError, DaemonClient};
 use crate::{
-    app::{Reply, connect::ApprovalStart},
+    app::{
+        Reply,
+        connect::ApprovalStart,
+        stats::PeriodChoice,
+        stats_tab::{STATS_LIMIT, StatsAnswer},
+    },
     secret::Secret,
 };
-
-/// Listens fetched per page.
-pub const LISTENS_PAGE_SIZE: u32 = 100;
 
 type Result = std::result::Result<Reply, ClientError>;
 
@@ -174,22 +178,99 @@ pub async fn cancel_job(client: &DaemonClient, auth: &Authenticator, kind: JobKi
     })
 }
 
-pub async fn recent_listens(client: &DaemonClient, auth: &Authenticator, before: String) -> Result {
-    let request = auth.authorize(ListRecentListensRequest {
-        page_size: LISTENS_PAGE_SIZE,
-        before: before.clone(),
-    });
+/// A page of the history browser; `generation` and `page` travel back with it.
+pub async fn list_listens(
+    client: &DaemonClient,
+    auth: &Authenticator,
+    generation: u64,
+    page: usize,
+    request: ListListensRequest,
+) -> Result {
     let response = client
         .within_deadline(
-            "ListRecentListens",
-            client.history().list_recent_listens(request),
+            "ListListens",
+            client.history().list_listens(auth.authorize(request)),
         )
         .await?;
-    Ok(Reply::Listens {
-        before,
+    Ok(Reply::ListenPage {
+        generation,
+        page,
         listens: response.listens,
-        next_before: response.next_before,
+        next_cursor: response.next_cursor,
     })
+}
+
+pub async fn get_listen(client: &DaemonClient, auth: &Authenticator, id: i64) -> Result {
+    let request = auth.authorize(GetListenRequest { id });
+    let details = client
+        .within_deadline("GetListen", client.history().get_listen(request))
+        .await?;
+    Ok(Reply::ListenDetails { id, details })
+}
+
+fn stats(period: PeriodChoice, answer: StatsAnswer) -> Result {
+    Ok(Reply::Stats { period, answer })
+}
+
+pub async fn stats_top(
+    client: &DaemonClient,
+    auth: &Authenticator,
+    period: PeriodChoice,
+    subject: StatsSubject,
+) -> Result {
+    let request = auth.authorize(GetTopRequest {
+        period: Some(period.to_proto()),
+        subject: subject as i32,
+        limit: STATS_LIMIT,
+    });
+    let response = client
+        .within_deadline("GetTop", client.history().get_top(request))
+        .await?;
+    stats(period, StatsAnswer::Top(subject, response))
+}
+
+pub async fn stats_activity(
+    client: &DaemonClient,
+    auth: &Authenticator,
+    period: PeriodChoice,
+    utc_offset_minutes: i32,
+) -> Result {
+    let request = auth.authorize(GetActivityRequest {
+        period: Some(period.to_proto()),
+        utc_offset_minutes,
+    });
+    let response = client
+        .within_deadline("GetActivity", client.history().get_activity(request))
+        .await?;
+    stats(period, StatsAnswer::Activity(response))
+}
+
+pub async fn stats_discoveries(
+    client: &DaemonClient,
+    auth: &Authenticator,
+    period: PeriodChoice,
+) -> Result {
+    let request = auth.authorize(GetDiscoveriesRequest {
+        period: Some(period.to_proto()),
+        subject: StatsSubject::Artists as i32,
+        limit: STATS_LIMIT,
+    });
+    let response = client
+        .within_deadline("GetDiscoveries", client.history().get_discoveries(request))
+        .await?;
+    stats(period, StatsAnswer::Discoveries(response))
+}
+
+pub async fn stats_summary(
+    client: &DaemonClient,
+    auth: &Authenticator,
+    period: PeriodChoice,
+) -> Result {
+    let request = auth.authorize(GetSummaryRequest {});
+    let response = client
+        .within_deadline("GetSummary", client.history().get_summary(request))
+        .await?;
+    stats(period, StatsAnswer::Summary(response))
 }
 
 pub async fn listen_summary(client: &DaemonClient, auth: &Authenticator) -> Result {

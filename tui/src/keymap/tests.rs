@@ -2,7 +2,7 @@ use std::collections::HashSet;
 
 use super::*;
 
-const ALL_SCOPES: [Scope; 15] = [
+const ALL_SCOPES: [Scope; 18] = [
     Scope::Always,
     Scope::Screen,
     Scope::Tabs,
@@ -13,11 +13,14 @@ const ALL_SCOPES: [Scope; 15] = [
     Scope::Audit,
     Scope::Connections,
     Scope::Jobs,
-    Scope::Listens,
+    Scope::History,
+    Scope::Stats,
     Scope::Form,
     Scope::Confirm,
     Scope::Chooser,
     Scope::Approval,
+    Scope::Import,
+    Scope::ImportRunning,
 ];
 
 fn press(code: KeyCode, modifiers: KeyModifiers, scopes: &[Scope]) -> Option<Action> {
@@ -177,7 +180,7 @@ fn help_merges_keys_of_one_command_and_of_the_tab_digits() {
         .iter()
         .find(|l| matches!(l.command, Command::ShowTab(_)))
         .unwrap();
-    assert_eq!(tabs.keys, "1–8");
+    assert_eq!(tabs.keys, "1–9");
     let down = lines.iter().find(|l| l.command == Command::Down).unwrap();
     assert_eq!(down.keys, "↓, j");
 }
@@ -217,8 +220,29 @@ fn the_sync_tabs_keys_do_not_take_refresh_or_quit() {
     assert_eq!(key('s', CONNECTIONS), command(Command::ToggleSubmission));
     assert_eq!(key('n', JOBS), command(Command::RunJob));
     assert_eq!(key('x', JOBS), command(Command::CancelJob));
-    let listens = &[Scope::Listens, Scope::List, Scope::Tabs, Scope::Screen];
-    assert_eq!(key('n', listens), command(Command::OlderPage));
+    let history = &[Scope::History, Scope::List, Scope::Tabs, Scope::Screen];
+    assert_eq!(key('/', history), command(Command::Search));
+    assert_eq!(key('f', history), command(Command::FilterHistory));
+    assert_eq!(key('g', history), command(Command::JumpToDate));
+    assert_eq!(key('c', history), command(Command::ClearFilters));
+    assert_eq!(key('i', history), command(Command::Import));
+    assert_eq!(
+        press(KeyCode::Enter, KeyModifiers::NONE, history),
+        command(Command::Details)
+    );
+    assert_eq!(
+        press(KeyCode::Home, KeyModifiers::NONE, history),
+        command(Command::Newest)
+    );
+    assert_eq!(key('r', history), command(Command::Refresh));
+    let stats = &[Scope::Stats, Scope::Tabs, Scope::Screen];
+    assert_eq!(key('w', stats), command(Command::PeriodWeek));
+    assert_eq!(key('m', stats), command(Command::PeriodMonth));
+    assert_eq!(key('y', stats), command(Command::PeriodYear));
+    assert_eq!(key('a', stats), command(Command::PeriodAllTime));
+    assert_eq!(key('p', stats), command(Command::NextPeriod));
+    assert_eq!(key('6', stats), command(Command::ShowTab(Tab::Stats)));
+    assert_eq!(key('r', stats), command(Command::Refresh));
     for scopes in [CONNECTIONS, JOBS] {
         assert_eq!(key('r', scopes), command(Command::Refresh));
         assert_eq!(key('q', scopes), command(Command::Quit));

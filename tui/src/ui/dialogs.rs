@@ -1,6 +1,7 @@
 //! What opens on top of a tab: the y/n confirmation, the role chooser, the
-//! new-user form, the users filter, and the provider connect dialogs (the browser
-//! approval has its own module).
+//! new-user form, the users filter, the provider connect dialogs (the browser
+//! approval has its own module), and the History tab's search box, filter and
+//! date forms (the import dialog has its own module).
 
 use ratatui::{
     Frame,
@@ -11,7 +12,7 @@ use ratatui::{
 
 use spotter_proto::v1::Provider;
 
-use super::{approval_dialog, form, theme::Theme};
+use super::{approval_dialog, form, import_dialog, theme::Theme};
 use crate::app::{
     Main,
     dialogs::{Confirm, Overlay, ROLE_CHOICES, RoleChooser},
@@ -57,6 +58,50 @@ pub fn render(frame: &mut Frame, area: Rect, now: i64, main: &Main, theme: Theme
             &connect.form,
             theme,
         ),
+        Some(Overlay::Search(search)) => render_search(frame, area, &search.form, theme),
+        Some(Overlay::HistoryFilter(form)) => render_form(
+            frame,
+            area,
+            " Filter listens ",
+            "Days as YYYY-MM-DD, local · Enter applies · Esc cancels",
+            form,
+            theme,
+        ),
+        Some(Overlay::JumpToDate(form)) => render_form(
+            frame,
+            area,
+            " Go to a date ",
+            "YYYY-MM-DD: that day, then older · empty: the newest",
+            form,
+            theme,
+        ),
+        Some(Overlay::Import(dialog)) => import_dialog::render(frame, area, dialog, theme),
+    }
+}
+
+/// The search box sits at the bottom, like a command line, so the list it filters
+/// stays in sight as it follows the typing.
+fn render_search(frame: &mut Frame, area: Rect, form: &Form, theme: Theme) {
+    let height = 3.min(area.height);
+    let rect = Rect {
+        y: area.y + area.height - height,
+        height,
+        ..area
+    };
+    frame.render_widget(Clear, rect);
+    let block = Block::bordered()
+        .padding(Padding::horizontal(1))
+        .title(" Search artist, album, title ")
+        .title_bottom(Line::from(" Enter keeps it · Esc puts back the last ").right_aligned())
+        .border_style(theme.border(theme.busy()));
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let (lines, cursor) = form::field_lines(form, inner.width, theme);
+    frame.render_widget(Paragraph::new(lines), inner);
+    if let Some(at) = cursor
+        && at.x < inner.width
+    {
+        frame.set_cursor_position(Position::new(inner.x + at.x, inner.y + at.y));
     }
 }
 

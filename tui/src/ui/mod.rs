@@ -13,11 +13,13 @@ mod error_screen;
 mod fields;
 mod form;
 mod help;
+mod history_screen;
+mod import_dialog;
 mod jobs_screen;
-mod listens_screen;
 mod lockouts_screen;
 mod sessions_screen;
 mod sign_in_screen;
+pub mod stats_screen;
 mod status_screen;
 mod tab_bar;
 mod table;
@@ -65,7 +67,8 @@ pub fn render(frame: &mut Frame, app: &App) {
                 Tab::Sessions => sessions_screen::render(frame, body, app.now, main, theme),
                 Tab::Connections => connections_screen::render(frame, body, app.now, main, theme),
                 Tab::Jobs => jobs_screen::render(frame, body, app.now, main, theme),
-                Tab::Listens => listens_screen::render(frame, body, app.now, main, theme),
+                Tab::History => history_screen::render(frame, body, app.now, main, theme),
+                Tab::Stats => stats_screen::draw(frame, body, &main.stats, theme),
                 Tab::Users => users_screen::render(frame, body, app.now, main, theme),
                 Tab::Lockouts => lockouts_screen::render(frame, body, app.now, main, theme),
                 Tab::Audit => audit_screen::render(frame, body, main, theme),
@@ -163,7 +166,11 @@ fn render_footer(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
 }
 
 #[cfg(test)]
+mod history_tests;
+#[cfg(test)]
 mod signed_in_tests;
+#[cfg(test)]
+mod stats_tests;
 #[cfg(test)]
 mod sync_tests;
 #[cfg(test)]

@@ -1,19 +1,18 @@
-//! Snapshots of the Connections, Jobs and Listens tabs and the connect dialogs at
-//! 80x24, and their colours: none with `NO_COLOR`, only the 16 ANSI ones without.
+//! Snapshots of the Connections and Jobs tabs and the connect dialogs at 80x24,
+//! and their colours (the History tab's too): none with `NO_COLOR`, only the 16
+//! ANSI ones without.
 
 use ratatui::style::Color;
 use spotter_proto::v1::{
-    Connection, Event, Job, JobKind, JobRun, Listen, Provider, Role, connection, event, job,
-    job_run,
+    Connection, Event, Job, JobKind, JobRun, Provider, Role, connection, event, job, job_run,
 };
 
 use super::{
+    history_tests::with_history,
     signed_in_tests::{press, screen, signed_in, type_text},
     tests::{NOW, draw},
 };
-use crate::app::{
-    Action, App, Command, Reply, Tab, connect::ApprovalStart, listens::ListenSummary,
-};
+use crate::app::{Action, App, Command, Reply, Tab, connect::ApprovalStart};
 
 const SPOTIFY_URL: &str = "https://accounts.spotify.com/authorize?response_type=code\
     &client_id=5f3c0a9d1e7b4c2a8f6e0d9b3a1c7e5f&scope=user-read-recently-played%20\
@@ -176,55 +175,6 @@ fn with_jobs(colour: bool) -> App {
     app
 }
 
-fn with_listens(colour: bool) -> App {
-    let mut app = signed_in(Role::User, colour);
-    press(&mut app, Command::ShowTab(Tab::Listens));
-    app.update(Action::CallDone(Reply::ListenSummary(ListenSummary {
-        listens: 12_345,
-        by_source: vec![
-            ("spotify".into(), 8_020),
-            ("lastfm".into(), 6_400),
-            ("listenbrainz".into(), 310),
-            ("navidrome".into(), 45),
-        ],
-        library_artists: 1_234,
-        library_albums: 2_345,
-        library_tracks: 23_456,
-    })));
-    let listen = |ago: i64, artist: &str, title: &str, album: &str, sources: &[Provider]| Listen {
-        played_at: NOW - ago,
-        artist: artist.into(),
-        title: title.into(),
-        album: album.into(),
-        sources: sources.iter().map(|&p| p as i32).collect(),
-        ..Listen::default()
-    };
-    use Provider::{Lastfm as LF, Listenbrainz as LB, Navidrome as ND, Spotify as SP};
-    app.update(Action::CallDone(Reply::Listens {
-        before: String::new(),
-        listens: vec![
-            listen(240, "Sigur Rós", "Hoppípolla", "Takk…", &[SP, LF, LB]),
-            listen(
-                600,
-                "Radiohead",
-                "Weird Fishes/Arpeggi",
-                "In Rainbows",
-                &[ND, LF],
-            ),
-            listen(3 * 86_400, "Björk", "Jóga", "Homogenic", &[SP]),
-            listen(
-                200 * 86_400,
-                "Massive Attack",
-                "Teardrop",
-                "Mezzanine",
-                &[LF, ND, LB, SP],
-            ),
-        ],
-        next_before: "c-4".into(),
-    }));
-    app
-}
-
 #[test]
 fn connections_tab_with_a_provider_needing_reconnect() {
     let app = with_connections(true);
@@ -327,14 +277,6 @@ fn a_job_without_a_total_shows_how_far_it_got() {
 }
 
 #[test]
-fn listens_tab() {
-    let app = with_listens(true);
-    let text = screen(&app);
-    assert!(text.contains("SP LF LB ND"), "{text}");
-    insta::assert_snapshot!(draw(&app).backend());
-}
-
-#[test]
 fn an_owner_at_80_columns_sees_every_tab_and_their_name() {
     let mut app = signed_in(Role::Owner, true);
     app.update(Action::TokensRefreshed(crate::app::Identity {
@@ -349,7 +291,7 @@ fn an_owner_at_80_columns_sees_every_tab_and_their_name() {
     let text = screen(&app);
     let bar = text.lines().next().unwrap();
     assert!(
-        bar.contains("[1 Status]") && bar.contains("8 Audit"),
+        bar.contains("[1 Status]") && bar.contains("9 Audit"),
         "{bar}"
     );
     assert!(bar.contains("owner"), "{bar}");
@@ -369,7 +311,7 @@ fn all_screens(colour: bool) -> Vec<App> {
         disconnect,
         token,
         with_jobs(colour),
-        with_listens(colour),
+        with_history(colour),
     ]
 }
 
@@ -413,6 +355,6 @@ fn help_on_the_connections_tab_fits_and_names_its_keys() {
     ] {
         assert!(text.contains(description), "{text}");
     }
-    assert!(text.contains("1–8"), "{text}");
+    assert!(text.contains("1–9"), "{text}");
     assert!(text.contains("Press Esc or ? to close."), "{text}");
 }

@@ -1,7 +1,7 @@
 //! The tab bar across the top once signed in: the tabs this user has, with their
 //! digits, and who is signed in.
 //!
-//! Admins have eight tabs, which do not fit 80 columns with every title in full:
+//! Admins have nine tabs, which do not fit 80 columns with every title in full:
 //! the bar then drops the product name and the spacing, then shortens the titles
 //! of the tabs not shown (the current one always reads in full).
 

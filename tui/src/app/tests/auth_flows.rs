@@ -52,7 +52,7 @@ fn once_connected_it_asks_what_setup_needs_once() {
         app.update(Action::StatusLoaded(sample_status())),
         vec![Effect::GetSetupState]
     );
-    assert_eq!(app.auth, AuthState::Checking);
+    assert!(matches!(app.auth, AuthState::Checking));
     assert_eq!(app.update(Action::StatusLoaded(sample_status())), vec![]);
 }
 

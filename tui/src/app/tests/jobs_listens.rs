@@ -1,15 +1,15 @@
-//! The Jobs and Listens tabs: run now, cancel, and paging listens by cursor.
+//! The Jobs tab: run now, cancel; and the listen totals.
 
 use std::collections::HashMap;
 
-use spotter_proto::v1::{GetSummaryResponse, Job, JobKind, Listen, Role, job};
+use spotter_proto::v1::{GetSummaryResponse, Job, JobKind, Role, job};
 
 use super::{
     auth_flows::{press, signed_in},
     tabs::{call, main},
     *,
 };
-use crate::app::listens::ListenSummary;
+use crate::app::history::ListenSummary;
 
 pub fn job(kind: JobKind, state: job::State) -> Job {
     Job {
@@ -99,58 +99,6 @@ fn cancel_applies_to_the_selected_job_and_rereads_the_list() {
     assert_eq!(
         main(&app).notice.as_ref().unwrap().text,
         "Library sync was not running."
-    );
-}
-
-fn listens(ids: std::ops::Range<i64>) -> Vec<Listen> {
-    ids.rev()
-        .map(|id| Listen {
-            id,
-            title: format!("song {id}"),
-            ..Listen::default()
-        })
-        .collect()
-}
-
-#[test]
-fn listens_page_older_with_the_daemons_cursor() {
-    let mut app = signed_in(Role::User);
-    assert_eq!(
-        press(&mut app, Command::ShowTab(Tab::Listens)),
-        vec![
-            call(Call::GetListenSummary),
-            call(Call::ListRecentListens {
-                before: String::new()
-            })
-        ]
-    );
-    app.update(Action::CallDone(Reply::Listens {
-        before: String::new(),
-        listens: listens(8..10),
-        next_before: "cursor-8".into(),
-    }));
-    assert_eq!(
-        press(&mut app, Command::OlderPage),
-        vec![call(Call::ListRecentListens {
-            before: "cursor-8".into()
-        })]
-    );
-    assert_eq!(
-        press(&mut app, Command::OlderPage),
-        vec![],
-        "already loading"
-    );
-    app.update(Action::CallDone(Reply::Listens {
-        before: "cursor-8".into(),
-        listens: listens(6..8),
-        next_before: String::new(),
-    }));
-    assert_eq!(main(&app).listens.rows.items.len(), 4);
-    assert_eq!(press(&mut app, Command::PageDown), vec![], "nothing older");
-    assert_eq!(press(&mut app, Command::OlderPage), vec![]);
-    assert_eq!(
-        main(&app).notice.as_ref().unwrap().text,
-        "No older listens."
     );
 }
 

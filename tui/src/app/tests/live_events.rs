@@ -2,7 +2,7 @@
 //! and the rest reload what is on screen.
 
 use spotter_proto::v1::{
-    Event, JobKind, Role,
+    Event, JobKind, ListListensRequest, Role,
     event::{self, Kind, connection_changed, job_progress, session_changed},
     job,
 };
@@ -126,7 +126,7 @@ fn resync_reloads_the_visible_tab() {
 }
 
 #[test]
-fn new_listens_reload_the_listens_tab_unless_someone_reads_older_ones() {
+fn new_listens_reload_the_history_only_at_its_unfiltered_top() {
     let mut app = signed_in(Role::User);
     let new = || {
         event(
@@ -142,28 +142,35 @@ fn new_listens_reload_the_listens_tab_unless_someone_reads_older_ones() {
         vec![],
         "not on screen: loaded when shown"
     );
-    press(&mut app, Command::ShowTab(Tab::Listens));
+    press(&mut app, Command::ShowTab(Tab::History));
     app.update(Action::CallDone(Reply::ListenSummary(Default::default())));
-    app.update(Action::CallDone(Reply::Listens {
-        before: String::new(),
+    let page = |generation| Reply::ListenPage {
+        generation,
+        page: 0,
         listens: vec![Default::default(), Default::default()],
-        next_before: String::new(),
-    }));
+        next_cursor: String::new(),
+    };
+    app.update(Action::CallDone(page(1)));
+    let first_page = ListListensRequest {
+        filter: None,
+        page_size: 200,
+        cursor: String::new(),
+        at: 0,
+    };
     assert_eq!(
         app.update(new()),
         vec![
             call(Call::GetListenSummary),
-            call(Call::ListRecentListens {
-                before: String::new()
+            call(Call::ListListens {
+                generation: 2,
+                page: 0,
+                request: first_page,
             })
         ]
     );
     app.update(Action::CallDone(Reply::ListenSummary(Default::default())));
-    app.update(Action::CallDone(Reply::Listens {
-        before: String::new(),
-        listens: vec![Default::default(), Default::default()],
-        next_before: String::new(),
-    }));
+    app.update(Action::CallDone(page(2)));
+    // Reading further down: only the totals, and a word on how to see them.
     press(&mut app, Command::Down);
     assert_eq!(app.update(new()), vec![call(Call::GetListenSummary)]);
     assert_eq!(

@@ -57,12 +57,13 @@ fn admin_tabs_are_hidden_for_role_user() {
             Tab::Sessions,
             Tab::Connections,
             Tab::Jobs,
-            Tab::Listens
+            Tab::History,
+            Tab::Stats
         ]
     );
     assert_eq!(press(&mut app, Command::ShowTab(Tab::Users)), vec![]);
     assert_eq!(main(&app).tab, Tab::Status);
-    for _ in 0..5 {
+    for _ in 0..6 {
         press(&mut app, Command::NextTab);
     }
     assert_eq!(

@@ -1,0 +1,1721 @@
+//! History figures (issue 5): how fast the real `spotterd` imports a large listening
+//! history, how that compares with the fastest plain SQLite insert of the same rows,
+//! and how fast the history browser and the stats answer at that size.
+//!
+//! 1. A synthetic history, the same for every run of the same size on the same day
+//!    (seeded): 1,000,000 listens of ~20,000 artists over 5 years. Artist popularity
+//!    is Zipf-like (exponent 1.1), and so are each artist's albums and each album's
+//!    tracks; most artists are discovered some time into the 5 years; half the plays
+//!    continue the album of the play before. Listening grows over the years, with a
+//!    daily rhythm (evenings most, nights least; weekends later) in UTC+1, some days
+//!    without music and a quiet holiday each year. The newest listen is at most a day
+//!    old, so rolling periods (week, month, year) are full.
+//! 2. Import: the history as a ListenBrainz JSON-lines export in the temp directory,
+//!    streamed through `History.Import` in 1 MiB chunks (the most a message may
+//!    carry) by a fresh `spotterd` child process. The clock runs from the first
+//!    message to the final progress message (`done`): listens per second, the
+//!    daemon's CPU time and its peak resident memory (`VmHWM`).
+//! 3. The physical limit: the same rows into the same schema (a new database made by
+//!    the real migrations, WAL, `synchronous = NORMAL`, foreign keys on, like the
+//!    daemon's) by this process through sqlx, one transaction per 5,000 rows as the
+//!    daemon's import pages: `listens` rows (the FTS5 triggers fire) and their
+//!    `listen_sources` rows, in two ways: `json_each` over one JSON array per page,
+//!    and prepared multi-row `INSERT … VALUES` statements of 500 rows. Each without
+//!    and with the daemon's three aggregate statements per page
+//!    (`store::listens::{ADD_TOTALS, ADD_MONTHS, ADD_SLOTS}`). Match keys and source
+//!    ids are computed beforehand (once per track, with the daemon's
+//!    `normalize::match_key`): only the database work is timed.
+//! 4. Queries at that size, over the socket from one client, each repeated (200
+//!    times for pages, 30 for stats; a slow one stops after its time budget) for
+//!    p50 and p99: pages of `ListListens` (first, deep, filtered, searched, jump to a
+//!    date), `GetListen`, and every stats call.
+//!
+//! Targets (printed next to the figures, with a verdict each): import ≥ 100,000
+//! listens/s; every page p99 ≤ 10 ms; every stats call p99 ≤ 100 ms; peak daemon RSS
+//! during the import ≤ 150 MB.
+//!
+//! ```text
+//! cargo build --release --bins
+//! cargo bench -p spotter-e2e --bench history
+//! ```
+//!
+//! As for `sync.rs`: `cargo bench` runs the `spotterd` next to this benchmark,
+//! `target/release/spotterd` (build it first). Without `--bench` (`cargo nextest run
+//! -p spotter-e2e --bench history` after `cargo build --bins`) a smoke run with 20,000
+//! listens and few repetitions checks that every part still works, against
+//! `target/debug/spotterd`; nextest sees one test, `smoke`. `SPOTTER_BENCH_LISTENS`
+//! and `SPOTTER_BENCH_ARTISTS` override the sizes.
+
+mod common;
+
+use std::{
+    fs::File,
+    future::Future,
+    io::{BufWriter, Write as _},
+    path::{Path, PathBuf},
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use common::{
+    Daemon, Measured, Stopwatch, cpu_time, daemon_build, fmt_count, fmt_duration, full_run,
+    print_setup, size_from_env, unix_now,
+};
+use hdrhistogram::Histogram;
+use rand::{Rng, SeedableRng, rngs::StdRng};
+use sha2::{Digest, Sha256};
+use spotter_daemon::service::{
+    import::{MAX_CHUNK, PAGE},
+    normalize::{match_key, normalize},
+};
+use spotter_e2e::{Api, Authed, OWNER, OWNER_PW, TestDirs, bin};
+use spotter_proto::v1::{
+    GetActivityRequest, GetDiscoveriesRequest, GetListenRequest, GetSummaryRequest, GetTopRequest,
+    ImportRequest, ImportStart, ListListensRequest, ListenFilter, Provider, StatsPeriod,
+    StatsSubject, history_client::HistoryClient, import_request::Part,
+    stats_period::Kind as PeriodKind,
+};
+use sqlx::{
+    AssertSqlSafe, Connection, SqlSafeStr, SqlStr, SqliteConnection,
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous},
+};
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::Status;
+
+/// The one test this binary reports to a libtest-style runner (nextest).
+const TEST_NAME: &str = "smoke";
+/// Overrides the number of listens.
+const LISTENS_ENV: &str = "SPOTTER_BENCH_LISTENS";
+/// Overrides the number of artists (default: one per [`LISTENS_PER_ARTIST`]).
+const ARTISTS_ENV: &str = "SPOTTER_BENCH_ARTISTS";
+const LISTENS_PER_ARTIST: usize = 50;
+/// The generator's seed: the same history for the same sizes (and day).
+const SEED: u64 = 0x5907_7e12;
+const DAY: i64 = 86_400;
+/// The history spans this many years, ending at the start of today (UTC).
+const YEARS: i64 = 5;
+/// The listener's time zone (minutes east of UTC): the daily rhythm is theirs, and
+/// `GetActivity` is asked in it.
+const UTC_OFFSET_MINUTES: i32 = 60;
+/// Zipf exponents of artist, album (within an artist) and track (within an album)
+/// popularity.
+const ARTIST_ZIPF: f64 = 1.1;
+const ALBUM_ZIPF: f64 = 1.0;
+const TRACK_ZIPF: f64 = 0.9;
+/// Chance that a play continues the album of the play before (when that one was less
+/// than half an hour earlier).
+const SAME_ALBUM: f64 = 0.5;
+/// Artists this popular are known from the first day; the others are discovered at a
+/// random time in the history.
+const KNOWN_FROM_START: usize = 30;
+/// Rows per statement of the multi-row `VALUES` inserts.
+const VALUES_ROWS: usize = 500;
+/// Page size of the deep paging (the most `ListListens` returns).
+const DEEP_PAGE_SIZE: u32 = 500;
+/// The page size asked for in the timed page queries.
+const PAGE_SIZE: u32 = 50;
+/// The TUI's history page size.
+const TUI_PAGE_SIZE: u32 = 200;
+/// Fewest timed calls of a query, whatever its time budget.
+const MIN_CALLS: usize = 10;
+/// A new access token when the current one is older than this (they last 15 minutes).
+const TOKEN_REFRESH: Duration = Duration::from_secs(600);
+
+// The targets.
+const TARGET_IMPORT_RATE: f64 = 100_000.0;
+const TARGET_PAGE: Duration = Duration::from_millis(10);
+const TARGET_STATS: Duration = Duration::from_millis(100);
+const TARGET_RSS_MB: f64 = 150.0;
+
+fn main() {
+    let Some(args) = common::test_args(TEST_NAME) else {
+        return;
+    };
+    let plan = Plan::from_args(&args);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let started = Instant::now();
+    let report = runtime.block_on(run(&plan));
+    report.print(&plan);
+    println!("\n(whole benchmark: {})", fmt_duration(started.elapsed()));
+}
+
+/// Sizes and limits of one run.
+struct Plan {
+    full: bool,
+    listens: usize,
+    artists: usize,
+    /// Timed calls of each page query and of each stats query.
+    page_calls: usize,
+    stats_calls: usize,
+    /// A query whose timed calls took this long stops (after [`MIN_CALLS`]).
+    query_budget: Duration,
+    /// The longest the import may take before the benchmark gives up.
+    import_timeout: Duration,
+}
+
+impl Plan {
+    /// `cargo bench` passes `--bench`; anything else is a smoke run.
+    fn from_args(args: &[String]) -> Plan {
+        let mut plan = if full_run(args) {
+            Plan {
+                full: true,
+                listens: 1_000_000,
+                artists: 0,
+                page_calls: 200,
+                stats_calls: 30,
+                query_budget: Duration::from_secs(20),
+                import_timeout: Duration::from_secs(1_800),
+            }
+        } else {
+            Plan {
+                full: false,
+                listens: 20_000,
+                artists: 0,
+                page_calls: 20,
+                stats_calls: 5,
+                query_budget: Duration::from_secs(2),
+                import_timeout: Duration::from_secs(120),
+            }
+        };
+        plan.listens = size_from_env(LISTENS_ENV).unwrap_or(plan.listens);
+        plan.artists = size_from_env(ARTISTS_ENV)
+            .unwrap_or((plan.listens / LISTENS_PER_ARTIST).max(10))
+            .min(plan.listens);
+        plan
+    }
+
+    /// How deep the deep page is: half the history.
+    fn deep(&self) -> usize {
+        self.listens / 2
+    }
+}
+
+async fn run(plan: &Plan) -> Report {
+    let daemon = bin("spotterd");
+    println!(
+        "spotter history benchmark: {} sizes, {} listens, {} artists",
+        if plan.full { "full" } else { "smoke" },
+        fmt_count(plan.listens as f64),
+        fmt_count(plan.artists as f64),
+    );
+    print_setup(&daemon);
+
+    println!("\ngenerating the history ...");
+    let started = Instant::now();
+    let history = History::generate(plan);
+    let generated = started.elapsed();
+    let dirs = TestDirs::new();
+    let file = dirs.path("listens.jsonl");
+    let file_bytes = history.write_listenbrainz(&file);
+    println!(
+        "  {} listens of {} artists ({} tracks in the catalogue) in {}; \
+         {:.1} MB of ListenBrainz JSON lines written",
+        fmt_count(history.plays.len() as f64),
+        fmt_count(history.artists_heard() as f64),
+        fmt_count(history.catalogue.tracks() as f64),
+        fmt_duration(generated),
+        file_bytes as f64 / 1e6,
+    );
+
+    // The physical limit first, with no daemon running.
+    let mut plain = Vec::new();
+    for method in [Method::JsonEach, Method::Values] {
+        for aggregates in [false, true] {
+            println!(
+                "plain SQLite insert, {}, {} the aggregates ...",
+                method.name(),
+                if aggregates { "with" } else { "without" }
+            );
+            let figures = plain_insert(&history, method, aggregates).await;
+            println!(
+                "  {} listens/s ({})",
+                fmt_count(figures.rate(history.plays.len())),
+                fmt_duration(figures.wall)
+            );
+            plain.push(figures);
+        }
+    }
+
+    println!("import through spotterd's History.Import ...");
+    let daemon_process = Daemon::start(TestDirs::new(), "", &[]).await;
+    let api = Api::connect(&daemon_process.socket()).await;
+    let token = api.setup_owner(OWNER, OWNER_PW).await.access_token;
+    let import = import(plan, &api, &token, &file, file_bytes, &daemon_process).await;
+    println!(
+        "  {} listens/s ({}), daemon peak RSS {:.1} MiB",
+        fmt_count(plan.listens as f64 / import.wall.as_secs_f64()),
+        fmt_duration(import.wall),
+        import.memory.hwm_mib
+    );
+    drop(dirs);
+
+    println!("queries at {} listens ...", fmt_count(plan.listens as f64));
+    let mut session = Session {
+        api,
+        token,
+        since: Instant::now(),
+    };
+    let queries = queries(plan, &history, &mut session, &daemon_process).await;
+    let after_queries = daemon_process.memory();
+    drop(session);
+    daemon_process.stop().await;
+    Report {
+        daemon,
+        listens: history.plays.len(),
+        file_bytes,
+        import,
+        plain,
+        queries,
+        rss_after_queries_mib: after_queries.rss_mib,
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// 1: the synthetic history
+
+/// A discrete distribution: cumulative weights, sampled by binary search.
+struct Cdf(Vec<f64>);
+
+impl Cdf {
+    fn new(weights: impl IntoIterator<Item = f64>) -> Cdf {
+        let mut total = 0.0;
+        Cdf(weights
+            .into_iter()
+            .map(|w| {
+                total += w;
+                total
+            })
+            .collect())
+    }
+
+    /// Rank k (from 0) weighs 1 / (k + 1)^s.
+    fn zipf(n: usize, s: f64) -> Cdf {
+        Cdf::new((1..=n).map(|k| (k as f64).powf(-s)))
+    }
+
+    fn sample(&self, rng: &mut StdRng) -> usize {
+        let total = self.0.last().copied().unwrap_or(0.0);
+        let u = rng.random::<f64>() * total;
+        self.0.partition_point(|&c| c <= u).min(self.0.len() - 1)
+    }
+}
+
+struct Track {
+    title: Arc<str>,
+    duration_ms: u32,
+    /// `normalize::match_key(artist, title)`, as the daemon stores it.
+    key: Arc<str>,
+    /// The first 16 hex digits of sha256(key): the end of an imported play's
+    /// `source_ref` (`lb:<played_at>:<these>`).
+    key_hash: Box<str>,
+}
+
+struct Album {
+    name: Arc<str>,
+    tracks: Vec<Track>,
+    popularity: Cdf,
+}
+
+struct Artist {
+    name: Arc<str>,
+    /// The word of the name no other artist has.
+    word: String,
+    albums: Vec<Album>,
+    popularity: Cdf,
+    /// When in the history (0 = its start, 1 = its end) the listener discovers them.
+    debut: f64,
+}
+
+struct Catalogue {
+    /// Most popular first.
+    artists: Vec<Artist>,
+    popularity: Cdf,
+}
+
+impl Catalogue {
+    fn tracks(&self) -> usize {
+        self.artists
+            .iter()
+            .flat_map(|a| &a.albums)
+            .map(|b| b.tracks.len())
+            .sum()
+    }
+}
+
+/// One play: when, and which track of the catalogue.
+struct Play {
+    at: i64,
+    artist: u32,
+    album: u16,
+    track: u16,
+}
+
+struct History {
+    catalogue: Catalogue,
+    /// Oldest first, every time distinct.
+    plays: Vec<Play>,
+    start: i64,
+    end: i64,
+}
+
+const SYLLABLES: [&str; 40] = [
+    "ka", "lo", "mi", "ren", "dor", "sa", "vi", "tel", "mon", "ra", "zu", "bel", "cor", "da",
+    "fen", "gar", "hol", "is", "jun", "kes", "lan", "mar", "nor", "ol", "pra", "qui", "ros", "sil",
+    "tor", "ul", "vas", "wen", "xan", "yor", "zel", "bri", "cha", "dru", "ré", "nö",
+];
+const FIRST_NAMES: [&str; 24] = [
+    "Anna", "Jonas", "Mira", "Theo", "Lena", "Oskar", "Ida", "Felix", "Nora", "Emil", "Clara",
+    "Hugo", "Elif", "Malik", "Sofia", "Yuki", "Amara", "Lucas", "Ines", "Ravi", "Zoe", "Marek",
+    "Aiko", "Tomás",
+];
+const GROUPS: [&str; 8] = [
+    "Orchestra",
+    "Quartet",
+    "Trio",
+    "Collective",
+    "Ensemble",
+    "Band",
+    "Sound System",
+    "Choir",
+];
+const ADJECTIVES: [&str; 40] = [
+    "Blue", "Golden", "Silent", "Electric", "Broken", "Wild", "Quiet", "Distant", "Burning",
+    "Hollow", "Velvet", "Crystal", "Midnight", "Lonely", "Bright", "Secret", "Paper", "Northern",
+    "Frozen", "Neon", "Gentle", "Restless", "Endless", "Faded", "Hidden", "Little", "Strange",
+    "Sweet", "Dark", "Open", "Early", "Last", "Slow", "Young", "Summer", "Winter", "Silver",
+    "Empty", "Heavy", "Tender",
+];
+const NOUNS: [&str; 60] = [
+    "Heart", "Night", "River", "Dream", "Fire", "Light", "Ocean", "Road", "City", "Garden",
+    "Shadow", "Rain", "Star", "Moon", "Sun", "Mirror", "Window", "Song", "Dance", "Morning",
+    "Storm", "Island", "Echo", "Stone", "Bird", "Wolf", "Flower", "Train", "Letter", "Ghost",
+    "Machine", "Horizon", "Valley", "Forest", "Mountain", "Season", "Memory", "Signal", "Voice",
+    "Wave", "Sky", "Door", "Home", "Summer", "Fever", "Angel", "Desert", "Harbour", "Thunder",
+    "Silence", "Kingdom", "Circle", "Tide", "Spark", "Tears", "Feather", "Lantern", "Glass",
+    "Smoke", "Honey",
+];
+/// The common word searched for: in about one title in seven.
+const COMMON_WORD: &str = "love";
+
+/// Relative listening per local hour, weekdays and weekends.
+const WEEKDAY_HOURS: [f64; 24] = [
+    0.25, 0.12, 0.06, 0.03, 0.02, 0.03, 0.10, 0.35, 0.55, 0.45, 0.40, 0.40, 0.50, 0.45, 0.40, 0.42,
+    0.50, 0.65, 0.85, 1.00, 1.10, 1.10, 0.90, 0.55,
+];
+const WEEKEND_HOURS: [f64; 24] = [
+    0.45, 0.30, 0.15, 0.06, 0.03, 0.02, 0.03, 0.06, 0.15, 0.35, 0.60, 0.75, 0.80, 0.80, 0.80, 0.80,
+    0.85, 0.90, 0.95, 1.05, 1.15, 1.15, 1.00, 0.70,
+];
+/// Relative listening per day of the week, Monday first.
+const WEEK: [f64; 7] = [0.9, 0.9, 0.95, 1.0, 1.1, 1.25, 1.05];
+
+fn pick<'a>(rng: &mut StdRng, words: &[&'a str]) -> &'a str {
+    words[rng.random_range(0..words.len())]
+}
+
+fn capitalized(word: &str) -> String {
+    let mut chars = word.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// A made-up word of `syllables` syllables.
+fn random_word(rng: &mut StdRng, syllables: usize) -> String {
+    let word: String = (0..syllables).map(|_| pick(rng, &SYLLABLES)).collect();
+    capitalized(&word)
+}
+
+/// A standard normal deviate (Box-Muller).
+fn normal(rng: &mut StdRng) -> f64 {
+    let u1 = rng.random::<f64>().max(1e-12);
+    let u2 = rng.random::<f64>();
+    (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+}
+
+impl History {
+    fn generate(plan: &Plan) -> History {
+        let mut rng = StdRng::seed_from_u64(SEED);
+        let catalogue = Catalogue::generate(&mut rng, plan.artists);
+        let end = unix_now().div_euclid(DAY) * DAY;
+        let start = end - YEARS * 365 * DAY;
+        let times = timestamps(&mut rng, plan.listens, start, end);
+        let span = (end - start) as f64;
+        let mut plays: Vec<Play> = Vec::with_capacity(times.len());
+        for at in times {
+            let (artist, album, track) = match plays.last() {
+                Some(last) if at - last.at < 1_800 && rng.random::<f64>() < SAME_ALBUM => {
+                    let tracks = catalogue.artists[last.artist as usize].albums
+                        [last.album as usize]
+                        .tracks
+                        .len();
+                    (
+                        last.artist,
+                        last.album,
+                        ((last.track as usize + 1) % tracks) as u16,
+                    )
+                }
+                _ => {
+                    // Only artists already discovered at this point of the history.
+                    let f = (at - start) as f64 / span;
+                    let a = (0..40)
+                        .map(|_| catalogue.popularity.sample(&mut rng))
+                        .find(|&a| catalogue.artists[a].debut <= f)
+                        .unwrap_or(0);
+                    let artist = &catalogue.artists[a];
+                    let b = artist.popularity.sample(&mut rng);
+                    let t = artist.albums[b].popularity.sample(&mut rng);
+                    (a as u32, b as u16, t as u16)
+                }
+            };
+            plays.push(Play {
+                at,
+                artist,
+                album,
+                track,
+            });
+        }
+        History {
+            catalogue,
+            plays,
+            start,
+            end,
+        }
+    }
+
+    fn names(&self, play: &Play) -> (&Artist, &Album, &Track) {
+        let artist = &self.catalogue.artists[play.artist as usize];
+        let album = &artist.albums[play.album as usize];
+        (artist, album, &album.tracks[play.track as usize])
+    }
+
+    /// Plays per artist.
+    fn plays_per_artist(&self) -> Vec<usize> {
+        let mut counts = vec![0; self.catalogue.artists.len()];
+        for p in &self.plays {
+            counts[p.artist as usize] += 1;
+        }
+        counts
+    }
+
+    fn artists_heard(&self) -> usize {
+        self.plays_per_artist().iter().filter(|&&n| n > 0).count()
+    }
+
+    /// The artist at 1/100 of the artists ranked by plays (the 200th of 20,000): a
+    /// mid-popularity artist, and their plays.
+    fn mid_artist(&self) -> (&Artist, usize) {
+        let counts = self.plays_per_artist();
+        let mut ranked: Vec<usize> = (0..counts.len()).collect();
+        ranked.sort_by_key(|&a| (std::cmp::Reverse(counts[a]), a));
+        let a = ranked[(ranked.len() / 100).min(ranked.len() - 1)];
+        (&self.catalogue.artists[a], counts[a])
+    }
+
+    /// About how many plays a search for `word` finds: plays with a word in the
+    /// artist, album or title that starts with it (folded as the daemon folds).
+    fn plays_matching(&self, word: &str) -> usize {
+        let word = normalize(word);
+        let hit = |text: &str| normalize(text).split(' ').any(|w| w.starts_with(&word));
+        let marks: Vec<Vec<Vec<bool>>> = self
+            .catalogue
+            .artists
+            .iter()
+            .map(|a| {
+                let in_artist = hit(&a.name);
+                a.albums
+                    .iter()
+                    .map(|b| {
+                        let in_album = in_artist || hit(&b.name);
+                        b.tracks.iter().map(|t| in_album || hit(&t.title)).collect()
+                    })
+                    .collect()
+            })
+            .collect();
+        self.plays
+            .iter()
+            .filter(|p| marks[p.artist as usize][p.album as usize][p.track as usize])
+            .count()
+    }
+
+    /// Writes the history as a ListenBrainz export (JSON lines); returns its size.
+    fn write_listenbrainz(&self, path: &Path) -> u64 {
+        let file = File::create(path).expect("create the export file");
+        let mut out = BufWriter::with_capacity(1 << 20, file);
+        let json = |s: &str| serde_json::to_string(s).expect("a JSON string");
+        for play in &self.plays {
+            let (artist, album, track) = self.names(play);
+            writeln!(
+                out,
+                "{{\"listened_at\":{},\"track_metadata\":{{\"artist_name\":{},\"track_name\":{},\
+                 \"release_name\":{},\"additional_info\":{{\"duration_ms\":{}}}}}}}",
+                play.at,
+                json(&artist.name),
+                json(&track.title),
+                json(&album.name),
+                track.duration_ms
+            )
+            .expect("write the export file");
+        }
+        out.flush().expect("write the export file");
+        std::fs::metadata(path).expect("the export file").len()
+    }
+}
+
+impl Catalogue {
+    fn generate(rng: &mut StdRng, artists: usize) -> Catalogue {
+        // Each artist's own word: their index, scrambled, in base-40 syllables.
+        let mut digits = 3;
+        while SYLLABLES.len().pow(digits) < artists {
+            digits += 1;
+        }
+        let words = SYLLABLES.len().pow(digits);
+        let list = (0..artists)
+            .map(|rank| {
+                let mut code = rank * 7_919 % words;
+                let mut word = String::new();
+                for _ in 0..digits {
+                    word.push_str(SYLLABLES[code % SYLLABLES.len()]);
+                    code /= SYLLABLES.len();
+                }
+                Artist::generate(rng, rank, &capitalized(&word))
+            })
+            .collect();
+        Catalogue {
+            artists: list,
+            popularity: Cdf::zipf(artists, ARTIST_ZIPF),
+        }
+    }
+}
+
+impl Artist {
+    fn generate(rng: &mut StdRng, rank: usize, word: &str) -> Artist {
+        let (name, word) = match rng.random_range(0..20) {
+            0..=5 => (word.to_owned(), word.to_owned()),
+            6..=9 => (format!("The {word}s"), format!("{word}s")),
+            10..=14 => (
+                format!("{} {word}", pick(rng, &FIRST_NAMES)),
+                word.to_owned(),
+            ),
+            15..=17 => (format!("{word} {}", pick(rng, &GROUPS)), word.to_owned()),
+            _ => (format!("DJ {word}"), word.to_owned()),
+        };
+        let extra = match rank {
+            0..100 => 4,
+            100..1_000 => 2,
+            _ => 0,
+        };
+        let mut count = 1 + extra;
+        while count < 12 && rng.random::<f64>() < 0.45 {
+            count += 1;
+        }
+        let albums: Vec<Album> = (0..count)
+            .map(|_| Album::generate(rng, &name, &word))
+            .collect();
+        Artist {
+            popularity: Cdf::zipf(albums.len(), ALBUM_ZIPF),
+            debut: if rank < KNOWN_FROM_START {
+                0.0
+            } else {
+                rng.random::<f64>() * 0.98
+            },
+            name: name.into(),
+            word,
+            albums,
+        }
+    }
+}
+
+impl Album {
+    fn generate(rng: &mut StdRng, artist: &str, word: &str) -> Album {
+        let name = match rng.random_range(0..10) {
+            0..=3 => format!("{} {}", pick(rng, &ADJECTIVES), pick(rng, &NOUNS)),
+            4..=5 => pick(rng, &NOUNS).to_owned(),
+            6 => format!("{} of {}", pick(rng, &NOUNS), pick(rng, &NOUNS)),
+            7 => format!("Songs from the {}", pick(rng, &NOUNS)),
+            8 => word.to_owned(),
+            _ => format!("Live at the {}", pick(rng, &NOUNS)),
+        };
+        let count = if rng.random::<f64>() < 0.15 {
+            rng.random_range(1..=3)
+        } else {
+            rng.random_range(7..=14)
+        };
+        let tracks: Vec<Track> = (0..count).map(|_| Track::generate(rng, artist)).collect();
+        Album {
+            name: name.into(),
+            popularity: Cdf::zipf(tracks.len(), TRACK_ZIPF),
+            tracks,
+        }
+    }
+}
+
+impl Track {
+    fn generate(rng: &mut StdRng, artist: &str) -> Track {
+        let adjective = pick(rng, &ADJECTIVES);
+        let noun = pick(rng, &NOUNS);
+        let mut title = match rng.random_range(0..20) {
+            0..=4 => noun.to_owned(),
+            5..=9 => format!("{adjective} {noun}"),
+            10..=11 => format!("{noun} of the {}", pick(rng, &NOUNS)),
+            12 => format!("Love {noun}"),
+            13 => format!("{adjective} Love"),
+            14 => "All My Love".to_owned(),
+            15 => format!("Into the {noun}"),
+            16 => format!("{noun} {}", pick(rng, &NOUNS)),
+            _ => format!("{adjective} {noun}s"),
+        };
+        // Edition suffixes and featured artists, which match keys drop.
+        match rng.random_range(0..100) {
+            0..=3 => title.push_str(&format!(" - Remastered {}", rng.random_range(1995..2025))),
+            4..=5 => title.push_str(" - Live"),
+            6..=8 => {
+                let first = pick(rng, &FIRST_NAMES);
+                let word = random_word(rng, 2);
+                title.push_str(&format!(" (feat. {first} {word})"));
+            }
+            _ => {}
+        }
+        let key = match_key(artist, &title);
+        let digest = Sha256::digest(key.as_bytes());
+        Track {
+            duration_ms: rng.random_range(150_000..330_000),
+            key_hash: hex::encode(&digest[..8]).into(),
+            key: key.into(),
+            title: title.into(),
+        }
+    }
+}
+
+/// `n` distinct times in `[start, end)` (oldest first) with the listener's rhythm:
+/// hours weighted by time of day and day of week in their time zone, days by a
+/// slow growth over the years, a random mood, days without music and a holiday.
+fn timestamps(rng: &mut StdRng, n: usize, start: i64, end: i64) -> Vec<i64> {
+    let offset = i64::from(UTC_OFFSET_MINUTES) * 60;
+    let hours = ((end - start) / 3_600) as usize;
+    let first_day = (start + offset).div_euclid(DAY);
+    let days = hours / 24 + 2;
+    let day_weight: Vec<f64> = (0..days)
+        .map(|d| {
+            let day = first_day + d as i64;
+            let weekday = (day + 3).rem_euclid(7) as usize;
+            let growth = 0.7 + 0.6 * d as f64 / days as f64;
+            let mood = (0.45 * normal(rng)).exp();
+            let presence = if rng.random::<f64>() < 0.03 {
+                0.0
+            } else if (200..211).contains(&day.rem_euclid(365)) {
+                0.1
+            } else {
+                1.0
+            };
+            WEEK[weekday] * growth * mood * presence
+        })
+        .collect();
+    let weights = (0..hours).map(|h| {
+        let local = start + h as i64 * 3_600 + offset;
+        let day = local.div_euclid(DAY);
+        let hour = (local.rem_euclid(DAY) / 3_600) as usize;
+        let curve = if (day + 3).rem_euclid(7) >= 5 {
+            &WEEKEND_HOURS
+        } else {
+            &WEEKDAY_HOURS
+        };
+        curve[hour] * day_weight[(day - first_day) as usize]
+    });
+    let by_hour = Cdf::new(weights);
+    let mut times: Vec<i64> = (0..n)
+        .map(|_| start + by_hour.sample(rng) as i64 * 3_600 + rng.random_range(0..3_600))
+        .collect();
+    times.sort_unstable();
+    for i in 1..times.len() {
+        if times[i] <= times[i - 1] {
+            times[i] = times[i - 1] + 1;
+        }
+    }
+    times
+}
+
+// ---------------------------------------------------------------------------------------
+// 2: the physical limit
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Method {
+    /// One statement per table and page over `json_each` of one JSON array.
+    JsonEach,
+    /// Prepared `INSERT … VALUES (…), (…), …` statements of [`VALUES_ROWS`] rows.
+    Values,
+}
+
+impl Method {
+    fn name(self) -> &'static str {
+        match self {
+            Method::JsonEach => "json_each",
+            Method::Values => "multi-row VALUES",
+        }
+    }
+}
+
+struct PlainFigures {
+    method: Method,
+    aggregates: bool,
+    wall: Duration,
+    /// CPU time of this process (sqlx's SQLite thread does the work).
+    cpu: Duration,
+}
+
+impl PlainFigures {
+    fn rate(&self, rows: usize) -> f64 {
+        rows as f64 / self.wall.as_secs_f64()
+    }
+}
+
+/// The owner of every row of the plain database.
+const PLAIN_USER: i64 = 1;
+
+/// Inserts the history into a new database with the real schema, one transaction
+/// per [`PAGE`] plays, as fast as sqlx lets this process.
+async fn plain_insert(history: &History, method: Method, aggregates: bool) -> PlainFigures {
+    let dirs = TestDirs::new();
+    let options = SqliteConnectOptions::new()
+        .filename(dirs.path("plain.db"))
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true);
+    let mut conn = SqliteConnection::connect_with(&options)
+        .await
+        .expect("open the plain database");
+    sqlx::migrate!("../migrations")
+        .run(&mut conn)
+        .await
+        .expect("the migrations");
+    sqlx::query(
+        "INSERT INTO users (id, username, role, created_at) VALUES (?, 'bench', 'owner', 0)",
+    )
+    .bind(PLAIN_USER)
+    .execute(&mut conn)
+    .await
+    .expect("the user");
+    let created_at = unix_now();
+    let mut statements = ValuesStatements::new(created_at);
+
+    let cpu = cpu_time("self").expect("this process's CPU time");
+    let started = Instant::now();
+    let mut first_id = 1;
+    for page in history.plays.chunks(PAGE) {
+        let last_id = first_id + page.len() as i64 - 1;
+        let mut tx = conn
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .expect("begin a page");
+        match method {
+            Method::JsonEach => {
+                let rows = page_json(history, page, first_id);
+                sqlx::query(
+                    "INSERT INTO listens (id, user_id, played_at, artist, album, title, \
+                       duration_ms, match_key, created_at) \
+                     SELECT j.value ->> 0, ?1, j.value ->> 1, j.value ->> 2, j.value ->> 3, \
+                       j.value ->> 4, j.value ->> 5, j.value ->> 6, ?2 \
+                     FROM json_each(?3) j",
+                )
+                .bind(PLAIN_USER)
+                .bind(created_at)
+                .bind(rows.clone())
+                .execute(&mut *tx)
+                .await
+                .expect("insert listens");
+                if aggregates {
+                    add_aggregates(&mut tx, first_id, last_id).await;
+                }
+                sqlx::query(
+                    "INSERT INTO listen_sources (listen_id, user_id, source, source_ref) \
+                     SELECT j.value ->> 0, ?1, 'import', j.value ->> 7 FROM json_each(?2) j",
+                )
+                .bind(PLAIN_USER)
+                .bind(rows)
+                .execute(&mut *tx)
+                .await
+                .expect("insert listen sources");
+            }
+            Method::Values => {
+                let mut id = first_id;
+                for rows in page.chunks(VALUES_ROWS) {
+                    let mut insert = sqlx::query(statements.listens(rows.len()));
+                    for (i, play) in rows.iter().enumerate() {
+                        let (artist, album, track) = history.names(play);
+                        insert = insert
+                            .bind(id + i as i64)
+                            .bind(play.at)
+                            .bind(artist.name.clone())
+                            .bind(album.name.clone())
+                            .bind(track.title.clone())
+                            .bind(i64::from(track.duration_ms))
+                            .bind(track.key.clone());
+                    }
+                    insert.execute(&mut *tx).await.expect("insert listens");
+                    id += rows.len() as i64;
+                }
+                if aggregates {
+                    add_aggregates(&mut tx, first_id, last_id).await;
+                }
+                let mut id = first_id;
+                for rows in page.chunks(VALUES_ROWS) {
+                    let mut insert = sqlx::query(statements.sources(rows.len()));
+                    for (i, play) in rows.iter().enumerate() {
+                        let (_, _, track) = history.names(play);
+                        insert = insert
+                            .bind(id + i as i64)
+                            .bind(format!("lb:{}:{}", play.at, track.key_hash));
+                    }
+                    insert
+                        .execute(&mut *tx)
+                        .await
+                        .expect("insert listen sources");
+                    id += rows.len() as i64;
+                }
+            }
+        }
+        tx.commit().await.expect("commit a page");
+        first_id = last_id + 1;
+    }
+    let wall = started.elapsed();
+    let cpu = cpu_time("self")
+        .expect("this process's CPU time")
+        .saturating_sub(cpu);
+
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM listens")
+        .fetch_one(&mut conn)
+        .await
+        .expect("count");
+    assert_eq!(stored, history.plays.len() as i64, "plain insert");
+    conn.close().await.expect("close the plain database");
+    PlainFigures {
+        method,
+        aggregates,
+        wall,
+        cpu,
+    }
+}
+
+// The daemon's aggregate statements, copied verbatim from `daemon/src/store/listens.rs`
+// (`record_page` runs them after inserting each page of listens, for its ids ?1..=?2).
+// Keep them in step with the daemon's.
+const ADD_TOTALS: &str = "\
+INSERT INTO listen_totals (user_id, kind, key, n, first_at, artist, album, title) \
+SELECT user_id, 1, substr(match_key, 1, instr(match_key, char(31)) - 1), count(*), \
+       min(played_at), artist, NULL, NULL \
+FROM listens WHERE id BETWEEN ?1 AND ?2 GROUP BY 3 \
+UNION ALL \
+SELECT user_id, 2, substr(match_key, 1, instr(match_key, char(31))) || lower(trim(album)), \
+       count(*), min(played_at), artist, album, NULL \
+FROM listens WHERE id BETWEEN ?1 AND ?2 AND trim(coalesce(album, '')) <> '' GROUP BY 3 \
+UNION ALL \
+SELECT user_id, 3, match_key, count(*), min(played_at), artist, album, title \
+FROM listens WHERE id BETWEEN ?1 AND ?2 GROUP BY 3 \
+ON CONFLICT (user_id, kind, key) DO UPDATE SET \
+  n = n + excluded.n, \
+  artist = CASE WHEN excluded.first_at < first_at THEN excluded.artist ELSE artist END, \
+  album = CASE WHEN excluded.first_at < first_at THEN excluded.album ELSE album END, \
+  title = CASE WHEN excluded.first_at < first_at THEN excluded.title ELSE title END, \
+  first_at = min(first_at, excluded.first_at)";
+
+const ADD_MONTHS: &str = "\
+INSERT INTO listen_months (user_id, kind, bucket, key, n) \
+SELECT user_id, 1, played_at / 2592000, substr(match_key, 1, instr(match_key, char(31)) - 1), \
+       count(*) \
+FROM listens WHERE id BETWEEN ?1 AND ?2 GROUP BY 3, 4 \
+UNION ALL \
+SELECT user_id, 2, played_at / 2592000, \
+       substr(match_key, 1, instr(match_key, char(31))) || lower(trim(album)), count(*) \
+FROM listens WHERE id BETWEEN ?1 AND ?2 AND trim(coalesce(album, '')) <> '' GROUP BY 3, 4 \
+UNION ALL \
+SELECT user_id, 3, played_at / 2592000, match_key, count(*) \
+FROM listens WHERE id BETWEEN ?1 AND ?2 GROUP BY 3, 4 \
+ON CONFLICT (user_id, kind, bucket, key) DO UPDATE SET n = n + excluded.n";
+
+const ADD_SLOTS: &str = "\
+INSERT INTO listen_slots (user_id, slot, n) \
+SELECT user_id, played_at / 900, count(*) FROM listens WHERE id BETWEEN ?1 AND ?2 GROUP BY 2 \
+ON CONFLICT (user_id, slot) DO UPDATE SET n = n + excluded.n";
+
+/// The daemon's aggregate statements for the listens `first_id..=last_id`.
+async fn add_aggregates(conn: &mut SqliteConnection, first_id: i64, last_id: i64) {
+    for sql in [ADD_TOTALS, ADD_MONTHS, ADD_SLOTS] {
+        sqlx::query(sql)
+            .bind(first_id)
+            .bind(last_id)
+            .execute(&mut *conn)
+            .await
+            .expect("update the aggregates");
+    }
+}
+
+/// A page as one JSON array of
+/// `[id, played_at, artist, album, title, duration_ms, match_key, source_ref]`.
+fn page_json(history: &History, page: &[Play], first_id: i64) -> Arc<str> {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(page.len() * 160);
+    out.push('[');
+    let json = |out: &mut String, s: &str| {
+        out.push_str(&serde_json::to_string(s).expect("a JSON string"));
+    };
+    for (i, play) in page.iter().enumerate() {
+        let (artist, album, track) = history.names(play);
+        if i > 0 {
+            out.push(',');
+        }
+        let _ = write!(out, "[{},{},", first_id + i as i64, play.at);
+        json(&mut out, &artist.name);
+        out.push(',');
+        json(&mut out, &album.name);
+        out.push(',');
+        json(&mut out, &track.title);
+        let _ = write!(out, ",{},", track.duration_ms);
+        json(&mut out, &track.key);
+        let _ = write!(out, ",\"lb:{}:{}\"]", play.at, track.key_hash);
+    }
+    out.push(']');
+    out.into()
+}
+
+/// The multi-row statements, by row count (one text each, so sqlx prepares each once).
+struct ValuesStatements {
+    created_at: i64,
+    listens: Vec<Option<Arc<str>>>,
+    sources: Vec<Option<Arc<str>>>,
+}
+
+impl ValuesStatements {
+    fn new(created_at: i64) -> Self {
+        ValuesStatements {
+            created_at,
+            listens: vec![None; VALUES_ROWS + 1],
+            sources: vec![None; VALUES_ROWS + 1],
+        }
+    }
+
+    fn listens(&mut self, rows: usize) -> SqlStr {
+        let created_at = self.created_at;
+        let sql = self.listens[rows].get_or_insert_with(|| {
+            let row = format!("(?, {PLAIN_USER}, ?, ?, ?, ?, ?, ?, {created_at})");
+            format!(
+                "INSERT INTO listens (id, user_id, played_at, artist, album, title, duration_ms, \
+                 match_key, created_at) VALUES {}",
+                vec![row; rows].join(", ")
+            )
+            .into()
+        });
+        AssertSqlSafe(sql.clone()).into_sql_str()
+    }
+
+    fn sources(&mut self, rows: usize) -> SqlStr {
+        let sql = self.sources[rows].get_or_insert_with(|| {
+            let row = format!("(?, {PLAIN_USER}, 'import', ?)");
+            format!(
+                "INSERT INTO listen_sources (listen_id, user_id, source, source_ref) VALUES {}",
+                vec![row; rows].join(", ")
+            )
+            .into()
+        });
+        AssertSqlSafe(sql.clone()).into_sql_str()
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// 3: import through the daemon
+
+/// Streams `file` through `History.Import` as a client does and waits for the final
+/// progress message.
+async fn import(
+    plan: &Plan,
+    api: &Api,
+    token: &str,
+    file: &Path,
+    size: u64,
+    daemon: &Daemon,
+) -> Measured {
+    let (tx, rx) = tokio::sync::mpsc::channel::<ImportRequest>(2);
+    let path = file.to_path_buf();
+    let stopwatch = Stopwatch::start(daemon);
+    let producer = tokio::spawn(async move {
+        use tokio::io::AsyncReadExt as _;
+        let start = ImportRequest {
+            part: Some(Part::Start(ImportStart {
+                file_name: "listens.jsonl".into(),
+                format: "listenbrainz".into(),
+                size,
+                min_play_ms: 0,
+            })),
+        };
+        if tx.send(start).await.is_err() {
+            return;
+        }
+        let mut input = tokio::fs::File::open(&path).await.expect("open the export");
+        loop {
+            let mut chunk = Vec::with_capacity(MAX_CHUNK);
+            while chunk.len() < MAX_CHUNK {
+                let n = (&mut input)
+                    .take((MAX_CHUNK - chunk.len()) as u64)
+                    .read_to_end(&mut chunk)
+                    .await
+                    .expect("read the export");
+                if n == 0 {
+                    break;
+                }
+            }
+            if chunk.is_empty() {
+                return;
+            }
+            let message = ImportRequest {
+                part: Some(Part::Chunk(chunk)),
+            };
+            if tx.send(message).await.is_err() {
+                return;
+            }
+        }
+    });
+    let mut stream = api
+        .history_as(token)
+        .import(ReceiverStream::new(rx))
+        .await
+        .unwrap_or_else(|s| daemon.fail(&format!("Import: {s:?}")))
+        .into_inner();
+    let last = tokio::time::timeout(plan.import_timeout, async {
+        loop {
+            match stream.message().await {
+                Ok(Some(p)) if p.done => return p,
+                Ok(Some(_)) => {}
+                Ok(None) => daemon.fail("the import ended without its final report"),
+                Err(s) => daemon.fail(&format!("Import: {s:?}")),
+            }
+        }
+    })
+    .await
+    .unwrap_or_else(|_| {
+        daemon.fail(&format!(
+            "the import did not end within {:?}",
+            plan.import_timeout
+        ))
+    });
+    let measured = stopwatch.stop(daemon);
+    producer.await.expect("the upload task");
+    let n = plan.listens as u64;
+    if (last.plays, last.added, last.bad) != (n, n, 0) {
+        daemon.fail(&format!(
+            "the import read {} plays, added {}, found {} bad rows ({:?}); expected {n} plays, \
+             all added",
+            last.plays, last.added, last.bad, last.bad_rows
+        ));
+    }
+    measured
+}
+
+// ---------------------------------------------------------------------------------------
+// 4: queries
+
+/// The owner's session; a new token before the current one runs out.
+struct Session {
+    api: Api,
+    token: String,
+    since: Instant,
+}
+
+impl Session {
+    async fn history(&mut self) -> HistoryClient<Authed> {
+        if self.since.elapsed() > TOKEN_REFRESH {
+            self.token = self
+                .api
+                .sign_in(OWNER, OWNER_PW)
+                .await
+                .expect("sign in again")
+                .access_token;
+            self.since = Instant::now();
+        }
+        self.api.history_as(&self.token)
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Group {
+    /// A page of listens (or one listen): target [`TARGET_PAGE`].
+    Page,
+    /// A stats call: target [`TARGET_STATS`].
+    Stats,
+}
+
+struct QueryFigures {
+    label: String,
+    group: Group,
+    /// Rows (listens, entries, days) the last call returned.
+    rows: usize,
+    /// Microseconds per call.
+    latency: Histogram<u64>,
+}
+
+impl QueryFigures {
+    fn p99(&self) -> Duration {
+        Duration::from_micros(self.latency.value_at_quantile(0.99))
+    }
+
+    fn target(&self) -> Duration {
+        match self.group {
+            Group::Page => TARGET_PAGE,
+            Group::Stats => TARGET_STATS,
+        }
+    }
+
+    fn met(&self) -> bool {
+        self.p99() <= self.target()
+    }
+}
+
+/// Times `call` (given the call's number; returns the rows it got): one untimed
+/// call first, then the plan's number of calls for `group`, fewer when they take
+/// longer than the plan's budget.
+async fn timed<F, Fut>(
+    plan: &Plan,
+    daemon: &Daemon,
+    group: Group,
+    label: String,
+    mut call: F,
+) -> QueryFigures
+where
+    F: FnMut(usize) -> Fut,
+    Fut: Future<Output = Result<usize, Status>>,
+{
+    let calls = match group {
+        Group::Page => plan.page_calls,
+        Group::Stats => plan.stats_calls,
+    };
+    let mut rows = call(0)
+        .await
+        .unwrap_or_else(|s| daemon.fail(&format!("{label}: {s:?}")));
+    let mut latency = Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("histogram");
+    let started = Instant::now();
+    for i in 1..=calls {
+        if i > MIN_CALLS && started.elapsed() > plan.query_budget {
+            break;
+        }
+        let t = Instant::now();
+        rows = call(i)
+            .await
+            .unwrap_or_else(|s| daemon.fail(&format!("{label}: {s:?}")));
+        latency.saturating_record(t.elapsed().as_micros().max(1) as u64);
+    }
+    let figures = QueryFigures {
+        label,
+        group,
+        rows,
+        latency,
+    };
+    println!(
+        "  {}: p50 {}, p99 {} ({} calls)",
+        figures.label,
+        fmt_latency(Duration::from_micros(
+            figures.latency.value_at_quantile(0.5)
+        )),
+        fmt_latency(figures.p99()),
+        figures.latency.len()
+    );
+    figures
+}
+
+fn list_request(
+    filter: Option<ListenFilter>,
+    page_size: u32,
+    cursor: &str,
+    at: i64,
+) -> ListListensRequest {
+    ListListensRequest {
+        filter,
+        page_size,
+        cursor: cursor.to_owned(),
+        at,
+    }
+}
+
+fn period(kind: PeriodKind) -> Option<StatsPeriod> {
+    Some(StatsPeriod {
+        kind: kind as i32,
+        from: 0,
+        to: 0,
+    })
+}
+
+async fn queries(
+    plan: &Plan,
+    history: &History,
+    session: &mut Session,
+    daemon: &Daemon,
+) -> Vec<QueryFigures> {
+    let mut out = Vec::new();
+
+    // Pages.
+    let client = session.history().await;
+    let page = |filter: Option<ListenFilter>, size: u32, cursor: String, at: i64| {
+        let mut client = client.clone();
+        async move {
+            client
+                .list_listens(list_request(filter, size, &cursor, at))
+                .await
+                .map(|r| r.into_inner().listens.len())
+        }
+    };
+    out.push(
+        timed(
+            plan,
+            daemon,
+            Group::Page,
+            format!("first page ({PAGE_SIZE})"),
+            |_| page(None, PAGE_SIZE, String::new(), 0),
+        )
+        .await,
+    );
+    out.push(
+        timed(
+            plan,
+            daemon,
+            Group::Page,
+            format!("first page ({TUI_PAGE_SIZE}, the TUI's page size)"),
+            |_| page(None, TUI_PAGE_SIZE, String::new(), 0),
+        )
+        .await,
+    );
+
+    // Page on to half the history once, then time the page there.
+    let deep = plan.deep();
+    let started = Instant::now();
+    let (mut cursor, mut seen, mut calls) = (String::new(), 0, 0);
+    let mut pager = client.clone();
+    while seen < deep {
+        let r = pager
+            .list_listens(list_request(None, DEEP_PAGE_SIZE, &cursor, 0))
+            .await
+            .unwrap_or_else(|s| daemon.fail(&format!("ListListens (paging on): {s:?}")))
+            .into_inner();
+        seen += r.listens.len();
+        calls += 1;
+        cursor = r.next_cursor;
+        if cursor.is_empty() {
+            daemon.fail(&format!("the timeline ended after {seen} listens"));
+        }
+    }
+    println!(
+        "  paged to listen {} in {} calls of {DEEP_PAGE_SIZE}: {}",
+        fmt_count(seen as f64),
+        calls,
+        fmt_duration(started.elapsed())
+    );
+    let deep_ids: Vec<i64> = pager
+        .list_listens(list_request(None, PAGE_SIZE, &cursor, 0))
+        .await
+        .unwrap_or_else(|s| daemon.fail(&format!("ListListens (deep page): {s:?}")))
+        .into_inner()
+        .listens
+        .iter()
+        .map(|l| l.id)
+        .collect();
+    out.push(
+        timed(
+            plan,
+            daemon,
+            Group::Page,
+            format!("deep page (after {} listens)", fmt_count(seen as f64)),
+            |_| page(None, PAGE_SIZE, cursor.clone(), 0),
+        )
+        .await,
+    );
+    let middle = history.start + (history.end - history.start) / 2;
+    out.push(
+        timed(
+            plan,
+            daemon,
+            Group::Page,
+            "jump to a date (`at` in the middle)".into(),
+            |_| page(None, PAGE_SIZE, String::new(), middle),
+        )
+        .await,
+    );
+
+    let (artist, artist_plays) = history.mid_artist();
+    let by_artist = ListenFilter {
+        artist: artist.name.to_string(),
+        ..Default::default()
+    };
+    out.push(
+        timed(
+            plan,
+            daemon,
+            Group::Page,
+            format!(
+                "artist filter, mid-popularity artist \"{}\" ({} listens)",
+                artist.name,
+                fmt_count(artist_plays as f64)
+            ),
+            |_| page(Some(by_artist.clone()), PAGE_SIZE, String::new(), 0),
+        )
+        .await,
+    );
+    let imported = ListenFilter {
+        imported: true,
+        ..Default::default()
+    };
+    out.push(
+        timed(
+            plan,
+            daemon,
+            Group::Page,
+            "source filter: imported (every listen)".into(),
+            |_| page(Some(imported.clone()), PAGE_SIZE, String::new(), 0),
+        )
+        .await,
+    );
+    let lastfm = ListenFilter {
+        sources: vec![Provider::Lastfm as i32],
+        ..Default::default()
+    };
+    out.push(
+        timed(
+            plan,
+            daemon,
+            Group::Page,
+            "source filter: Last.fm (no listen)".into(),
+            |_| page(Some(lastfm.clone()), PAGE_SIZE, String::new(), 0),
+        )
+        .await,
+    );
+    for word in [artist.word.as_str(), COMMON_WORD] {
+        let search = ListenFilter {
+            query: word.to_owned(),
+            ..Default::default()
+        };
+        out.push(
+            timed(
+                plan,
+                daemon,
+                Group::Page,
+                format!(
+                    "search \"{word}\" (~{} matching listens)",
+                    fmt_count(history.plays_matching(word) as f64)
+                ),
+                |_| page(Some(search.clone()), PAGE_SIZE, String::new(), 0),
+            )
+            .await,
+        );
+    }
+    out.push(
+        timed(plan, daemon, Group::Page, "GetListen".into(), |i| {
+            let mut client = client.clone();
+            let id = deep_ids[i % deep_ids.len()];
+            async move {
+                client
+                    .get_listen(GetListenRequest { id })
+                    .await
+                    .map(|r| usize::from(r.into_inner().listen.is_some()))
+            }
+        })
+        .await,
+    );
+
+    // Stats.
+    let periods = [
+        ("week", PeriodKind::Week),
+        ("month", PeriodKind::Month),
+        ("year", PeriodKind::Year),
+        ("all time", PeriodKind::AllTime),
+    ];
+    let subjects = [
+        ("artists", StatsSubject::Artists),
+        ("albums", StatsSubject::Albums),
+        ("tracks", StatsSubject::Tracks),
+    ];
+    for (subject_name, subject) in subjects {
+        for (period_name, kind) in periods {
+            let client = session.history().await;
+            out.push(
+                timed(
+                    plan,
+                    daemon,
+                    Group::Stats,
+                    format!("GetTop {subject_name}, {period_name}"),
+                    |_| {
+                        let mut client = client.clone();
+                        async move {
+                            client
+                                .get_top(GetTopRequest {
+                                    period: period(kind),
+                                    subject: subject as i32,
+                                    limit: 0,
+                                })
+                                .await
+                                .map(|r| r.into_inner().entries.len())
+                        }
+                    },
+                )
+                .await,
+            );
+        }
+    }
+    for (period_name, kind) in [
+        ("year", PeriodKind::Year),
+        ("all time", PeriodKind::AllTime),
+    ] {
+        let client = session.history().await;
+        out.push(
+            timed(
+                plan,
+                daemon,
+                Group::Stats,
+                format!("GetActivity, {period_name} (UTC+1)"),
+                |_| {
+                    let mut client = client.clone();
+                    async move {
+                        client
+                            .get_activity(GetActivityRequest {
+                                period: period(kind),
+                                utc_offset_minutes: UTC_OFFSET_MINUTES,
+                            })
+                            .await
+                            .map(|r| r.into_inner().days.len())
+                    }
+                },
+            )
+            .await,
+        );
+    }
+    for (subject_name, subject) in subjects {
+        let client = session.history().await;
+        out.push(
+            timed(
+                plan,
+                daemon,
+                Group::Stats,
+                format!("GetDiscoveries {subject_name}, year"),
+                |_| {
+                    let mut client = client.clone();
+                    async move {
+                        client
+                            .get_discoveries(GetDiscoveriesRequest {
+                                period: period(PeriodKind::Year),
+                                subject: subject as i32,
+                                limit: 0,
+                            })
+                            .await
+                            .map(|r| r.into_inner().discoveries.len())
+                    }
+                },
+            )
+            .await,
+        );
+    }
+    let client = session.history().await;
+    let summary = client
+        .clone()
+        .get_summary(GetSummaryRequest {})
+        .await
+        .unwrap_or_else(|s| daemon.fail(&format!("GetSummary: {s:?}")))
+        .into_inner();
+    if summary.listens != plan.listens as u64 || summary.artists != history.artists_heard() as u64 {
+        daemon.fail(&format!(
+            "GetSummary: {} listens of {} artists, expected {} of {}",
+            summary.listens,
+            summary.artists,
+            plan.listens,
+            history.artists_heard()
+        ));
+    }
+    out.push(
+        timed(plan, daemon, Group::Stats, "GetSummary".into(), |_| {
+            let mut client = client.clone();
+            async move {
+                client
+                    .get_summary(GetSummaryRequest {})
+                    .await
+                    .map(|r| usize::from(r.into_inner().listens > 0))
+            }
+        })
+        .await,
+    );
+    out
+}
+
+// ---------------------------------------------------------------------------------------
+// The report
+
+struct Report {
+    daemon: PathBuf,
+    listens: usize,
+    file_bytes: u64,
+    import: Measured,
+    plain: Vec<PlainFigures>,
+    queries: Vec<QueryFigures>,
+    rss_after_queries_mib: f64,
+}
+
+/// A latency with a useful precision: `0.42 ms`, `12.3 ms`, `1.25 s`.
+fn fmt_latency(d: Duration) -> String {
+    let ms = d.as_secs_f64() * 1e3;
+    if ms < 1.0 {
+        format!("{ms:.2} ms")
+    } else if ms < 100.0 {
+        format!("{ms:.1} ms")
+    } else if ms < 1_000.0 {
+        format!("{ms:.0} ms")
+    } else {
+        format!("{:.2} s", ms / 1e3)
+    }
+}
+
+fn verdict(met: bool) -> &'static str {
+    if met { "met" } else { "**not met**" }
+}
+
+impl Report {
+    fn import_rate(&self) -> f64 {
+        self.listens as f64 / self.import.wall.as_secs_f64()
+    }
+
+    /// Peak daemon RSS in MB (10^6 bytes), as the target is given.
+    fn peak_mb(&self) -> f64 {
+        self.import.memory.hwm_mib * 1.048_576
+    }
+
+    /// The fastest plain insert with or without the aggregates.
+    fn best_plain(&self, aggregates: bool) -> Option<&PlainFigures> {
+        self.plain
+            .iter()
+            .filter(|p| p.aggregates == aggregates)
+            .min_by_key(|p| p.wall)
+    }
+
+    fn print(&self, plan: &Plan) {
+        let n = self.listens;
+        println!(
+            "\n| import of {} listens ({} build of spotterd; ListenBrainz JSON lines, {:.0} MB) \
+             | wall time | rate | CPU | peak RSS | target |",
+            fmt_count(n as f64),
+            daemon_build(&self.daemon),
+            self.file_bytes as f64 / 1e6,
+        );
+        println!("|---|--:|--:|--:|--:|---|");
+        let m = &self.import;
+        println!(
+            "| spotterd, `History.Import` over the socket (1 MiB chunks, pages of {}) | {} | \
+             {} listens/s | daemon {}, client {} | {:.1} MiB ({:.0} MB) | ≥ {} listens/s: {}; \
+             ≤ {TARGET_RSS_MB:.0} MB: {} |",
+            fmt_count(PAGE as f64),
+            fmt_duration(m.wall),
+            fmt_count(self.import_rate()),
+            fmt_duration(m.daemon_cpu),
+            fmt_duration(m.bench_cpu),
+            m.memory.hwm_mib,
+            self.peak_mb(),
+            fmt_count(TARGET_IMPORT_RATE),
+            verdict(self.import_rate() >= TARGET_IMPORT_RATE),
+            verdict(self.peak_mb() <= TARGET_RSS_MB),
+        );
+        for p in &self.plain {
+            let how = match p.method {
+                Method::JsonEach => "`json_each` of one JSON array per page".to_owned(),
+                Method::Values => format!("multi-row `VALUES`, {VALUES_ROWS} rows a statement"),
+            };
+            println!(
+                "| plain SQLite, {how}, {} the 3 aggregate statements | {} | {} listens/s | \
+                 {} (this process) | | |",
+                if p.aggregates { "with" } else { "without" },
+                fmt_duration(p.wall),
+                fmt_count(p.rate(n)),
+                fmt_duration(p.cpu),
+            );
+        }
+        println!();
+        for aggregates in [true, false] {
+            if let Some(best) = self.best_plain(aggregates) {
+                println!(
+                    "spotterd / physical limit {} the aggregates: {:.2}× ({} vs {} listens/s, \
+                     plain SQLite by {})",
+                    if aggregates { "with" } else { "without" },
+                    self.import_rate() / best.rate(n),
+                    fmt_count(self.import_rate()),
+                    fmt_count(best.rate(n)),
+                    best.method.name(),
+                );
+            }
+        }
+        println!(
+            "Peak RSS is the daemon's VmHWM from its start to the end of the import (the \
+             daemon started for it); after the queries VmRSS is {:.1} MiB.",
+            self.rss_after_queries_mib
+        );
+
+        println!(
+            "\n| query at {} listens (one client over the socket) | calls | rows | p50 | p99 \
+             | max | target (p99) | |",
+            fmt_count(n as f64)
+        );
+        println!("|---|--:|--:|--:|--:|--:|--:|---|");
+        for q in &self.queries {
+            println!(
+                "| {} | {} | {} | {} | {} | {} | ≤ {} | {} |",
+                q.label,
+                q.latency.len(),
+                fmt_count(q.rows as f64),
+                fmt_latency(Duration::from_micros(q.latency.value_at_quantile(0.5))),
+                fmt_latency(q.p99()),
+                fmt_latency(Duration::from_micros(q.latency.max())),
+                fmt_latency(q.target()),
+                verdict(q.met()),
+            );
+        }
+
+        println!("\nTargets:");
+        println!(
+            "- import ≥ {} listens/s: {} listens/s: {}",
+            fmt_count(TARGET_IMPORT_RATE),
+            fmt_count(self.import_rate()),
+            verdict(self.import_rate() >= TARGET_IMPORT_RATE)
+        );
+        for (group, what) in [
+            (Group::Page, "every page p99 ≤ 10 ms"),
+            (Group::Stats, "every stats query p99 ≤ 100 ms"),
+        ] {
+            let of_group: Vec<&QueryFigures> =
+                self.queries.iter().filter(|q| q.group == group).collect();
+            let missed: Vec<&str> = of_group
+                .iter()
+                .filter(|q| !q.met())
+                .map(|q| q.label.as_str())
+                .collect();
+            let worst = of_group.iter().max_by_key(|q| q.p99());
+            let worst = worst.map_or(String::new(), |q| {
+                format!("worst p99 {} ({})", fmt_latency(q.p99()), q.label)
+            });
+            if missed.is_empty() {
+                println!("- {what}: {worst}: met");
+            } else {
+                println!(
+                    "- {what}: {worst}: **not met** ({} of {} miss: {})",
+                    missed.len(),
+                    of_group.len(),
+                    missed.join("; ")
+                );
+            }
+        }
+        println!(
+            "- peak daemon RSS during the import ≤ {TARGET_RSS_MB:.0} MB: {:.0} MB: {}",
+            self.peak_mb(),
+            verdict(self.peak_mb() <= TARGET_RSS_MB)
+        );
+        if !plan.full {
+            println!(
+                "(smoke sizes: the targets are for 1,000,000 listens; \
+                 `cargo bench -p spotter-e2e --bench history` for the figures)"
+            );
+        }
+    }
+}

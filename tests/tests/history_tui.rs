@@ -1,0 +1,258 @@
+//! The History and Stats tabs of the real `spotter` against the real daemon, driven
+//! through tmux: import a ListenBrainz export from the import dialog, search the
+//! history, and see the stats of what was imported.
+
+use std::{
+    process::Command,
+    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+};
+
+use nix::sys::signal::Signal;
+use spotter_e2e::{TestDirs, bin};
+
+const WAIT: Duration = Duration::from_secs(30);
+
+/// A tmux server of our own (its socket in the temp dir) running one 80x24 session.
+struct Tmux {
+    socket: std::path::PathBuf,
+}
+
+impl Tmux {
+    fn start(dirs: &TestDirs, command: &str) -> Tmux {
+        let tmux = Tmux {
+            socket: dirs.path("tmux.sock"),
+        };
+        let env = format!(
+            "env -u SPOTTER_SOCKET XDG_RUNTIME_DIR={} XDG_CONFIG_HOME={} XDG_DATA_HOME={} \
+             XDG_STATE_HOME={} HOME={} TERM=xterm-256color TZ=UTC",
+            dirs.path("run").display(),
+            dirs.path("cfg").display(),
+            dirs.path("data").display(),
+            dirs.path("state").display(),
+            dirs.path("home").display(),
+        );
+        let status = Command::new("tmux")
+            .arg("-S")
+            .arg(&tmux.socket)
+            .args([
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-x",
+                "80",
+                "-y",
+                "24",
+                "-s",
+                "e2e",
+            ])
+            .arg(format!("{env} sh -c '{command}; echo EXIT=$?; sleep 60'"))
+            .status()
+            .expect("tmux (scripts/test installs it)");
+        assert!(status.success());
+        tmux
+    }
+
+    fn capture(&self) -> String {
+        let out = Command::new("tmux")
+            .arg("-S")
+            .arg(&self.socket)
+            .args(["capture-pane", "-p", "-t", "e2e"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &str) {
+        Command::new("tmux")
+            .arg("-S")
+            .arg(&self.socket)
+            .args(["send-keys", "-t", "e2e", keys])
+            .status()
+            .unwrap();
+    }
+
+    /// Typed as text, whatever it spells (no key names).
+    fn text(&self, text: &str) {
+        Command::new("tmux")
+            .arg("-S")
+            .arg(&self.socket)
+            .args(["send-keys", "-t", "e2e", "-l", text])
+            .status()
+            .unwrap();
+    }
+
+    /// Waits until `ready` holds for the screen, and returns that screen.
+    fn wait_until(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.capture();
+            if ready(&screen) {
+                return screen;
+            }
+            assert!(
+                start.elapsed() < WAIT,
+                "screen never showed {what}:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Waits until the screen contains every one of `needles`.
+    fn wait_for(&self, needles: &[&str]) -> String {
+        self.wait_until(&format!("{needles:?}"), |screen| {
+            needles.iter().all(|n| screen.contains(n))
+        })
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .arg("-S")
+            .arg(&self.socket)
+            .arg("kill-server")
+            .status();
+    }
+}
+
+/// Stops the daemon the TUI started (it is not our child) by its pid.
+fn stop_pid(pid: i32) {
+    let pid = nix::unistd::Pid::from_raw(pid);
+    let _ = nix::sys::signal::kill(pid, Signal::SIGTERM);
+    let start = Instant::now();
+    while nix::sys::signal::kill(pid, None).is_ok() && start.elapsed() < WAIT {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Twenty listens over the last days, most by Björk, and one line that is not
+/// JSON at all (line 21).
+fn listenbrainz_export(now: i64) -> String {
+    let plays = [
+        ("Björk", "Jóga", "Homogenic", 8),
+        ("Radiohead", "Reckoner", "In Rainbows", 6),
+        (
+            "Stereolab",
+            "French Disko",
+            "Transient Random-Noise Bursts",
+            4,
+        ),
+        (
+            "Broadcast",
+            "Come On Let's Go",
+            "The Noise Made by People",
+            2,
+        ),
+    ];
+    let mut lines = Vec::new();
+    let mut at = now - 3_600;
+    for (artist, title, album, times) in plays {
+        for _ in 0..times {
+            lines.push(format!(
+                r#"{{"listened_at": {at}, "track_metadata": {{"artist_name": "{artist}", "track_name": "{title}", "release_name": "{album}"}}}}"#
+            ));
+            at -= 5_400;
+        }
+    }
+    lines.push("this line is not JSON".to_owned());
+    lines.join("\n") + "\n"
+}
+
+/// Table rows on screen: the lines between the table header and the bottom border.
+fn table_rows(screen: &str) -> Vec<String> {
+    screen
+        .lines()
+        .skip_while(|l| !l.contains("Time (UTC)"))
+        .skip(1)
+        .take_while(|l| !l.starts_with('└'))
+        .map(|l| l.trim_matches(|c| c == '│' || c == ' ').to_owned())
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+#[test]
+fn tui_in_tmux_imports_a_file_searches_the_history_and_shows_the_stats() {
+    let dirs = TestDirs::new();
+    let password = "copper-violin-summit";
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let export = dirs.path("listens.jsonl");
+    std::fs::write(&export, listenbrainz_export(now)).unwrap();
+
+    let tmux = Tmux::start(&dirs, &bin("spotter").display().to_string());
+    tmux.wait_for(&["First-run setup"]);
+    for k in ["owner", "Tab", password, "Tab", password, "Enter"] {
+        tmux.keys(k);
+    }
+    tmux.wait_for(&["[1 Status]", "owner"]);
+
+    // An empty history, and the way to fill it.
+    tmux.keys("5");
+    tmux.wait_for(&["[5 History]", "No listens yet", "i to import"]);
+
+    // Import from the dialog: the summary counts what came in and names the bad row.
+    tmux.keys("i");
+    tmux.wait_for(&["Import listens", "Formats:"]);
+    tmux.text(export.to_str().unwrap());
+    tmux.keys("Enter");
+    let summary = tmux.wait_for(&["Import finished", "20 added"]);
+    assert!(summary.contains("listenbrainz"), "{summary}");
+    assert!(summary.contains("1 bad"), "{summary}");
+    assert!(summary.contains("line 21:"), "{summary}");
+    assert!(summary.lines().count() <= 24);
+
+    // Closed: the browser shows what was imported, newest first, tagged IM (as
+    // many rows as fit).
+    tmux.keys("Escape");
+    let screen = tmux.wait_until("the imported listens", |s| {
+        !s.contains("Import finished") && s.contains(" 1 of 20 ")
+    });
+    let rows = table_rows(&screen);
+    assert_eq!(rows.len(), 18, "{screen}");
+    assert!(
+        rows[0].contains("Björk") && rows[0].contains("IM"),
+        "{screen}"
+    );
+    assert!(screen.contains("20 listens · Import 20"), "{screen}");
+
+    // Search: only that artist's rows remain.
+    tmux.keys("/");
+    tmux.wait_for(&["Search artist, album, title"]);
+    tmux.text("Stereolab");
+    tmux.keys("Enter");
+    let screen = tmux.wait_until("only Stereolab's listens", |s| {
+        let rows = table_rows(s);
+        !s.contains("Search artist")
+            && rows.len() == 4
+            && rows.iter().all(|r| r.contains("Stereolab"))
+    });
+    assert!(screen.contains("Showing search \"Stereolab\""), "{screen}");
+    for other in ["Björk", "Radiohead", "Broadcast"] {
+        assert!(!screen.contains(other), "{other} still shown:\n{screen}");
+    }
+
+    // The details of the selected listen.
+    tmux.keys("Enter");
+    tmux.wait_for(&["French Disko", "Sources", "Track plays", "Esc closes"]);
+    tmux.keys("Escape");
+    tmux.wait_until("the pane closed", |s| !s.contains("Track plays"));
+
+    // Stats: Björk leads the top artists.
+    tmux.keys("6");
+    let screen = tmux.wait_for(&["[6 Stats]", "Björk"]);
+    assert!(screen.lines().count() <= 24);
+
+    let status = dirs
+        .command(&bin("spotter"))
+        .args(["status", "--json"])
+        .output()
+        .unwrap();
+    let status: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    let pid = status["pid"].as_i64().unwrap() as i32;
+    tmux.keys("q");
+    tmux.wait_for(&["EXIT=0"]);
+    stop_pid(pid);
+}

@@ -1,0 +1,394 @@
+//! `spotter import FILE...`: one `Import` call per file. The file is read and sent
+//! in 256 KiB chunks while the daemon's progress is read back, so neither side
+//! ever holds the whole file. A file that fails is reported and the next one runs.
+
+use std::{
+    fmt::Write as _,
+    io::IsTerminal as _,
+    path::Path,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+};
+
+use futures::{SinkExt as _, channel::mpsc};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use spotter_proto::v1::{ImportProgress, ImportRequest, ImportStart, import_request::Part};
+use tokio::io::AsyncReadExt as _;
+
+use super::{
+    ImportArgs, Outcome, Stdout,
+    session::{Failure, Session, client_failure, status_failure},
+};
+use crate::{client::ClientError, socket::SocketTarget};
+
+/// Bytes per message.
+pub(super) const CHUNK: usize = 256 * 1024;
+
+pub(super) async fn run(target: &SocketTarget, args: &ImportArgs) -> Result<Outcome, String> {
+    let mut session = Session::open(target).await?;
+    let mut out = Stdout::new();
+    let mut failed = false;
+    let min_play_ms = match args.min_play {
+        None => 0,
+        // 0 on the wire is "the daemon's default": the shortest real threshold
+        // keeps every play.
+        Some(0) => 1,
+        Some(seconds) => seconds.saturating_mul(1000),
+    };
+    for path in &args.files {
+        let shown = path.display().to_string();
+        let result = import_file(&mut session, path, args.format.name(), min_play_ms).await;
+        match result {
+            Ok(report) => {
+                if !out.write(summary(&shown, &report).as_bytes())? {
+                    // Nobody reads the summaries any more; the imports still count.
+                    continue;
+                }
+                out.flush()?;
+            }
+            Err(FileFailure::File(message)) => {
+                failed = true;
+                eprintln!("spotter: {shown}: {message}");
+            }
+            Err(FileFailure::Session(message)) => {
+                // No file after this one could fare better.
+                eprintln!("spotter: {shown}: not imported");
+                return Err(message);
+            }
+        }
+    }
+    Ok(if failed {
+        Outcome::Failed
+    } else {
+        Outcome::Done
+    })
+}
+
+/// Why one file was not imported.
+#[derive(Debug)]
+enum FileFailure {
+    /// This file: unreadable, refused by the daemon.
+    File(Failure),
+    /// The session or the connection: the remaining files would fail the same way.
+    Session(Failure),
+}
+
+async fn import_file(
+    session: &mut Session,
+    path: &Path,
+    format: &str,
+    min_play_ms: u32,
+) -> Result<ImportProgress, FileFailure> {
+    let mut retried = false;
+    loop {
+        session.ensure_fresh().await.map_err(FileFailure::Session)?;
+        match upload(session, path, format, min_play_ms).await {
+            Err(Upload::Unauthenticated) if !retried => {
+                // The token ran out between the check and the call: the daemon read
+                // nothing, so the file starts over.
+                retried = true;
+                session.refresh().await.map_err(FileFailure::Session)?;
+            }
+            Err(Upload::Unauthenticated) => {
+                return Err(FileFailure::Session(
+                    "spotterd did not accept the session's token".into(),
+                ));
+            }
+            Err(Upload::Failed(f)) => return Err(f),
+            Ok(report) => return Ok(report),
+        }
+    }
+}
+
+enum Upload {
+    Unauthenticated,
+    Failed(FileFailure),
+}
+
+async fn upload(
+    session: &Session,
+    path: &Path,
+    format: &str,
+    min_play_ms: u32,
+) -> Result<ImportProgress, Upload> {
+    let file_error =
+        |e: std::io::Error| Upload::Failed(FileFailure::File(format!("cannot read it: {e}")));
+    let mut file = tokio::fs::File::open(path).await.map_err(file_error)?;
+    let meta = file.metadata().await.map_err(file_error)?;
+    if meta.is_dir() {
+        return Err(Upload::Failed(FileFailure::File(
+            "is a directory, not an export file".into(),
+        )));
+    }
+    let size = if meta.is_file() { meta.len() } else { 0 };
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string());
+
+    let bar = progress_bar(&file_name, size);
+    let sent = Arc::new(AtomicU64::new(0));
+    // One message in flight besides the one tonic is sending: memory stays at a
+    // few chunks, and the file is read only as fast as the daemon takes it.
+    let (mut tx, rx) = mpsc::channel::<ImportRequest>(1);
+    let start = ImportRequest {
+        part: Some(Part::Start(ImportStart {
+            file_name: file_name.clone(),
+            format: format.to_owned(),
+            size,
+            min_play_ms,
+        })),
+    };
+    let mut producer = {
+        let sent = sent.clone();
+        let bar = bar.clone();
+        tokio::spawn(async move {
+            if tx.send(start).await.is_err() {
+                return Ok(());
+            }
+            loop {
+                let mut chunk = Vec::with_capacity(CHUNK);
+                while chunk.len() < CHUNK {
+                    let n = (&mut file)
+                        .take((CHUNK - chunk.len()) as u64)
+                        .read_to_end(&mut chunk)
+                        .await?;
+                    if n == 0 {
+                        break;
+                    }
+                }
+                if chunk.is_empty() {
+                    return Ok::<(), std::io::Error>(());
+                }
+                let n = chunk.len() as u64;
+                if tx
+                    .send(ImportRequest {
+                        part: Some(Part::Chunk(chunk)),
+                    })
+                    .await
+                    .is_err()
+                {
+                    // The call ended (the daemon refused the file): nothing to add.
+                    return Ok(());
+                }
+                let total = sent.fetch_add(n, Ordering::Relaxed) + n;
+                bar.set_position(total);
+            }
+        })
+    };
+
+    let client = session.client();
+    let call = async {
+        let mut history = client.history();
+        let request = session.auth().authorize(rx);
+        let mut stream =
+            match tokio::time::timeout(client.timeouts().call, history.import(request)).await {
+                Ok(Ok(response)) => response.into_inner(),
+                Ok(Err(status)) if status.code() == tonic::Code::Unauthenticated => {
+                    return Err(Upload::Unauthenticated);
+                }
+                Ok(Err(status)) => return Err(refusal(client, &file_name, &status)),
+                Err(_) => {
+                    return Err(Upload::Failed(FileFailure::Session(client_failure(
+                        &ClientError::Timeout {
+                            path: client.socket().to_path_buf(),
+                            during: "Import",
+                            after: client.timeouts().call,
+                        },
+                    ))));
+                }
+            };
+        loop {
+            match stream.message().await {
+                Ok(Some(progress)) => {
+                    bar.set_message(progress_note(&progress));
+                    if progress.done {
+                        return Ok(progress);
+                    }
+                }
+                Ok(None) => {
+                    return Err(Upload::Failed(FileFailure::File(
+                        "spotterd ended the import without its final report; \
+                         importing the file again adds what is missing"
+                            .into(),
+                    )));
+                }
+                Err(status) => return Err(refusal(client, &file_name, &status)),
+            }
+        }
+    };
+    tokio::pin!(call);
+    let mut reading = true;
+    let result = loop {
+        tokio::select! {
+            done = &mut producer, if reading => {
+                reading = false;
+                match done {
+                    Ok(Ok(())) => {}
+                    // Dropping the call cancels it: the daemon stops at once.
+                    Ok(Err(err)) => break Err(Upload::Failed(FileFailure::File(format!(
+                        "cannot read it: {err} (the import was stopped; what spotterd \
+                         already stored stays, and importing the file again adds the rest)"
+                    )))),
+                    Err(err) => break Err(Upload::Failed(FileFailure::File(format!(
+                        "reading it failed: {err}"
+                    )))),
+                }
+            }
+            result = &mut call => break result,
+        }
+    };
+    producer.abort();
+    bar.finish_and_clear();
+    result
+}
+
+/// A refused or broken call: the daemon's message without the file name it puts
+/// first (it is printed before it anyway). A lost connection ends the command.
+fn refusal(
+    client: &crate::client::DaemonClient,
+    file_name: &str,
+    status: &tonic::Status,
+) -> Upload {
+    let text = status_failure(client, status);
+    let text = match text
+        .strip_prefix(file_name)
+        .and_then(|t| t.strip_prefix(": "))
+    {
+        Some(rest) => rest.to_owned(),
+        None => text,
+    };
+    if ClientError::from_status(client.socket().to_path_buf(), status).daemon_absent()
+        || matches!(
+            status.code(),
+            tonic::Code::Unauthenticated | tonic::Code::PermissionDenied
+        )
+    {
+        return Upload::Failed(FileFailure::Session(text));
+    }
+    Upload::Failed(FileFailure::File(text))
+}
+
+fn progress_bar(file_name: &str, size: u64) -> ProgressBar {
+    let target = if std::io::stderr().is_terminal() {
+        ProgressDrawTarget::stderr()
+    } else {
+        ProgressDrawTarget::hidden()
+    };
+    let bar = ProgressBar::with_draw_target(Some(size), target);
+    if let Ok(style) =
+        ProgressStyle::with_template("{prefix} [{bar:20}] {bytes}/{total_bytes} {wide_msg}")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_prefix(super::listing::truncate(file_name, 24));
+    bar
+}
+
+/// The bar's message: what the daemon made of the file so far.
+pub(super) fn progress_note(p: &ImportProgress) -> String {
+    format!(
+        "{} added, {} already there, {} bad",
+        p.added,
+        p.merged + p.duplicates,
+        p.bad
+    )
+}
+
+/// The summary printed on stdout for an imported file, with the bad rows listed.
+pub(super) fn summary(file: &str, p: &ImportProgress) -> String {
+    let mut s = format!(
+        "{file}: {}, {} plays: {} added, {} merged, {} already there, {} skipped, {} bad\n",
+        if p.format.is_empty() {
+            "empty"
+        } else {
+            &p.format
+        },
+        p.plays,
+        p.added,
+        p.merged,
+        p.duplicates,
+        p.skipped,
+        p.bad
+    );
+    for row in &p.bad_rows {
+        let _ = writeln!(s, "  line {}: {}", row.line, row.reason);
+    }
+    let listed = p.bad_rows.len() as u64;
+    if p.bad > listed {
+        let _ = writeln!(s, "  (and {} more)", p.bad - listed);
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use spotter_proto::v1::BadRow;
+
+    use super::*;
+
+    fn report() -> ImportProgress {
+        ImportProgress {
+            format: "listenbrainz".into(),
+            bytes_read: 400,
+            size: 400,
+            plays: 3,
+            added: 2,
+            merged: 1,
+            duplicates: 0,
+            skipped: 0,
+            bad: 1,
+            bad_rows: vec![BadRow {
+                line: 4,
+                reason: "missing listened_at".into(),
+            }],
+            done: true,
+        }
+    }
+
+    #[test]
+    fn the_summary_counts_everything_and_lists_bad_rows() {
+        assert_eq!(
+            summary("exports/lb.jsonl", &report()),
+            "exports/lb.jsonl: listenbrainz, 3 plays: 2 added, 1 merged, 0 already there, \
+             0 skipped, 1 bad\n  line 4: missing listened_at\n"
+        );
+    }
+
+    #[test]
+    fn more_bad_rows_than_listed_are_counted() {
+        let mut p = report();
+        p.bad = 250;
+        p.bad_rows = (1..=100)
+            .map(|line| BadRow {
+                line,
+                reason: "not a listen".into(),
+            })
+            .collect();
+        let text = summary("big.json", &p);
+        assert_eq!(text.lines().count(), 1 + 100 + 1);
+        assert!(text.contains("\n  line 100: not a listen\n"), "{text}");
+        assert!(text.ends_with("  (and 150 more)\n"), "{text}");
+    }
+
+    #[test]
+    fn an_empty_file_says_so() {
+        let p = ImportProgress {
+            done: true,
+            ..Default::default()
+        };
+        assert_eq!(
+            summary("empty.json", &p),
+            "empty.json: empty, 0 plays: 0 added, 0 merged, 0 already there, 0 skipped, 0 bad\n"
+        );
+    }
+
+    #[test]
+    fn the_progress_note_sums_what_was_known() {
+        let mut p = report();
+        p.duplicates = 5;
+        assert_eq!(progress_note(&p), "2 added, 6 already there, 1 bad");
+    }
+}
