@@ -68,6 +68,10 @@ pub struct TextFilter<'a> {
     pub title: &'a str,
 }
 
+/// Below this many listens from the filtered sources, a page starts from their
+/// `listen_sources` rows instead of walking the timeline (see `few_from`).
+pub const FEW_FROM_SOURCE: i64 = 10_000;
+
 /// Longest text a filter takes, in characters.
 pub const MAX_FILTER_CHARS: usize = 200;
 
@@ -185,6 +189,27 @@ impl Store {
         let sources = (!query.sources.is_empty())
             .then(|| serde_json::to_string(&query.sources).unwrap_or_default());
         match &query.fts {
+            None if sources.is_some() && self.few_from(user_id, sources.as_deref()).await? => {
+                // A source with few listens: start from its rows rather than walk the
+                // whole timeline looking for them.
+                let upper = before.min((query.to, 0));
+                Ok(sqlx::query_as(concat!(
+                    "SELECT ",
+                    listen_columns!(),
+                    "FROM listens l WHERE l.id IN (SELECT s.listen_id FROM listen_sources s \
+                       WHERE s.user_id = ?1 AND s.source IN (SELECT value FROM json_each(?5))) \
+                     AND (l.played_at, l.id) < (?2, ?3) AND l.played_at >= ?4 \
+                     ORDER BY l.played_at DESC, l.id DESC LIMIT ?6"
+                ))
+                .bind(user_id)
+                .bind(upper.0)
+                .bind(upper.1)
+                .bind(query.from)
+                .bind(sources)
+                .bind(limit)
+                .fetch_all(self.pool())
+                .await?)
+            }
             None => {
                 // `to` is exclusive: (played_at, id) < (to, 0) as ids are positive.
                 let upper = before.min((query.to, 0));
@@ -229,6 +254,25 @@ impl Store {
                 .await?)
             }
         }
+    }
+
+    /// Whether the sources in the JSON array `sources` reported fewer than
+    /// [`FEW_FROM_SOURCE`] of the user's listens (counted no further than that, on
+    /// the `(user_id, source, source_ref)` index). Walking the timeline for a source
+    /// that reported a share `p` of it reads about `limit / p` rows: fine for common
+    /// sources, the whole history for one that reported nothing. Below the threshold,
+    /// sorting that source's rows costs less.
+    async fn few_from(&self, user_id: i64, sources: Option<&str>) -> Result<bool> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM (SELECT 1 FROM listen_sources \
+               WHERE user_id = ? AND source IN (SELECT value FROM json_each(?)) LIMIT ?)",
+        )
+        .bind(user_id)
+        .bind(sources)
+        .bind(FEW_FROM_SOURCE)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(n < FEW_FROM_SOURCE)
     }
 
     /// One of the user's listens; `NotFound` for anyone else's.
