@@ -73,6 +73,17 @@ CREATE TABLE listen_slots (
     PRIMARY KEY (user_id, slot)
 ) STRICT, WITHOUT ROWID;
 
+-- Listens each source reported, for the summary without counting a million rows.
+CREATE TABLE listen_source_totals (
+    user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    source  TEXT    NOT NULL,
+    n       INTEGER NOT NULL,
+    PRIMARY KEY (user_id, source)
+) STRICT, WITHOUT ROWID;
+
+INSERT INTO listen_source_totals (user_id, source, n)
+SELECT user_id, source, count(*) FROM listen_sources GROUP BY user_id, source;
+
 -- A merge that fills in a missing album moves the listen into that album's counts.
 CREATE TRIGGER listens_album_filled AFTER UPDATE OF album ON listens
 WHEN trim(coalesce(old.album, '')) = '' AND trim(coalesce(new.album, '')) <> '' BEGIN

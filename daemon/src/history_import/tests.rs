@@ -1076,3 +1076,74 @@ fn throughput() {
         assert_eq!(other, 0);
     }
 }
+
+// T9: the parsers against hostile input. Arbitrary bytes, and valid files with bytes
+// flipped or cut short, in every format: never a panic, every item on a real line,
+// lines never going backwards, and a file of N lines never reports a line past N + 1.
+mod fuzz {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    const SEEDS: [&str; 6] = [
+        "lastfm.csv",
+        "lastfm-api.json",
+        "listenbrainz.jsonl",
+        "StreamingHistory0.json",
+        "Streaming_History_Audio_2021.json",
+        "lastfmstats.json",
+    ];
+
+    fn check(bytes: &[u8], format: Format) {
+        let Ok(reader) = Reader::new(
+            bytes,
+            ImportOptions {
+                format,
+                ..ImportOptions::default()
+            },
+        ) else {
+            return;
+        };
+        let lines = bytes.iter().filter(|b| **b == b'\n').count() as u64 + 1;
+        let mut last = 0;
+        for item in reader {
+            let line = match item {
+                Item::Play { line, .. } | Item::Skipped { line, .. } | Item::Bad { line, .. } => {
+                    line
+                }
+            };
+            assert!(line >= 1 && line <= lines + 1, "line {line} of {lines}");
+            assert!(line >= last, "line {line} after {last}");
+            last = line;
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2_000)) {
+            check(&bytes, Format::Auto);
+        }
+
+        #[test]
+        fn damaged_exports_never_panic(
+            seed in 0..SEEDS.len(),
+            flips in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..8),
+            cut in any::<prop::sample::Index>(),
+        ) {
+            let mut bytes = fixture(SEEDS[seed]);
+            for (at, byte) in flips {
+                let i = at.index(bytes.len());
+                bytes[i] = byte;
+            }
+            let keep = cut.index(bytes.len() + 1);
+            bytes.truncate(keep);
+            check(&bytes, Format::Auto);
+            for format in [Format::LastfmCsv, Format::LastfmJson, Format::ListenBrainz,
+                           Format::SpotifyBasic, Format::SpotifyExtended] {
+                check(&bytes, format);
+            }
+        }
+    }
+}

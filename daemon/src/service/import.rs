@@ -293,7 +293,18 @@ fn read_pages(
         }
         if end || page.plays.len() >= PAGE {
             page.bytes_read = reader.bytes_read();
-            if pages.blocking_send(Ok(page)).is_err() || end {
+            if pages.blocking_send(Ok(page)).is_err() {
+                return;
+            }
+            if end {
+                // The upload broke off: what was committed stays, but the import did
+                // not finish, and must not say so.
+                if reader.take_io_error().is_some() {
+                    let _ = pages.blocking_send(Err(Status::aborted(
+                        "the upload stopped early (interrupted, or a message that was not file data of \
+                         at most 1 MiB); importing the file again adds the rest",
+                    )));
+                }
                 return;
             }
             page = fresh();

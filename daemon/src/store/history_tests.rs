@@ -290,6 +290,18 @@ async fn every_stat_matches_brute_force_over_the_raw_rows() {
             assert_eq!(got, want, "discoveries {subject:?} {range:?}");
         }
     }
+    // The summary's counts, kept per page, against counting the rows.
+    let per_source: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT source, count(*) FROM listen_sources WHERE user_id = ? GROUP BY source ORDER BY source",
+    )
+    .bind(f.ann)
+    .fetch_all(f.store.pool())
+    .await
+    .unwrap();
+    assert_eq!(
+        f.store.listen_counts(f.ann).await.unwrap(),
+        (rows.len() as i64, per_source)
+    );
     let distinct = |s| {
         rows.iter()
             .filter_map(|r| key_of(s, &r.2, &r.4))

@@ -171,14 +171,18 @@ impl Store {
         .await?)
     }
 
-    /// Listens in the timeline, and how many of them came from `source`.
+    /// Listens in the timeline, and how many of them came from each source. Read from
+    /// the aggregates (`listen_totals` counts every listen once under its artist,
+    /// `listen_source_totals` per source) rather than counted.
     pub async fn listen_counts(&self, user_id: i64) -> Result<(i64, Vec<(String, i64)>)> {
-        let total: i64 = sqlx::query_scalar("SELECT count(*) FROM listens WHERE user_id = ?")
-            .bind(user_id)
-            .fetch_one(self.pool())
-            .await?;
+        let total: i64 = sqlx::query_scalar(
+            "SELECT coalesce(sum(n), 0) FROM listen_totals WHERE user_id = ? AND kind = 1",
+        )
+        .bind(user_id)
+        .fetch_one(self.pool())
+        .await?;
         let per_source = sqlx::query_as(
-            "SELECT source, count(*) FROM listen_sources WHERE user_id = ? GROUP BY source ORDER BY source",
+            "SELECT source, n FROM listen_source_totals WHERE user_id = ? AND n > 0 ORDER BY source",
         )
         .bind(user_id)
         .fetch_all(self.pool())
@@ -531,6 +535,7 @@ impl PageWrites {
             }
         }
         if !self.sources.is_empty() {
+            let reported = self.sources.len() as i64;
             sqlx::query(
                 "INSERT INTO listen_sources (listen_id, user_id, source, source_ref) \
                  SELECT j.value ->> 0, ?, ?, j.value ->> 1 FROM json_each(?) j",
@@ -538,6 +543,15 @@ impl PageWrites {
             .bind(user_id)
             .bind(source)
             .bind(serde_json::Value::Array(self.sources).to_string())
+            .execute(&mut *conn)
+            .await?;
+            sqlx::query(
+                "INSERT INTO listen_source_totals (user_id, source, n) VALUES (?, ?, ?) \
+                 ON CONFLICT (user_id, source) DO UPDATE SET n = n + excluded.n",
+            )
+            .bind(user_id)
+            .bind(source)
+            .bind(reported)
             .execute(&mut *conn)
             .await?;
         }
