@@ -21,8 +21,9 @@
 //!    daemon's import pages: `listens` rows (the FTS5 triggers fire) and their
 //!    `listen_sources` rows, in two ways: `json_each` over one JSON array per page,
 //!    and prepared multi-row `INSERT … VALUES` statements of 500 rows. Each without
-//!    and with the daemon's three aggregate statements per page
-//!    (`store::listens::{ADD_TOTALS, ADD_MONTHS, ADD_SLOTS}`). Match keys and source
+//!    and with the daemon's aggregate statements per page (the three grouped
+//!    `store::listens::{ADD_TOTALS, ADD_MONTHS, ADD_SLOTS}` after the listens, the
+//!    per-source total after the sources). Match keys and source
 //!    ids are computed beforehand (once per track, with the daemon's
 //!    `normalize::match_key`): only the database work is timed.
 //! 4. Queries at that size, over the socket from one client, each repeated (200
@@ -68,6 +69,7 @@ use spotter_daemon::service::{
     import::{MAX_CHUNK, PAGE},
     normalize::{match_key, normalize},
 };
+use spotter_daemon::store::listens::{ADD_MONTHS, ADD_SLOTS, ADD_SOURCE_TOTAL, ADD_TOTALS};
 use spotter_e2e::{Api, Authed, OWNER, OWNER_PW, TestDirs, bin};
 use spotter_proto::v1::{
     GetActivityRequest, GetDiscoveriesRequest, GetListenRequest, GetSummaryRequest, GetTopRequest,
@@ -223,7 +225,7 @@ async fn run(plan: &Plan) -> Report {
 
     // The physical limit first, with no daemon running.
     let mut plain = Vec::new();
-    for method in [Method::JsonEach] {
+    for method in [Method::JsonEach, Method::Values] {
         for aggregates in [false, true] {
             println!(
                 "plain SQLite insert, {}, {} the aggregates ...",
@@ -240,7 +242,6 @@ async fn run(plan: &Plan) -> Report {
         }
     }
 
-    if std::env::var("XEXP_ONLY").is_ok() { std::process::exit(0); }
     println!("import through spotterd's History.Import ...");
     let daemon_process = Daemon::start(TestDirs::new(), "", &[]).await;
     let api = Api::connect(&daemon_process.socket()).await;
@@ -802,11 +803,6 @@ async fn plain_insert(history: &History, method: Method, aggregates: bool) -> Pl
     .execute(&mut conn)
     .await
     .expect("the user");
-    if let Ok(extra) = std::env::var("XEXP_SQL") {
-        for stmt in extra.split(';').filter(|s| !s.trim().is_empty()) {
-            sqlx::raw_sql(AssertSqlSafe(stmt.to_owned())).execute(&mut conn).await.expect("xexp");
-        }
-    }
     let created_at = unix_now();
     let mut statements = ValuesStatements::new(created_at);
 
@@ -886,6 +882,15 @@ async fn plain_insert(history: &History, method: Method, aggregates: bool) -> Pl
                 }
             }
         }
+        if aggregates {
+            sqlx::query(ADD_SOURCE_TOTAL)
+                .bind(PLAIN_USER)
+                .bind("import")
+                .bind(page.len() as i64)
+                .execute(&mut *tx)
+                .await
+                .expect("update the source total");
+        }
         tx.commit().await.expect("commit a page");
         first_id = last_id + 1;
     }
@@ -908,52 +913,9 @@ async fn plain_insert(history: &History, method: Method, aggregates: bool) -> Pl
     }
 }
 
-// The daemon's aggregate statements, copied verbatim from `daemon/src/store/listens.rs`
-// (`record_page` runs them after inserting each page of listens, for its ids ?1..=?2).
-// Keep them in step with the daemon's.
-const ADD_TOTALS: &str = "\
-INSERT INTO listen_totals (user_id, kind, key, n, first_at, artist, album, title) \
-SELECT user_id, 1, substr(match_key, 1, instr(match_key, char(31)) - 1), count(*), \
-       min(played_at), artist, NULL, NULL \
-FROM listens WHERE id BETWEEN ?1 AND ?2 GROUP BY 3 \
-UNION ALL \
-SELECT user_id, 2, substr(match_key, 1, instr(match_key, char(31))) || lower(trim(album)), \
-       count(*), min(played_at), artist, album, NULL \
-FROM listens WHERE id BETWEEN ?1 AND ?2 AND trim(coalesce(album, '')) <> '' GROUP BY 3 \
-UNION ALL \
-SELECT user_id, 3, match_key, count(*), min(played_at), artist, album, title \
-FROM listens WHERE id BETWEEN ?1 AND ?2 GROUP BY 3 \
-ON CONFLICT (user_id, kind, key) DO UPDATE SET \
-  n = n + excluded.n, \
-  artist = CASE WHEN excluded.first_at < first_at THEN excluded.artist ELSE artist END, \
-  album = CASE WHEN excluded.first_at < first_at THEN excluded.album ELSE album END, \
-  title = CASE WHEN excluded.first_at < first_at THEN excluded.title ELSE title END, \
-  first_at = min(first_at, excluded.first_at)";
-
-const ADD_MONTHS: &str = "\
-INSERT INTO listen_months (user_id, kind, bucket, key, n) \
-SELECT user_id, 1, played_at / 2592000, substr(match_key, 1, instr(match_key, char(31)) - 1), \
-       count(*) \
-FROM listens WHERE id BETWEEN ?1 AND ?2 GROUP BY 3, 4 \
-UNION ALL \
-SELECT user_id, 2, played_at / 2592000, \
-       substr(match_key, 1, instr(match_key, char(31))) || lower(trim(album)), count(*) \
-FROM listens WHERE id BETWEEN ?1 AND ?2 AND trim(coalesce(album, '')) <> '' GROUP BY 3, 4 \
-UNION ALL \
-SELECT user_id, 3, played_at / 2592000, match_key, count(*) \
-FROM listens WHERE id BETWEEN ?1 AND ?2 GROUP BY 3, 4 \
-ON CONFLICT (user_id, kind, bucket, key) DO UPDATE SET n = n + excluded.n";
-
-const ADD_SLOTS: &str = "\
-INSERT INTO listen_slots (user_id, slot, n) \
-SELECT user_id, played_at / 900, count(*) FROM listens WHERE id BETWEEN ?1 AND ?2 GROUP BY 2 \
-ON CONFLICT (user_id, slot) DO UPDATE SET n = n + excluded.n";
-
 /// The daemon's aggregate statements for the listens `first_id..=last_id`.
 async fn add_aggregates(conn: &mut SqliteConnection, first_id: i64, last_id: i64) {
-    let which = std::env::var("XEXP_AGG").unwrap_or("TMS".into());
-    for (c, sql) in [('T', ADD_TOTALS), ('M', ADD_MONTHS), ('S', ADD_SLOTS)] {
-        if !which.contains(c) { continue; }
+    for sql in [ADD_TOTALS, ADD_MONTHS, ADD_SLOTS] {
         sqlx::query(sql)
             .bind(first_id)
             .bind(last_id)
@@ -1633,7 +1595,7 @@ impl Report {
                 Method::Values => format!("multi-row `VALUES`, {VALUES_ROWS} rows a statement"),
             };
             println!(
-                "| plain SQLite, {how}, {} the 3 aggregate statements | {} | {} listens/s | \
+                "| plain SQLite, {how}, {} the aggregate statements | {} | {} listens/s | \
                  {} (this process) | | |",
                 if p.aggregates { "with" } else { "without" },
                 fmt_duration(p.wall),

@@ -545,15 +545,12 @@ impl PageWrites {
             .bind(serde_json::Value::Array(self.sources).to_string())
             .execute(&mut *conn)
             .await?;
-            sqlx::query(
-                "INSERT INTO listen_source_totals (user_id, source, n) VALUES (?, ?, ?) \
-                 ON CONFLICT (user_id, source) DO UPDATE SET n = n + excluded.n",
-            )
-            .bind(user_id)
-            .bind(source)
-            .bind(reported)
-            .execute(&mut *conn)
-            .await?;
+            sqlx::query(ADD_SOURCE_TOTAL)
+                .bind(user_id)
+                .bind(source)
+                .bind(reported)
+                .execute(&mut *conn)
+                .await?;
         }
         Ok(())
     }
@@ -563,7 +560,7 @@ impl PageWrites {
 // date for the listens with ids ?1..=?2 in one statement each: grouping a page in
 // SQLite touches each aggregate row once per page rather than once per listen. The
 // key expressions are the ones in migrations/0004_history.sql.
-const ADD_TOTALS: &str = "\
+pub const ADD_TOTALS: &str = "\
 INSERT INTO listen_totals (user_id, kind, key, n, first_at, artist, album, title) \
 SELECT user_id, 1, substr(match_key, 1, instr(match_key, char(31)) - 1), count(*), \
        min(played_at), artist, NULL, NULL \
@@ -582,7 +579,7 @@ ON CONFLICT (user_id, kind, key) DO UPDATE SET \
   title = CASE WHEN excluded.first_at < first_at THEN excluded.title ELSE title END, \
   first_at = min(first_at, excluded.first_at)";
 
-const ADD_MONTHS: &str = "\
+pub const ADD_MONTHS: &str = "\
 INSERT INTO listen_months (user_id, kind, bucket, key, n) \
 SELECT user_id, 1, played_at / 2592000, substr(match_key, 1, instr(match_key, char(31)) - 1), \
        count(*) \
@@ -596,7 +593,12 @@ SELECT user_id, 3, played_at / 2592000, match_key, count(*) \
 FROM listens WHERE id BETWEEN ?1 AND ?2 GROUP BY 3, 4 \
 ON CONFLICT (user_id, kind, bucket, key) DO UPDATE SET n = n + excluded.n";
 
-const ADD_SLOTS: &str = "\
+/// After a page's sources: how many listens each source reported, for the summary.
+pub const ADD_SOURCE_TOTAL: &str = "\
+INSERT INTO listen_source_totals (user_id, source, n) VALUES (?, ?, ?) \
+ON CONFLICT (user_id, source) DO UPDATE SET n = n + excluded.n";
+
+pub const ADD_SLOTS: &str = "\
 INSERT INTO listen_slots (user_id, slot, n) \
 SELECT user_id, played_at / 900, count(*) FROM listens WHERE id BETWEEN ?1 AND ?2 GROUP BY 2 \
 ON CONFLICT (user_id, slot) DO UPDATE SET n = n + excluded.n";
