@@ -6,6 +6,7 @@
 
 pub mod fakes;
 pub mod supysonic;
+pub mod tmux;
 use std::{
     os::unix::fs::PermissionsExt,
     path::{Path, PathBuf},

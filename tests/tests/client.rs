@@ -3,12 +3,16 @@
 
 use std::{
     path::Path,
-    process::{Child, Command, Output, Stdio},
-    time::{Duration, Instant},
+    process::{Child, Output, Stdio},
+    time::Duration,
 };
 
 use nix::sys::signal::Signal;
-use spotter_e2e::{TestDirs, bin, signal, wait_exit, wait_ready};
+use spotter_e2e::{
+    TestDirs, bin, signal,
+    tmux::{Tmux, stop_pid},
+    wait_exit, wait_ready,
+};
 
 const EXIT_WAIT: Duration = Duration::from_secs(20);
 
@@ -27,17 +31,6 @@ fn spotter(dirs: &TestDirs, args: &[&str]) -> Output {
 fn json(out: &Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
-}
-
-/// Stops a daemon the client started (it is not our child) by its pid.
-fn stop_pid(pid: i32) {
-    let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), Signal::SIGTERM);
-    let start = Instant::now();
-    while nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok()
-        && start.elapsed() < EXIT_WAIT
-    {
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 #[tokio::test]
@@ -127,92 +120,6 @@ fn status_start_launches_a_personal_daemon_that_outlives_the_client() {
     assert_eq!(again["pid"], pid, "the second call finds the same daemon");
     stop_pid(pid);
     assert!(!dirs.socket().exists());
-}
-
-/// A tmux server of our own (its socket in the temp dir) running one 80x24 session.
-struct Tmux {
-    socket: std::path::PathBuf,
-}
-
-impl Tmux {
-    fn start(dirs: &TestDirs, command: &str) -> Tmux {
-        let tmux = Tmux {
-            socket: dirs.path("tmux.sock"),
-        };
-        let env = format!(
-            "env -u SPOTTER_SOCKET XDG_RUNTIME_DIR={} XDG_CONFIG_HOME={} XDG_DATA_HOME={} XDG_STATE_HOME={} HOME={} TERM=xterm-256color",
-            dirs.path("run").display(),
-            dirs.path("cfg").display(),
-            dirs.path("data").display(),
-            dirs.path("state").display(),
-            dirs.path("home").display(),
-        );
-        let status = Command::new("tmux")
-            .arg("-S")
-            .arg(&tmux.socket)
-            .args([
-                "-f",
-                "/dev/null",
-                "new-session",
-                "-d",
-                "-x",
-                "80",
-                "-y",
-                "24",
-                "-s",
-                "e2e",
-            ])
-            .arg(format!("{env} sh -c '{command}; echo EXIT=$?; sleep 60'"))
-            .status()
-            .expect("tmux (scripts/test installs it)");
-        assert!(status.success());
-        tmux
-    }
-
-    fn capture(&self) -> String {
-        let out = Command::new("tmux")
-            .arg("-S")
-            .arg(&self.socket)
-            .args(["capture-pane", "-p", "-t", "e2e"])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn keys(&self, keys: &str) {
-        Command::new("tmux")
-            .arg("-S")
-            .arg(&self.socket)
-            .args(["send-keys", "-t", "e2e", keys])
-            .status()
-            .unwrap();
-    }
-
-    /// Waits until the screen contains every one of `needles`.
-    fn wait_for(&self, needles: &[&str]) -> String {
-        let start = Instant::now();
-        loop {
-            let screen = self.capture();
-            if needles.iter().all(|n| screen.contains(n)) {
-                return screen;
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(30),
-                "screen never showed {needles:?}:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .arg("-S")
-            .arg(&self.socket)
-            .arg("kill-server")
-            .status();
-    }
 }
 
 #[tokio::test]
