@@ -14,10 +14,10 @@ use super::sync::provider_to_wire;
 use crate::{
     auth::access::Caller,
     events::EventBus,
-    service::{export, import},
+    service::{clamp_page, export, import},
     store::{
         Provider, Store,
-        history::{FilterError, ListenQuery, TextFilter, fts_expression},
+        history::{FilterError, ListenQuery, NEWEST, TextFilter, fts_expression},
         listens::{IMPORT_SOURCE, ListenRow},
         now,
         stats::{Range, Ranked, Subject},
@@ -29,9 +29,11 @@ pub const DEFAULT_PAGE: u32 = 50;
 pub const MAX_PAGE: u32 = 200;
 /// Page size bounds of `ListListens`.
 pub const MAX_LIST_PAGE: u32 = 500;
-/// Longest list `GetTop` returns.
+/// Default and longest list `GetTop` returns.
+pub const DEFAULT_TOP: u32 = 10;
 pub const MAX_TOP: u32 = 100;
-/// Longest list `GetDiscoveries` returns.
+/// Default and longest list `GetDiscoveries` returns.
+pub const DEFAULT_DISCOVERIES: u32 = 50;
 pub const MAX_DISCOVERIES: u32 = 500;
 /// Days `GetActivity` returns at most (the most recent).
 pub const MAX_DAYS: usize = 3660;
@@ -278,14 +280,11 @@ impl History for HistoryService {
     ) -> Result<Response<v1::ListRecentListensResponse>, Status> {
         let caller = Caller::of(&request)?;
         let r = request.get_ref();
-        let size = match r.page_size {
-            0 => DEFAULT_PAGE,
-            n => n.min(MAX_PAGE),
-        };
-        let before = decode_cursor(&r.before)?;
+        let size = clamp_page(r.page_size, DEFAULT_PAGE, MAX_PAGE);
+        let before = decode_cursor(&r.before)?.unwrap_or(NEWEST);
         let rows = self
             .store
-            .recent_listens(caller.user_id, before, size)
+            .list_listens(caller.user_id, &ListenQuery::everything(), before, size)
             .await?;
         let next_before = next_cursor(&rows, size);
         Ok(Response::new(v1::ListRecentListensResponse {
@@ -323,16 +322,13 @@ impl History for HistoryService {
     ) -> Result<Response<v1::ListListensResponse>, Status> {
         let caller = Caller::of(&request)?;
         let r = request.get_ref();
-        let size = match r.page_size {
-            0 => DEFAULT_PAGE,
-            n => n.min(MAX_LIST_PAGE),
-        };
+        let size = clamp_page(r.page_size, DEFAULT_PAGE, MAX_LIST_PAGE);
         let query = query_from_wire(r.filter.as_ref())?;
         let before = match decode_cursor(&r.cursor)? {
             Some(c) => c,
             // At or before `at`: strictly before (at + 1, 0).
             None if r.at != 0 => (r.at.saturating_add(1), 0),
-            None => (i64::MAX, i64::MAX),
+            None => NEWEST,
         };
         let rows = self
             .store
@@ -378,10 +374,7 @@ impl History for HistoryService {
         let now = now();
         let range = period_range(r.period.as_ref(), now)?;
         let subject = subject_from_wire(r.subject)?;
-        let limit = match r.limit {
-            0 => 10,
-            n => n.min(MAX_TOP),
-        };
+        let limit = clamp_page(r.limit, DEFAULT_TOP, MAX_TOP);
         let entries = self
             .store
             .top(caller.user_id, subject, range, limit)
@@ -429,10 +422,7 @@ impl History for HistoryService {
         let now = now();
         let range = period_range(r.period.as_ref(), now)?;
         let subject = subject_from_wire(r.subject)?;
-        let limit = match r.limit {
-            0 => 50,
-            n => n.min(MAX_DISCOVERIES),
-        };
+        let limit = clamp_page(r.limit, DEFAULT_DISCOVERIES, MAX_DISCOVERIES);
         let (rows, total) = self
             .store
             .discoveries(caller.user_id, subject, range, limit)

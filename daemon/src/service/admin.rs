@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use super::{Result, ServiceError, identity::check_username};
+use super::{Result, ServiceError, clamp_page, identity::check_username};
 use crate::{
     auth::{
         access::{Access, Caller},
@@ -34,14 +34,6 @@ pub const MAX_USERS_PAGE: u32 = 200;
 pub const DEFAULT_USERS_PAGE: u32 = 50;
 pub const MAX_AUDIT_PAGE: u32 = 500;
 pub const DEFAULT_AUDIT_PAGE: u32 = 100;
-
-pub fn clamp_page(requested: u32, default: u32, max: u32) -> i64 {
-    i64::from(if requested == 0 {
-        default
-    } else {
-        requested.min(max)
-    })
-}
 
 /// Outcome of an online rotation.
 #[derive(Debug)]
@@ -88,7 +80,7 @@ impl Admin {
                 "query contains control characters".into(),
             ));
         }
-        let limit = clamp_page(page_size, DEFAULT_USERS_PAGE, MAX_USERS_PAGE);
+        let limit = i64::from(clamp_page(page_size, DEFAULT_USERS_PAGE, MAX_USERS_PAGE));
         let users = self
             .store
             .list_accounts(query, after_id.max(0), limit + 1)
@@ -354,7 +346,7 @@ impl Admin {
                 "kind is longer than 64 characters".into(),
             ));
         }
-        let limit = clamp_page(page_size, DEFAULT_AUDIT_PAGE, MAX_AUDIT_PAGE);
+        let limit = i64::from(clamp_page(page_size, DEFAULT_AUDIT_PAGE, MAX_AUDIT_PAGE));
         let kind = (!kind.is_empty()).then_some(kind);
         Ok(self.store.list_audit(before_id, limit, kind).await?)
     }

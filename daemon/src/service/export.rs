@@ -13,7 +13,11 @@ use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::Status;
 
-use crate::store::{Store, history::ListenQuery, listens::ListenRow};
+use crate::store::{
+    Store,
+    history::{ListenQuery, NEWEST},
+    listens::ListenRow,
+};
 
 /// Listens read per query.
 const PAGE: u32 = 1_000;
@@ -106,7 +110,7 @@ pub fn stream(
 ) -> impl Stream<Item = Result<v1::ExportChunk, Status>> + Send {
     let (tx, rx) = mpsc::channel(4);
     tokio::spawn(async move {
-        let mut before = (i64::MAX, i64::MAX);
+        let mut before = NEWEST;
         let mut first = true;
         loop {
             let rows = match store.list_listens(user_id, &query, before, PAGE).await {

@@ -12,3 +12,12 @@ pub mod rotation;
 pub mod sync;
 
 pub use error::{Result, ServiceError};
+
+/// A requested page size: 0 means `default`, anything over `max` is `max`.
+pub fn clamp_page(requested: u32, default: u32, max: u32) -> u32 {
+    if requested == 0 {
+        default
+    } else {
+        requested.min(max)
+    }
+}

@@ -22,6 +22,9 @@ use sqlx::FromRow;
 
 use super::{Result, Store, listens::ListenRow};
 
+/// A cursor before every listen: a page from the newest.
+pub const NEWEST: (i64, i64) = (i64::MAX, i64::MAX);
+
 /// The sort key: timeline order as one integer (see the module docs).
 pub const SORT_KEY_ID_BITS: u32 = 30;
 
@@ -140,8 +143,6 @@ pub fn fts_expression(filter: &TextFilter<'_>) -> Result<Option<String>, FilterE
 #[derive(Debug, Clone)]
 pub struct ListenDetail {
     pub listen: ListenRow,
-    pub isrc: Option<String>,
-    pub mbid: Option<String>,
     /// (source, source_ref), by source name.
     pub sources: Vec<(String, String)>,
     /// Plays of the same track and the first of them.
@@ -152,8 +153,6 @@ pub struct ListenDetail {
 
 #[derive(FromRow)]
 struct DetailRow {
-    isrc: Option<String>,
-    mbid: Option<String>,
     match_key: String,
     library_album: Option<String>,
 }
@@ -288,7 +287,7 @@ impl Store {
         .await?
         .ok_or(super::StoreError::NotFound)?;
         let detail: DetailRow = sqlx::query_as(
-            "SELECT l.isrc, l.mbid, l.match_key, \
+            "SELECT l.match_key, \
                (SELECT t.album FROM library_tracks t WHERE t.user_id = l.user_id AND t.id = l.track_id) \
                  AS library_album \
              FROM listens l WHERE l.id = ?",
@@ -312,8 +311,6 @@ impl Store {
         .unwrap_or((1, listen.played_at));
         Ok(ListenDetail {
             listen,
-            isrc: detail.isrc,
-            mbid: detail.mbid,
             sources,
             track_listens,
             track_first_at,

@@ -7,7 +7,7 @@ use rand::{Rng, SeedableRng, rngs::StdRng};
 
 use super::{
     Store,
-    history::{ListenQuery, TextFilter, fts_expression},
+    history::{ListenQuery, NEWEST, TextFilter, fts_expression},
     listens::ListenRow,
     stats::{Range, Ranked, Subject},
 };
@@ -320,7 +320,7 @@ async fn every_stat_matches_brute_force_over_the_raw_rows() {
 
 async fn page_all(s: &Store, user: i64, q: &ListenQuery, size: u32) -> Vec<ListenRow> {
     let mut out = Vec::new();
-    let mut before = (i64::MAX, i64::MAX);
+    let mut before = NEWEST;
     loop {
         let page = s.list_listens(user, q, before, size).await.unwrap();
         let Some(last) = page.last() else { break };
@@ -363,7 +363,7 @@ async fn paging_never_skips_or_repeats_while_listens_arrive() {
             .collect();
         assert!(before_all.len() > 50);
         let mut seen = Vec::new();
-        let mut cursor = (i64::MAX, i64::MAX);
+        let mut cursor = NEWEST;
         let mut n = 0;
         loop {
             let page = f.store.list_listens(f.ann, &q, cursor, 13).await.unwrap();

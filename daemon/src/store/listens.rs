@@ -147,30 +147,6 @@ impl Store {
         set_watermark(&mut conn, user_id, source, watermark, now()).await
     }
 
-    /// The newest listens, newest first, before `(played_at, id)` when given.
-    pub async fn recent_listens(
-        &self,
-        user_id: i64,
-        before: Option<(i64, i64)>,
-        limit: u32,
-    ) -> Result<Vec<ListenRow>> {
-        let (at, id) = before.unwrap_or((i64::MAX, i64::MAX));
-        Ok(sqlx::query_as(
-            "SELECT l.id, l.played_at, l.artist, l.album, l.title, l.duration_ms, l.track_id, \
-               l.isrc, l.mbid, (SELECT group_concat(source, ',') FROM \
-                  (SELECT source FROM listen_sources s WHERE s.listen_id = l.id ORDER BY source)) \
-                 AS sources \
-             FROM listens l WHERE l.user_id = ? AND (l.played_at, l.id) < (?, ?) \
-             ORDER BY l.played_at DESC, l.id DESC LIMIT ?",
-        )
-        .bind(user_id)
-        .bind(at)
-        .bind(id)
-        .bind(limit)
-        .fetch_all(self.pool())
-        .await?)
-    }
-
     /// Listens in the timeline, and how many of them came from each source. Read from
     /// the aggregates (`listen_totals` counts every listen once under its artist,
     /// `listen_source_totals` per source) rather than counted.
@@ -606,7 +582,10 @@ ON CONFLICT (user_id, slot) DO UPDATE SET n = n + excluded.n";
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::Role;
+    use crate::store::{
+        Role,
+        history::{ListenQuery, NEWEST},
+    };
 
     async fn store() -> (Store, i64, i64, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();
@@ -671,7 +650,10 @@ mod tests {
             .await
             .unwrap();
         assert_eq!((o.added, o.merged), (0, 1));
-        let rows = s.recent_listens(ann, None, 10).await.unwrap();
+        let rows = s
+            .list_listens(ann, &ListenQuery::everything(), NEWEST, 10)
+            .await
+            .unwrap();
         let merged: Vec<_> = rows.iter().filter(|r| r.sources.contains(',')).collect();
         assert_eq!(merged.len(), 1);
         assert_eq!(merged[0].played_at, 1_200, "the nearer play");
@@ -700,7 +682,12 @@ mod tests {
             .unwrap();
         assert_eq!(s.watermark(ann, "lastfm").await.unwrap(), Some(500));
         assert_eq!(s.watermark(bob, "lastfm").await.unwrap(), None);
-        assert!(s.recent_listens(bob, None, 10).await.unwrap().is_empty());
+        assert!(
+            s.list_listens(bob, &ListenQuery::everything(), NEWEST, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
         assert_eq!(s.listen_counts(bob).await.unwrap().0, 0);
     }
 
