@@ -9,6 +9,7 @@
 
 use std::path::{Path, PathBuf};
 
+use futures::{SinkExt as _, Stream};
 use spotter_proto::v1::{ImportRequest, ImportStart, import_request::Part};
 use tokio::{io::AsyncReadExt as _, sync::mpsc, task::JoinHandle};
 
@@ -17,6 +18,52 @@ use crate::app::{Action, CallError, ImportEvent};
 
 /// Bytes per message (the daemon takes up to 1 MiB).
 pub const CHUNK_BYTES: usize = 256 * 1024;
+
+/// The messages of one `History.Import` call for `file`: `start`, then the file in
+/// [`CHUNK_BYTES`] chunks. The returned future feeds the stream: it reads the file
+/// only as fast as the call sends it (one chunk waits besides the one in flight), so
+/// memory stays at a few chunks; it ends with the file, or early when the call
+/// stopped taking messages (the daemon refused the file: its answer says why), and
+/// fails with a read error. `sent` hears the bytes handed over so far.
+pub fn file_messages(
+    mut file: tokio::fs::File,
+    start: ImportStart,
+    sent: impl Fn(u64) + Send + 'static,
+) -> (
+    impl Stream<Item = ImportRequest> + Send + 'static,
+    impl Future<Output = std::io::Result<()>> + Send + 'static,
+) {
+    let (mut tx, rx) = futures::channel::mpsc::channel(1);
+    let read = async move {
+        let start = ImportRequest {
+            part: Some(Part::Start(start)),
+        };
+        if tx.send(start).await.is_err() {
+            return Ok(());
+        }
+        let mut total = 0;
+        loop {
+            let mut chunk = Vec::with_capacity(CHUNK_BYTES);
+            (&mut file)
+                .take(CHUNK_BYTES as u64)
+                .read_to_end(&mut chunk)
+                .await?;
+            if chunk.is_empty() {
+                return Ok(());
+            }
+            total += chunk.len() as u64;
+            let request = ImportRequest {
+                part: Some(Part::Chunk(chunk)),
+            };
+            if tx.send(request).await.is_err() {
+                return Ok(());
+            }
+            sent(total);
+        }
+        // Dropping `tx` ends the upload: the daemon then finishes.
+    };
+    (rx, read)
+}
 
 /// `~` and `~/…` from the home directory; anything else as it is.
 pub fn expand_tilde(path: &str, home: Option<&Path>) -> PathBuf {
@@ -57,7 +104,7 @@ async fn run(
     report: &impl Fn(ImportEvent),
 ) -> Result<(), String> {
     let shown = path.display().to_string();
-    let mut file = tokio::fs::File::open(path)
+    let file = tokio::fs::File::open(path)
         .await
         .map_err(|e| format!("Cannot open {shown}: {e}"))?;
     let metadata = file
@@ -76,41 +123,13 @@ async fn run(
         .await
         .map_err(|e| CallError::from(e).text())?;
 
-    let (requests, received) = mpsc::channel::<ImportRequest>(4);
-    let start = ImportRequest {
-        part: Some(Part::Start(ImportStart {
-            file_name: shown.clone(),
-            format: format.to_owned(),
-            size,
-            min_play_ms: 0,
-        })),
+    let start = ImportStart {
+        file_name: shown.clone(),
+        format: format.to_owned(),
+        size,
+        min_play_ms: 0,
     };
-    // The channel has room: this cannot wait.
-    let _ = requests.try_send(start);
-    let stream = futures::stream::unfold(received, |mut received| async move {
-        received.recv().await.map(|request| (request, received))
-    });
-
-    let upload = async move {
-        loop {
-            let mut chunk = Vec::with_capacity(CHUNK_BYTES);
-            let read = (&mut file)
-                .take(CHUNK_BYTES as u64)
-                .read_to_end(&mut chunk)
-                .await?;
-            if read == 0 {
-                return Ok::<(), std::io::Error>(());
-            }
-            let request = ImportRequest {
-                part: Some(Part::Chunk(chunk)),
-            };
-            // The daemon stopped reading: its answer says why.
-            if requests.send(request).await.is_err() {
-                return Ok(());
-            }
-        }
-        // Dropping `requests` ends the upload: the daemon then finishes.
-    };
+    let (stream, upload) = file_messages(file, start, |_| {});
     let failed = |status: tonic::Status| {
         CallError::from(ClientError::from_status(socket.to_path_buf(), &status)).text()
     };

@@ -2,29 +2,19 @@
 //! in 256 KiB chunks while the daemon's progress is read back, so neither side
 //! ever holds the whole file. A file that fails is reported and the next one runs.
 
-use std::{
-    fmt::Write as _,
-    io::IsTerminal as _,
-    path::Path,
-    sync::{
-        Arc,
-        atomic::{AtomicU64, Ordering},
-    },
-};
+use std::{fmt::Write as _, io::IsTerminal as _, path::Path};
 
-use futures::{SinkExt as _, channel::mpsc};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use spotter_proto::v1::{ImportProgress, ImportRequest, ImportStart, import_request::Part};
-use tokio::io::AsyncReadExt as _;
+use spotter_proto::v1::{ImportProgress, ImportStart};
 
 use super::{
     ImportArgs, Outcome, Stdout,
     session::{Failure, Session, client_failure, status_failure},
 };
-use crate::{client::ClientError, socket::SocketTarget};
-
-/// Bytes per message.
-pub(super) const CHUNK: usize = 256 * 1024;
+use crate::{
+    client::{ClientError, import::file_messages},
+    socket::SocketTarget,
+};
 
 pub(super) async fn run(target: &SocketTarget, args: &ImportArgs) -> Result<Outcome, String> {
     let mut session = Session::open(target).await?;
@@ -115,7 +105,7 @@ async fn upload(
 ) -> Result<ImportProgress, Upload> {
     let file_error =
         |e: std::io::Error| Upload::Failed(FileFailure::File(format!("cannot read it: {e}")));
-    let mut file = tokio::fs::File::open(path).await.map_err(file_error)?;
+    let file = tokio::fs::File::open(path).await.map_err(file_error)?;
     let meta = file.metadata().await.map_err(file_error)?;
     if meta.is_dir() {
         return Err(Upload::Failed(FileFailure::File(
@@ -129,55 +119,17 @@ async fn upload(
         .unwrap_or_else(|| path.display().to_string());
 
     let bar = progress_bar(&file_name, size);
-    let sent = Arc::new(AtomicU64::new(0));
-    // One message in flight besides the one tonic is sending: memory stays at a
-    // few chunks, and the file is read only as fast as the daemon takes it.
-    let (mut tx, rx) = mpsc::channel::<ImportRequest>(1);
-    let start = ImportRequest {
-        part: Some(Part::Start(ImportStart {
-            file_name: file_name.clone(),
-            format: format.to_owned(),
-            size,
-            min_play_ms,
-        })),
+    let start = ImportStart {
+        file_name: file_name.clone(),
+        format: format.to_owned(),
+        size,
+        min_play_ms,
     };
-    let mut producer = {
-        let sent = sent.clone();
+    let (rx, read) = {
         let bar = bar.clone();
-        tokio::spawn(async move {
-            if tx.send(start).await.is_err() {
-                return Ok(());
-            }
-            loop {
-                let mut chunk = Vec::with_capacity(CHUNK);
-                while chunk.len() < CHUNK {
-                    let n = (&mut file)
-                        .take((CHUNK - chunk.len()) as u64)
-                        .read_to_end(&mut chunk)
-                        .await?;
-                    if n == 0 {
-                        break;
-                    }
-                }
-                if chunk.is_empty() {
-                    return Ok::<(), std::io::Error>(());
-                }
-                let n = chunk.len() as u64;
-                if tx
-                    .send(ImportRequest {
-                        part: Some(Part::Chunk(chunk)),
-                    })
-                    .await
-                    .is_err()
-                {
-                    // The call ended (the daemon refused the file): nothing to add.
-                    return Ok(());
-                }
-                let total = sent.fetch_add(n, Ordering::Relaxed) + n;
-                bar.set_position(total);
-            }
-        })
+        file_messages(file, start, move |total| bar.set_position(total))
     };
+    let mut producer = tokio::spawn(read);
 
     let client = session.client();
     let call = async {
