@@ -106,8 +106,21 @@ fn render_search(frame: &mut Frame, area: Rect, form: &Form, theme: Theme) {
 }
 
 fn popup(frame: &mut Frame, area: Rect, height: u16, title: &str, theme: Theme) -> Rect {
+    popup_of_width(frame, area, DIALOG_WIDTH, height, title, theme)
+}
+
+/// A bordered, padded box of `width` x `height` (shrunk to fit) centred on `area`,
+/// cleared and titled; returns the space inside it.
+pub(super) fn popup_of_width(
+    frame: &mut Frame,
+    area: Rect,
+    width: u16,
+    height: u16,
+    title: &str,
+    theme: Theme,
+) -> Rect {
     let rect = area.centered(
-        Constraint::Length(DIALOG_WIDTH.min(area.width)),
+        Constraint::Length(width.min(area.width)),
         Constraint::Length(height.min(area.height)),
     );
     frame.render_widget(Clear, rect);

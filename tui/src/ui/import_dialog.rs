@@ -6,7 +6,7 @@ use ratatui::{
     Frame,
     layout::{Constraint, Layout, Position, Rect},
     text::Line,
-    widgets::{Block, Clear, Gauge, Padding, Paragraph, Wrap},
+    widgets::{Gauge, Paragraph, Wrap},
 };
 use spotter_proto::v1::ImportProgress;
 
@@ -30,18 +30,7 @@ pub fn render(frame: &mut Frame, area: Rect, dialog: &ImportDialog, theme: Theme
 
 fn popup(frame: &mut Frame, area: Rect, height: usize, title: &str, theme: Theme) -> Rect {
     let height = u16::try_from(height).unwrap_or(u16::MAX);
-    let rect = area.centered(
-        Constraint::Length(WIDTH.min(area.width)),
-        Constraint::Length(height.min(area.height)),
-    );
-    frame.render_widget(Clear, rect);
-    let block = Block::bordered()
-        .padding(Padding::horizontal(1))
-        .title(title.to_owned())
-        .border_style(theme.border(theme.busy()));
-    let inner = block.inner(rect);
-    frame.render_widget(block, rect);
-    inner
+    super::dialogs::popup_of_width(frame, area, WIDTH, height, title, theme)
 }
 
 fn render_form(frame: &mut Frame, area: Rect, dialog: &ImportDialog, theme: Theme) {
