@@ -384,3 +384,44 @@ async fn pages_are_clamped_cursors_checked_and_dates_jumped_to() {
         .unwrap_err();
     assert_eq!(err.code(), Code::InvalidArgument);
 }
+
+#[tokio::test]
+async fn an_upload_that_breaks_the_rules_is_aborted_and_keeps_nothing_half_read() {
+    let instance = Instance::start().await;
+    let ann = instance.owner.access_token.clone();
+    let start = || ImportRequest {
+        part: Some(Part::Start(ImportStart {
+            file_name: "listens.jsonl".into(),
+            ..Default::default()
+        })),
+    };
+    let line = b"{\"listened_at\": 1610000000, \"track_metadata\": {\"artist_name\": \"A\", \"track_name\": \"T\"}}\n";
+    // A chunk over 1 MiB (under the 4 MiB message limit), and a second start.
+    for second in [
+        ImportRequest {
+            part: Some(Part::Chunk(vec![b' '; (1 << 20) + 1])),
+        },
+        start(),
+    ] {
+        let messages = vec![
+            start(),
+            ImportRequest {
+                part: Some(Part::Chunk(line.to_vec())),
+            },
+            second,
+        ];
+        let mut stream = instance
+            .api
+            .history_as(&ann)
+            .import(tokio_stream::iter(messages))
+            .await
+            .unwrap()
+            .into_inner();
+        let mut last = None;
+        while let Some(message) = stream.next().await {
+            last = Some(message);
+        }
+        let err = last.unwrap().unwrap_err();
+        assert_eq!(err.code(), Code::Aborted, "{err:?}");
+    }
+}
