@@ -152,6 +152,27 @@ pub(crate) async fn rotate_columns(
     })
 }
 
+/// Opens every value of every registered column with `keyring`: how many opened, or
+/// the first that did not. Crash tests and verification after a restore use it.
+pub async fn verify_sealed(store: &Store, keyring: &Keyring) -> Result<usize, RotationError> {
+    let mut conn = store.pool().acquire().await?;
+    let mut opened = 0;
+    for column in SEALED_COLUMNS {
+        for value in sealed_values(&mut conn, column).await? {
+            keyring
+                .open(column.at(&value.row_id), &value.envelope)
+                .map_err(|cause| RotationError::Unopenable {
+                    table: column.table,
+                    column: column.column,
+                    row_id: value.row_id.clone(),
+                    cause,
+                })?;
+            opened += 1;
+        }
+    }
+    Ok(opened)
+}
+
 /// After a committed rotation, puts the new key where the old one came from when
 /// spotterd owns that place (the personal generated key file); otherwise says what
 /// the operator must do. Returns that sentence for the CLI or the RPC to show.
