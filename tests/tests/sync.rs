@@ -696,7 +696,7 @@ async fn disconnect_deletes_the_credentials_and_keeps_the_listens() {
     let conn = connection_of(&i, Provider::Listenbrainz).await;
     assert_eq!(conn.state, connection::State::NotConnected as i32);
     assert_eq!(summary(&i).await.listens, 3);
-    let pool = i.running.state().store.pool().clone();
+    let pool = i.running.state().store.writer().clone();
     let creds: i64 = sqlx::query_scalar("SELECT count(*) FROM provider_credentials")
         .fetch_one(&pool)
         .await

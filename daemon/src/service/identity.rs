@@ -161,12 +161,7 @@ impl Identity {
         };
         // The marker and the owner are written together; the marker is checked again
         // inside the transaction, so two racing setups cannot both win.
-        let mut tx = self
-            .store
-            .pool()
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(store_err)?;
+        let mut tx = self.store.begin_write().await?;
         let done: Option<String> =
             sqlx::query_scalar("SELECT value FROM instance_settings WHERE name = ?")
                 .bind(SETUP_COMPLETED)

@@ -137,13 +137,13 @@ impl Store {
     pub async fn clear_watermarks(&self, user_id: i64) -> Result<()> {
         sqlx::query("DELETE FROM sync_watermarks WHERE user_id = ?")
             .bind(user_id)
-            .execute(self.pool())
+            .execute(self.writer())
             .await?;
         Ok(())
     }
 
     pub async fn set_watermark(&self, user_id: i64, source: &str, watermark: i64) -> Result<()> {
-        let mut conn = self.pool().acquire().await?;
+        let mut conn = self.writer().acquire().await?;
         set_watermark(&mut conn, user_id, source, watermark, now()).await
     }
 
@@ -220,7 +220,7 @@ impl Store {
                 WHERE t.user_id = listens.user_id AND t.match_key = listens.match_key)",
         )
         .bind(user_id)
-        .execute(self.pool())
+        .execute(self.writer())
         .await?;
         Ok(done.rows_affected())
     }

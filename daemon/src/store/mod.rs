@@ -1,6 +1,14 @@
 //! The store: SQLite through sqlx, the only place with SQL. WAL, foreign keys, a busy
 //! timeout, migrations embedded and run at open; the file is created 0600 in a 0700
 //! directory.
+//!
+//! Two pools on the one file. Readers ([`Store::pool`]) are many and `query_only`: a
+//! write through them fails loudly instead of racing for the lock. Every write goes
+//! through the writer ([`Store::writer`], [`Store::begin_write`]): one connection,
+//! handed out first come, first served. SQLite lets one writer in at a time anyway,
+//! but a writer kept out by another polls with growing sleeps and can be starved by
+//! a busy one that commits and begins again at once (an import page after page); in
+//! the queue an interactive write waits for at most the transactions ahead of it.
 
 pub mod connections;
 mod credentials;
@@ -29,8 +37,10 @@ pub use users::{Role, User};
 
 /// How long a writer waits for another before SQLITE_BUSY.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
-/// Connections in the pool (SQLite serialises writers; readers run in parallel in WAL).
+/// Reading connections (readers run in parallel in WAL mode).
 pub const MAX_CONNECTIONS: u32 = 8;
+/// How long a write waits for its turn at the writer before failing.
+pub const WRITE_QUEUE_TIMEOUT: Duration = Duration::from_secs(30);
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
 
@@ -56,7 +66,8 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 #[derive(Clone, Debug)]
 pub struct Store {
-    pool: SqlitePool,
+    readers: SqlitePool,
+    writer: SqlitePool,
 }
 
 impl Store {
@@ -76,16 +87,28 @@ impl Store {
             .foreign_keys(true)
             .busy_timeout(BUSY_TIMEOUT)
             .log_statements(log::LevelFilter::Trace);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(MAX_CONNECTIONS)
-            .connect_with(options)
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(WRITE_QUEUE_TIMEOUT)
+            .connect_with(options.clone())
             .await?;
-        MIGRATOR.run(&pool).await?;
-        Ok(Store { pool })
+        MIGRATOR.run(&writer).await?;
+        let readers = SqlitePoolOptions::new()
+            .max_connections(MAX_CONNECTIONS)
+            .connect_with(options.pragma("query_only", "ON"))
+            .await?;
+        Ok(Store { readers, writer })
     }
 
+    /// The reading connections (`query_only`).
     pub fn pool(&self) -> &SqlitePool {
-        &self.pool
+        &self.readers
+    }
+
+    /// The one writing connection, first come, first served. Statements that write
+    /// outside an explicit transaction run here; transactions use [`Store::begin_write`].
+    pub fn writer(&self) -> &SqlitePool {
+        &self.writer
     }
 
     /// A transaction that takes SQLite's write lock at once (`BEGIN IMMEDIATE`). A
@@ -93,14 +116,14 @@ impl Store {
     /// fails with SQLITE_BUSY at its first write instead of waiting [`BUSY_TIMEOUT`].
     /// Every transaction that writes starts here.
     pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
     }
 
     /// Highest applied migration version.
     pub async fn schema_version(&self) -> Result<i64> {
         let v: Option<i64> =
             sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = 1")
-                .fetch_one(&self.pool)
+                .fetch_one(&self.readers)
                 .await?;
         Ok(v.unwrap_or(0))
     }
@@ -111,7 +134,8 @@ impl Store {
     }
 
     pub async fn close(&self) {
-        self.pool.close().await;
+        self.readers.close().await;
+        self.writer.close().await;
     }
 }
 
@@ -120,4 +144,74 @@ pub fn now() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{
+        Arc,
+        atomic::{AtomicBool, AtomicU64, Ordering},
+    };
+
+    use super::*;
+
+    /// Issue 10, finding 1: during an import every other writer failed after the busy
+    /// timeout, because the import committed and began again before a polling waiter
+    /// could get in. In the writer's queue a write waits for the transaction in
+    /// progress and no more.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_write_gets_its_turn_behind_a_writer_that_never_pauses() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("t.db")).await.unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let commits = Arc::new(AtomicU64::new(0));
+        let busy = {
+            let (store, stop, commits) = (store.clone(), stop.clone(), commits.clone());
+            tokio::spawn(async move {
+                while !stop.load(Ordering::Relaxed) {
+                    let mut tx = store.begin_write().await.unwrap();
+                    sqlx::query(
+                        "INSERT INTO instance_settings (name, value, updated_at) VALUES ('busy', '1', 0) \
+                         ON CONFLICT (name) DO UPDATE SET updated_at = updated_at + 1",
+                    )
+                    .execute(&mut *tx)
+                    .await
+                    .unwrap();
+                    // A page's worth of work while holding the lock.
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                    tx.commit().await.unwrap();
+                    commits.fetch_add(1, Ordering::SeqCst);
+                }
+            })
+        };
+        while commits.load(Ordering::SeqCst) < 3 {
+            tokio::task::yield_now().await;
+        }
+        for _ in 0..5 {
+            let before = commits.load(Ordering::SeqCst);
+            sqlx::query(
+                "INSERT INTO instance_settings (name, value, updated_at) VALUES ('edit', '1', 0) \
+                 ON CONFLICT (name) DO UPDATE SET updated_at = updated_at + 1",
+            )
+            .execute(store.writer())
+            .await
+            .expect("the write gets its turn");
+            let waited_for = commits.load(Ordering::SeqCst) - before;
+            // The transaction in progress, and at most one that began before we asked.
+            assert!(waited_for <= 2, "waited behind {waited_for} transactions");
+        }
+        stop.store(true, Ordering::Relaxed);
+        busy.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn the_reading_pool_refuses_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("t.db")).await.unwrap();
+        let e = sqlx::query("DELETE FROM instance_settings")
+            .execute(store.pool())
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("readonly"), "{e}");
+    }
 }
