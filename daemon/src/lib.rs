@@ -19,6 +19,7 @@ pub mod providers;
 pub mod rpc;
 pub mod service;
 pub mod store;
+pub mod text;
 pub mod transport;
 #[cfg(test)]
 mod validation_props;
@@ -216,12 +217,17 @@ pub async fn boot(config: Config) -> Result<Running, BootError> {
     })?;
     let lock = InstanceLock::acquire(&config.data_dir)?;
     let db_path = config.database_path();
-    let store = Store::open(&db_path)
-        .await
-        .map_err(|source| BootError::Store {
-            path: db_path.clone(),
-            source,
-        })?;
+    let store = Store::open_with(
+        &db_path,
+        store::StoreOptions {
+            listen_quota: config.settings.history.max_listens_per_user,
+        },
+    )
+    .await
+    .map_err(|source| BootError::Store {
+        path: db_path.clone(),
+        source,
+    })?;
     let schema_version = store
         .schema_version()
         .await
@@ -355,6 +361,10 @@ pub async fn boot(config: Config) -> Result<Running, BootError> {
         store.clone(),
         events.clone(),
         config.settings.sync.import_min_play_secs,
+        service::import::ImportLimits {
+            max_running: config.settings.history.max_concurrent_imports,
+            idle_timeout: Duration::from_secs(config.settings.history.import_idle_timeout_secs),
+        },
     ))
     .max_decoding_message_size(MAX_MESSAGE_BYTES);
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();

@@ -60,6 +60,11 @@ pub enum StoreError {
     Seal(#[from] crate::crypto::SealError),
     #[error(transparent)]
     Open(#[from] crate::crypto::OpenError),
+    #[error(
+        "the listening history has reached this server's limit of {limit} listens \
+         (history.max_listens_per_user); nothing more was added"
+    )]
+    ListenQuota { limit: u64 },
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -68,11 +73,35 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub struct Store {
     readers: SqlitePool,
     writer: SqlitePool,
+    /// Listens one user may hold; a page that would start past it is refused.
+    listen_quota: u64,
+}
+
+/// What [`Store::open_with`] may change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreOptions {
+    pub listen_quota: u64,
+}
+
+/// Listens per user unless configured otherwise (`history.max_listens_per_user`).
+pub const DEFAULT_LISTEN_QUOTA: u64 = 10_000_000;
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions {
+            listen_quota: DEFAULT_LISTEN_QUOTA,
+        }
+    }
 }
 
 impl Store {
     /// Opens (creating if needed) the database at `path` and applies migrations.
     pub async fn open(path: &Path) -> Result<Store> {
+        Store::open_with(path, StoreOptions::default()).await
+    }
+
+    /// [`Store::open`] with options.
+    pub async fn open_with(path: &Path, opts: StoreOptions) -> Result<Store> {
         if let Some(dir) = path.parent() {
             crate::fsutil::ensure_private_dir(dir)?;
         }
@@ -97,7 +126,11 @@ impl Store {
             .max_connections(MAX_CONNECTIONS)
             .connect_with(options.pragma("query_only", "ON"))
             .await?;
-        Ok(Store { readers, writer })
+        Ok(Store {
+            readers,
+            writer,
+            listen_quota: opts.listen_quota,
+        })
     }
 
     /// The reading connections (`query_only`).

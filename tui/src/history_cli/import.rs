@@ -297,6 +297,7 @@ mod tests {
                 reason: "missing listened_at".into(),
             }],
             done: true,
+            cut: 0,
         }
     }
 
@@ -329,6 +330,7 @@ mod tests {
     fn an_empty_file_says_so() {
         let p = ImportProgress {
             done: true,
+            cut: 0,
             ..Default::default()
         };
         assert_eq!(

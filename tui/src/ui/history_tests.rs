@@ -161,6 +161,7 @@ fn importing(colour: bool) -> App {
         bad: 0,
         bad_rows: vec![],
         done: false,
+        cut: 0,
     })));
     app
 }
@@ -190,6 +191,7 @@ fn imported(colour: bool) -> App {
                 })
                 .collect(),
             done: true,
+            cut: 0,
         }),
     });
     app
