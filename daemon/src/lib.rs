@@ -268,6 +268,7 @@ pub async fn boot(config: Config) -> Result<Running, BootError> {
     ));
 
     let events = Arc::new(events::EventBus::new());
+    tokio::spawn(events.clone().follow(store.auth_changes()));
 
     let lastfm_secret = match config.lastfm_secret_inputs.find(
         false,
@@ -351,8 +352,11 @@ pub async fn boot(config: Config) -> Result<Running, BootError> {
     .max_decoding_message_size(MAX_MESSAGE_BYTES);
     let admin_rpc = AdminServer::new(rpc::admin::AdminService::new(admin, events.clone()))
         .max_decoding_message_size(MAX_MESSAGE_BYTES);
-    let events_rpc = EventsServer::new(rpc::events::EventsService::new(events.clone()))
-        .max_decoding_message_size(MAX_MESSAGE_BYTES);
+    let events_rpc = EventsServer::new(rpc::events::EventsService::new(
+        events.clone(),
+        identity.clone(),
+    ))
+    .max_decoding_message_size(MAX_MESSAGE_BYTES);
     let connections_rpc = ConnectionsServer::new(rpc::sync::ConnectionsService::new(connections))
         .max_decoding_message_size(MAX_MESSAGE_BYTES);
     let jobs_rpc = JobsServer::new(rpc::sync::JobsService::new(jobs.clone()))

@@ -363,3 +363,164 @@ async fn finding_8_imported_names_lose_their_control_characters() {
     assert_eq!(stored[0].artist, "Artist X");
     i.running.shutdown().await;
 }
+
+// ---------------------------------------------------------------------------------
+// Finding 2: event streams outlive authorisation, and user ids are reused.
+
+async fn subscribe(i: &Instance, token: &str, after_seq: u64, epoch: u64) -> Streaming<v1::Event> {
+    // A connection of its own, as the TUI's event stream has.
+    let channel = spotter_e2e::channel(i.running.socket_path()).await.unwrap();
+    v1::events_client::EventsClient::with_interceptor(channel, spotter_e2e::Bearer(token.into()))
+        .subscribe(v1::SubscribeRequest { after_seq, epoch })
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+/// Reads the stream until it ends; the status it ended with (heartbeats and events
+/// before it are skipped).
+async fn stream_end(stream: &mut Streaming<v1::Event>) -> Option<Status> {
+    loop {
+        match tokio::time::timeout(WAIT, stream.message())
+            .await
+            .expect("the stream ends in time")
+        {
+            Ok(Some(_)) => {}
+            Ok(None) => return None,
+            Err(status) => return Some(status),
+        }
+    }
+}
+
+/// Finding 2: a stream used to keep delivering after sign-out, revocation, disable,
+/// delete and a token-version change. Each now ends it with UNAUTHENTICATED.
+#[tokio::test]
+async fn finding_2_streams_end_when_their_session_does() {
+    let i = Instance::start().await;
+    // A long heartbeat: the streams must end because they were told, not by chance.
+    i.running
+        .state()
+        .events
+        .set_heartbeat_interval(Duration::from_secs(3600));
+    let owner = i.owner.access_token.clone();
+    let admin = || i.api.admin_as(&owner);
+
+    // Sign-out.
+    let bob = i.user("bob").await;
+    let mut stream = subscribe(&i, &bob.access_token, 0, 0).await;
+    i.api
+        .auth_as(&bob.access_token)
+        .sign_out(v1::SignOutRequest {})
+        .await
+        .unwrap();
+    let end = stream_end(&mut stream).await.expect("ended with a status");
+    assert_eq!(end.code(), Code::Unauthenticated, "sign-out: {end:?}");
+
+    // The session revoked by its user from another device.
+    let one = i.api.sign_in("bob", spotter_e2e::USER_PW).await.unwrap();
+    let two = i.api.sign_in("bob", spotter_e2e::USER_PW).await.unwrap();
+    let mut stream = subscribe(&i, &one.access_token, 0, 0).await;
+    i.api
+        .sessions_as(&two.access_token)
+        .revoke_session(v1::RevokeSessionRequest {
+            session_id: one.session_id.clone(),
+        })
+        .await
+        .unwrap();
+    let end = stream_end(&mut stream).await.expect("ended with a status");
+    assert_eq!(end.code(), Code::Unauthenticated, "revoked: {end:?}");
+
+    // The token version moves (a role change).
+    let mut stream = subscribe(&i, &two.access_token, 0, 0).await;
+    let bob_id = two.user.as_ref().unwrap().id;
+    admin()
+        .set_user_role(v1::SetUserRoleRequest {
+            user_id: bob_id,
+            role: v1::Role::Admin as i32,
+        })
+        .await
+        .unwrap();
+    let end = stream_end(&mut stream).await.expect("ended with a status");
+    assert_eq!(end.code(), Code::Unauthenticated, "token version: {end:?}");
+
+    // Disabled.
+    let three = i.api.sign_in("bob", spotter_e2e::USER_PW).await.unwrap();
+    let mut stream = subscribe(&i, &three.access_token, 0, 0).await;
+    admin()
+        .set_user_disabled(v1::SetUserDisabledRequest {
+            user_id: bob_id,
+            disabled: true,
+        })
+        .await
+        .unwrap();
+    let end = stream_end(&mut stream).await.expect("ended with a status");
+    assert_eq!(end.code(), Code::Unauthenticated, "disabled: {end:?}");
+
+    // Deleted.
+    let carol = i.user("carol").await;
+    let mut stream = subscribe(&i, &carol.access_token, 0, 0).await;
+    admin()
+        .delete_user(v1::DeleteUserRequest {
+            user_id: carol.user.as_ref().unwrap().id,
+        })
+        .await
+        .unwrap();
+    let end = stream_end(&mut stream).await.expect("ended with a status");
+    assert_eq!(end.code(), Code::Unauthenticated, "deleted: {end:?}");
+    i.running.shutdown().await;
+}
+
+/// Finding 2: deleting the newest user freed their id; the next user got it, the old
+/// stream received the new user's events, and the new user read the old one's
+/// buffered events with `after_seq`.
+#[tokio::test]
+async fn finding_2_a_deleted_users_id_events_and_stream_never_pass_to_another() {
+    let i = Instance::start().await;
+    let owner = i.owner.access_token.clone();
+    let dora = i.user("dora").await;
+    let dora_id = dora.user.as_ref().unwrap().id;
+    let mut dora_stream = subscribe(&i, &dora.access_token, 0, 0).await;
+    // Something in dora's buffer: a session event from a second sign-in.
+    let _ = i.api.sign_in("dora", spotter_e2e::USER_PW).await.unwrap();
+    let seen = tokio::time::timeout(WAIT, dora_stream.message())
+        .await
+        .unwrap()
+        .unwrap()
+        .expect("dora's event");
+    i.api
+        .admin_as(&owner)
+        .delete_user(v1::DeleteUserRequest { user_id: dora_id })
+        .await
+        .unwrap();
+    let end = stream_end(&mut dora_stream)
+        .await
+        .expect("ended with a status");
+    assert_eq!(end.code(), Code::Unauthenticated, "{end:?}");
+
+    let erin = i.user("erin").await;
+    let erin_id = erin.user.as_ref().unwrap().id;
+    assert_ne!(
+        erin_id, dora_id,
+        "the deleted user's id was handed out again"
+    );
+    assert!(erin_id > dora_id);
+    // Dora's buffer is gone, and erin resuming from dora's sequence numbers reads
+    // none of dora's events: only heartbeats (erin's one event, her sign-in, is
+    // number 1).
+    assert_eq!(i.running.state().events.current_seq(dora_id), 0);
+    i.running
+        .state()
+        .events
+        .set_heartbeat_interval(Duration::from_millis(100));
+    let mut erin_stream = subscribe(&i, &erin.access_token, 1, seen.epoch).await;
+    let first = tokio::time::timeout(WAIT, erin_stream.message())
+        .await
+        .unwrap()
+        .unwrap()
+        .expect("an answer");
+    assert!(
+        matches!(first.kind, Some(v1::event::Kind::Heartbeat(_))),
+        "erin must not replay dora's events: {first:?}"
+    );
+    i.running.shutdown().await;
+}

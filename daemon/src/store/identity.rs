@@ -4,7 +4,7 @@
 
 use sqlx::{FromRow, SqliteConnection};
 
-use super::{Result, Role, Store, StoreError, now};
+use super::{AuthChange, Result, Role, Store, StoreError, now};
 
 /// A user with the fields authentication needs.
 #[derive(Debug, Clone, FromRow)]
@@ -183,6 +183,7 @@ impl Store {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
+        self.auth_changed(AuthChange::User(user_id));
         Ok(())
     }
 
@@ -203,6 +204,7 @@ impl Store {
             revoke_sessions_in(&mut tx, user_id, None, "account disabled").await?;
         }
         tx.commit().await?;
+        self.auth_changed(AuthChange::User(user_id));
         Ok(())
     }
 
@@ -214,6 +216,7 @@ impl Store {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
+        self.auth_changed(AuthChange::Deleted(user_id));
         Ok(())
     }
 
@@ -226,6 +229,7 @@ impl Store {
         .bind(user_id)
         .execute(self.writer())
         .await?;
+        self.auth_changed(AuthChange::User(user_id));
         Ok(())
     }
 
@@ -234,6 +238,7 @@ impl Store {
             .bind(user_id)
             .execute(self.writer())
             .await?;
+        self.auth_changed(AuthChange::User(user_id));
         Ok(())
     }
 
@@ -345,6 +350,7 @@ impl Store {
         if consumed_at.is_some() {
             revoke_session_in(&mut tx, &session_id, "refresh token reused").await?;
             tx.commit().await?;
+            self.auth_changed(AuthChange::User(user_id));
             return Ok(RefreshOutcome::Replayed {
                 session_id,
                 user_id,
@@ -404,7 +410,11 @@ impl Store {
         .bind(user_id)
         .execute(self.writer())
         .await?;
-        Ok(done.rows_affected() == 1)
+        let revoked = done.rows_affected() == 1;
+        if revoked {
+            self.auth_changed(AuthChange::User(user_id));
+        }
+        Ok(revoked)
     }
 
     /// Revokes every live session of `user_id`, except `keep`.
@@ -415,7 +425,12 @@ impl Store {
         reason: &str,
     ) -> Result<u64> {
         let mut conn = self.writer().acquire().await?;
-        revoke_sessions_in(&mut conn, user_id, keep, reason).await
+        let n = revoke_sessions_in(&mut conn, user_id, keep, reason).await?;
+        drop(conn);
+        if n > 0 {
+            self.auth_changed(AuthChange::User(user_id));
+        }
+        Ok(n)
     }
 
     /// Live sessions of `user_id`, most recently used first.

@@ -75,7 +75,21 @@ pub struct Store {
     writer: SqlitePool,
     /// Listens one user may hold; a page that would start past it is refused.
     listen_quota: u64,
+    auth_changes: tokio::sync::broadcast::Sender<AuthChange>,
 }
+
+/// A committed change to who may act as a user (a session revoked, the token version
+/// moved, the account disabled, its role or password changed, or it was deleted).
+/// Whatever keeps a user's session alive outside a request, such as an open event
+/// stream, checks it again when it hears of one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthChange {
+    User(i64),
+    Deleted(i64),
+}
+
+/// Changes kept for a listener that falls behind (it then rechecks everyone).
+const AUTH_CHANGES_BUFFER: usize = 256;
 
 /// What [`Store::open_with`] may change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,6 +144,7 @@ impl Store {
             readers,
             writer,
             listen_quota: opts.listen_quota,
+            auth_changes: tokio::sync::broadcast::channel(AUTH_CHANGES_BUFFER).0,
         })
     }
 
@@ -150,6 +165,16 @@ impl Store {
     /// Every transaction that writes starts here.
     pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
         Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    /// Hears every [`AuthChange`] committed from now on.
+    pub fn auth_changes(&self) -> tokio::sync::broadcast::Receiver<AuthChange> {
+        self.auth_changes.subscribe()
+    }
+
+    /// Announces a committed change (nobody listening is fine).
+    fn auth_changed(&self, change: AuthChange) {
+        let _ = self.auth_changes.send(change);
     }
 
     /// Highest applied migration version.

@@ -232,7 +232,12 @@ mod tests {
             .await
             .unwrap();
         let progress = Progress::new(run, user, JobKind::HistorySync, store, events.clone());
-        let mut stream = Box::pin(events.clone().stream(events.subscribe(user, 0, 0)));
+        let mut stream = Box::pin(
+            events
+                .clone()
+                .stream(events.subscribe(user, 0, 0), crate::events::always_valid())
+                .map(Result::unwrap),
+        );
         progress.update(0, 10, "started").await;
         // Within the interval: not published now, and no later update will come.
         progress.update(7, 10, "page 1").await;
@@ -256,7 +261,12 @@ mod tests {
             .await
             .unwrap();
         let progress = Progress::new(run, user, JobKind::HistorySync, store, events.clone());
-        let mut stream = Box::pin(events.clone().stream(events.subscribe(user, 0, 0)));
+        let mut stream = Box::pin(
+            events
+                .clone()
+                .stream(events.subscribe(user, 0, 0), crate::events::always_valid())
+                .map(Result::unwrap),
+        );
         progress.update(1, 10, "started").await;
         progress.update(2, 10, "page").await; // trailing, scheduled
         let end = Snapshot {
