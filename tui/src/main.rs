@@ -4,6 +4,7 @@ use std::{path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand};
 use spotter_tui::{
+    client::DAEMON_USER_ENV,
     event_loop,
     history_cli::{self, ExportArgs, HistoryArgs, ImportArgs, StatsArgs},
     problem::Problem,
@@ -18,6 +19,13 @@ struct Cli {
     /// Daemon socket; overrides SPOTTER_SOCKET and the default location.
     #[arg(long, global = true, value_name = "PATH")]
     socket: Option<PathBuf>,
+
+    /// The user the system service runs as (a name or a uid; default `spotter`).
+    /// The system socket is trusted only when served by this user or root, a
+    /// --socket / SPOTTER_SOCKET path also when served by you; the personal
+    /// socket only when served by you.
+    #[arg(long, global = true, value_name = "USER", env = DAEMON_USER_ENV)]
+    daemon_user: Option<String>,
 
     #[command(subcommand)]
     command: Option<Subcommands>,
@@ -65,7 +73,7 @@ enum Subcommands {
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    let target = match socket::locate(cli.socket) {
+    let target = match socket::locate(cli.socket, cli.daemon_user.as_deref()) {
         Ok(target) => target,
         Err(err) => {
             eprintln!("spotter: {}", Problem::from(&err));

@@ -122,7 +122,7 @@ pub async fn sign_out(target: &SocketTarget) -> ExitCode {
     }
     let mut auth = Authenticator::new(file);
     // No daemon start here: a daemon that is not running has nothing to end.
-    let client: Result<DaemonClient, _> = connect_and_handshake(&target.path, Timeouts::default())
+    let client: Result<DaemonClient, _> = connect_and_handshake(target, Timeouts::default())
         .await
         .map(|(client, _)| client);
     let result = match client {

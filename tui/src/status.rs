@@ -131,11 +131,12 @@ mod tests {
     use crate::socket::SocketOrigin;
 
     fn sample_report() -> StatusReport {
-        let target = SocketTarget {
-            path: PathBuf::from("/run/user/1000/spotter/spotterd.sock"),
-            origin: SocketOrigin::Environment,
-            mode: Mode::Personal,
-        };
+        let target = SocketTarget::new(
+            PathBuf::from("/run/user/1000/spotter/spotterd.sock"),
+            SocketOrigin::Environment,
+            Mode::Personal,
+            None,
+        );
         let daemon = DaemonStatus::from(GetStatusResponse {
             daemon_version: "0.1.0".into(),
             protocol_version: 1,
