@@ -40,8 +40,9 @@ pub enum ClientError {
     Rpc { code: tonic::Code, message: String },
 
     /// The socket is served by a uid the client does not trust (see `peer`).
+    /// Boxed: it is the largest by far, and rare.
     #[error(transparent)]
-    ForeignDaemon(ForeignDaemon),
+    ForeignDaemon(Box<ForeignDaemon>),
 }
 
 impl ClientError {
@@ -106,7 +107,7 @@ impl ClientError {
     /// Classifies a failure to open the socket (or a call whose connection broke).
     pub(crate) fn from_transport(path: PathBuf, err: &(dyn StdError + 'static)) -> ClientError {
         if let Some(refusal) = find_refusal(err) {
-            return ClientError::ForeignDaemon(refusal.clone());
+            return ClientError::ForeignDaemon(Box::new(refusal.clone()));
         }
         match find_io_error(err) {
             Some(io) => ClientError::from_io(path, io.kind(), io.to_string()),
@@ -138,7 +139,7 @@ impl ClientError {
     /// connect (so the daemon going away reads the same), anything else as an RPC error.
     pub(crate) fn from_status(path: PathBuf, status: &tonic::Status) -> ClientError {
         if let Some(refusal) = find_refusal(status) {
-            return ClientError::ForeignDaemon(refusal.clone());
+            return ClientError::ForeignDaemon(Box::new(refusal.clone()));
         }
         if let Some(io) = find_io_error(status) {
             return ClientError::from_io(path, io.kind(), io.to_string());
@@ -264,7 +265,7 @@ mod tests {
         ));
         let classified = ClientError::from_transport(PathBuf::from("/s"), &err);
         assert!(
-            matches!(&classified, ClientError::ForeignDaemon(r) if *r == refusal),
+            matches!(&classified, ClientError::ForeignDaemon(r) if **r == refusal),
             "{classified:?}"
         );
         assert!(!classified.daemon_absent());

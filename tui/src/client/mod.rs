@@ -23,9 +23,7 @@ pub use connection::{
     CALL_TIMEOUT, CONNECT_TIMEOUT, DaemonClient, Timeouts, connect_and_handshake,
 };
 pub use error::ClientError;
-pub use peer::{
-    DAEMON_USER_ENV, DEFAULT_DAEMON_USER, ForeignDaemon, PeerRule, ServiceUser, Trust,
-};
+pub use peer::{DAEMON_USER_ENV, DEFAULT_DAEMON_USER, ForeignDaemon, PeerRule, ServiceUser, Trust};
 
 #[cfg(test)]
 mod tests;

@@ -17,7 +17,9 @@ async fn handshake_returns_the_daemon_facts() {
     let dir = tempfile::tempdir().unwrap();
     let socket = dir.path().join("d.sock");
     let _daemon = FakeDaemon::start(&socket, sample_response());
-    let (client, status) = connect_and_handshake(&target_at(&socket), quick()).await.unwrap();
+    let (client, status) = connect_and_handshake(&target_at(&socket), quick())
+        .await
+        .unwrap();
     assert_eq!(status, sample_status());
     assert_eq!(client.socket(), socket);
 }
@@ -30,7 +32,9 @@ async fn incompatible_daemon_is_refused() {
     newer.protocol_version = PROTOCOL_VERSION + 2;
     newer.min_protocol_version = PROTOCOL_VERSION + 1;
     let _daemon = FakeDaemon::start(&socket, newer);
-    let err = connect_and_handshake(&target_at(&socket), quick()).await.unwrap_err();
+    let err = connect_and_handshake(&target_at(&socket), quick())
+        .await
+        .unwrap_err();
     assert!(matches!(err, ClientError::Incompatible { .. }), "{err:?}");
     assert!(err.to_string().contains("upgrade spotter/spotterd"));
 }
@@ -50,7 +54,9 @@ async fn stale_socket_is_reported_as_refused() {
     let socket = dir.path().join("stale.sock");
     // Binding creates the file; dropping the listener leaves it with nobody behind.
     drop(std::os::unix::net::UnixListener::bind(&socket).unwrap());
-    let err = connect_and_handshake(&target_at(&socket), quick()).await.unwrap_err();
+    let err = connect_and_handshake(&target_at(&socket), quick())
+        .await
+        .unwrap_err();
     assert!(matches!(err, ClientError::Refused { .. }), "{err:?}");
     assert!(err.daemon_absent());
 }
@@ -61,7 +67,9 @@ async fn silent_daemon_times_out() {
     let socket = dir.path().join("silent.sock");
     // Accepts connections (the kernel queues them) but never speaks HTTP/2.
     let _listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
-    let err = connect_and_handshake(&target_at(&socket), quick()).await.unwrap_err();
+    let err = connect_and_handshake(&target_at(&socket), quick())
+        .await
+        .unwrap_err();
     assert!(matches!(err, ClientError::Timeout { .. }), "{err:?}");
     assert!(
         !err.daemon_absent(),
@@ -106,7 +114,8 @@ async fn a_socket_served_by_an_untrusted_uid_is_refused_before_a_byte_is_sent() 
     assert_eq!(refusal.uid, rustix::process::getuid().as_raw());
     assert!(!err.daemon_absent(), "nobody may start a daemon over it");
     assert!(
-        err.to_string().contains("someone else may be impersonating spotterd"),
+        err.to_string()
+            .contains("someone else may be impersonating spotterd"),
         "{err}"
     );
     assert_eq!(received.join().unwrap(), b"", "not even the HTTP/2 preface");
