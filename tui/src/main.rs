@@ -8,6 +8,7 @@ use spotter_tui::{
     event_loop,
     history_cli::{self, ExportArgs, HistoryArgs, ImportArgs, StatsArgs},
     problem::Problem,
+    safe_text::eprint_message,
     session_command, socket, status_command,
 };
 
@@ -76,7 +77,7 @@ async fn main() -> ExitCode {
     let target = match socket::locate(cli.socket, cli.daemon_user.as_deref()) {
         Ok(target) => target,
         Err(err) => {
-            eprintln!("spotter: {}", Problem::from(&err));
+            eprint_message(format_args!("spotter: {}", Problem::from(&err)));
             return ExitCode::FAILURE;
         }
     };
@@ -96,7 +97,7 @@ async fn main() -> ExitCode {
         None => match event_loop::run(target).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(err) => {
-                eprintln!("spotter: {err:#}");
+                eprint_message(format_args!("spotter: {err:#}"));
                 ExitCode::FAILURE
             }
         },
