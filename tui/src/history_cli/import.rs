@@ -254,7 +254,7 @@ pub(super) fn progress_note(p: &ImportProgress) -> String {
 /// The reasons may quote the file: every text is escaped.
 pub(super) fn summary(file: &str, p: &ImportProgress) -> String {
     let mut s = format!(
-        "{}: {}, {} plays: {} added, {} merged, {} already there, {} skipped, {} bad\n",
+        "{}: {}, {} plays: {} added, {} merged, {} already there, {} skipped, {} bad{}\n",
         escape_controls(file),
         if p.format.is_empty() {
             "empty".into()
@@ -266,14 +266,20 @@ pub(super) fn summary(file: &str, p: &ImportProgress) -> String {
         p.merged,
         p.duplicates,
         p.skipped,
-        p.bad
+        p.bad,
+        if p.cut > 0 {
+            format!(", {} with a name cut to 1024 bytes", p.cut)
+        } else {
+            String::new()
+        }
     );
     for row in &p.bad_rows {
         let _ = writeln!(s, "  line {}: {}", row.line, escape_controls(&row.reason));
     }
     let listed = p.bad_rows.len() as u64;
-    if p.bad > listed {
-        let _ = writeln!(s, "  (and {} more)", p.bad - listed);
+    let noted = p.bad + p.cut;
+    if noted > listed {
+        let _ = writeln!(s, "  (and {} more)", noted - listed);
     }
     s
 }
@@ -327,6 +333,26 @@ mod tests {
         assert_eq!(text.lines().count(), 1 + 100 + 1);
         assert!(text.contains("\n  line 100: not a listen\n"), "{text}");
         assert!(text.ends_with("  (and 150 more)\n"), "{text}");
+    }
+
+    #[test]
+    fn plays_with_a_name_cut_are_counted_and_listed() {
+        let mut p = report();
+        p.cut = 3;
+        p.bad_rows.push(BadRow {
+            line: 9,
+            reason: "imported with a name cut to 1024 bytes".into(),
+        });
+        let text = summary("long.jsonl", &p);
+        assert!(
+            text.contains("1 bad, 3 with a name cut to 1024 bytes\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\n  line 9: imported with a name cut to 1024 bytes\n"),
+            "{text}"
+        );
+        assert!(text.ends_with("  (and 2 more)\n"), "{text}");
     }
 
     #[test]
