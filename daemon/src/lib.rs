@@ -41,7 +41,6 @@ use spotter_proto::{
     },
 };
 use tokio::{sync::RwLock, task::JoinHandle};
-use tokio_stream::wrappers::UnixListenerStream;
 
 pub use config::Config;
 use crypto::{KeySource, Keyring, SEALED_COLUMNS};
@@ -63,6 +62,8 @@ pub struct DaemonState {
     pub connections: Arc<service::connections::Connections>,
     /// The background job scheduler.
     pub jobs: jobs::Jobs,
+    /// The client connections held, per Unix user and in all.
+    pub admission: Arc<transport::connections::Admission>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -311,6 +312,13 @@ pub async fn boot(config: Config) -> Result<Running, BootError> {
         Some(l) => l,
         None => transport::bind(&config.socket.path, config.mode)?,
     };
+    let daemon = &config.settings.daemon;
+    let admission = transport::connections::Admission::new(transport::connections::Limits {
+        total: transport::connections::fit_to_open_files(daemon.max_connections),
+        per_uid: daemon.max_connections_per_uid,
+        handshake: Duration::from_secs(daemon.handshake_timeout_secs),
+        idle: Duration::from_secs(daemon.idle_timeout_secs),
+    });
     let state = Arc::new(DaemonState {
         mode: config.mode,
         started: Instant::now(),
@@ -321,6 +329,7 @@ pub async fn boot(config: Config) -> Result<Running, BootError> {
         events: events.clone(),
         connections: connections.clone(),
         jobs: jobs.clone(),
+        admission: admission.clone(),
     });
 
     let (health, health_service) = tonic_health::server::health_reporter();
@@ -373,12 +382,10 @@ pub async fn boot(config: Config) -> Result<Running, BootError> {
     .max_decoding_message_size(MAX_MESSAGE_BYTES);
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let router = tonic::transport::Server::builder()
-        .concurrency_limit_per_connection(
-            config
-                .settings
-                .daemon
-                .max_concurrent_requests_per_connection,
-        )
+        .concurrency_limit_per_connection(daemon.max_concurrent_requests_per_connection)
+        .http2_keepalive_interval(Some(Duration::from_secs(daemon.keepalive_interval_secs)))
+        .http2_keepalive_timeout(Some(Duration::from_secs(daemon.keepalive_timeout_secs)))
+        .layer(transport::connections::ActivityLayer)
         .layer(auth::access::AuthLayer::new(identity))
         .add_service(system)
         .add_service(auth_rpc)
@@ -391,7 +398,7 @@ pub async fn boot(config: Config) -> Result<Running, BootError> {
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha);
-    let incoming = UnixListenerStream::new(listener.listener);
+    let incoming = transport::connections::incoming(listener.listener, admission.clone());
     let server = tokio::spawn(router.serve_with_incoming_shutdown(incoming, async {
         let _ = stop_rx.await;
     }));

@@ -218,6 +218,39 @@ pub fn mode_of(path: &Path) -> u32 {
         & 0o777
 }
 
+/// Runs the e2e call client as uid/gid 65534 (nobody) against `socket` with `token`
+/// (empty: the public `GetStatus`); what it printed (`OK`, `STATUS …`, `CONNECT …`).
+/// The client is copied into the test's own directory first: the checkout may sit
+/// under a directory that user cannot enter (e.g. /root). Async: the in-process daemon
+/// serving the call runs on this test's runtime.
+pub async fn call_as_nobody(dirs: &TestDirs, socket: &std::path::Path, token: &str) -> String {
+    use std::os::unix::fs::PermissionsExt;
+    let bin_dir = dirs.path("bin");
+    std::fs::create_dir_all(&bin_dir).unwrap();
+    let client = bin_dir.join("spotter-e2e-call");
+    if !client.exists() {
+        std::fs::copy(bin("spotter-e2e-call"), &client).unwrap();
+    }
+    for path in [dirs.root.path(), bin_dir.as_path()] {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    std::fs::set_permissions(&client, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = tokio::process::Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(&client)
+        .env("SPOTTER_E2E_SOCKET", socket)
+        .env("SPOTTER_E2E_TOKEN", token)
+        .output()
+        .await
+        .expect("setpriv (util-linux)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
 /// Adds `authorization: Bearer <token>` to every call.
 #[derive(Clone)]
 pub struct Bearer(pub String);

@@ -524,3 +524,115 @@ async fn finding_2_a_deleted_users_id_events_and_stream_never_pass_to_another() 
     );
     i.running.shutdown().await;
 }
+
+// ---------------------------------------------------------------------------------
+// Finding 3: unauthenticated peers can exhaust connections.
+
+/// The HTTP/2 client preface and an empty SETTINGS frame: a finished handshake.
+const HTTP2_HANDSHAKE: &[u8] =
+    b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00";
+
+/// Lets uid 65534 reach an in-process daemon's socket (as the `spotter` group would
+/// under systemd).
+fn open_socket_to_everyone(i: &Instance) {
+    use std::os::unix::fs::PermissionsExt;
+    let socket = i.running.socket_path();
+    let mut dir = socket.parent().unwrap().to_path_buf();
+    std::fs::set_permissions(socket, std::fs::Permissions::from_mode(0o666)).unwrap();
+    while dir.starts_with(i.dirs.root.path()) {
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        dir.pop();
+    }
+}
+
+fn running_as_root() -> bool {
+    if nix::unistd::getuid().is_root() {
+        return true;
+    }
+    eprintln!("not root: cannot act as another Unix user here");
+    false
+}
+
+/// Finding 3: 21,000 idle connections used to exhaust the open files and stop every
+/// answer. Now one Unix user holds at most `max_connections_per_uid`; the rest are
+/// closed as they arrive, and another user is still answered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn finding_3_a_connection_flood_holds_few_places_and_others_are_still_answered() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut settings = Settings::default();
+    settings.daemon.max_connections = 40;
+    settings.daemon.max_connections_per_uid = 16;
+    let i = Instance::with_settings(settings).await;
+    let me = nix::unistd::getuid().as_raw();
+    // Other connections of this process (the fixture's client) hold places too.
+    let (_, already) = i.running.state().admission.counts(me);
+
+    // 600 connections that finish the handshake and then sit idle.
+    let mut flood = Vec::new();
+    for _ in 0..600 {
+        let mut c = tokio::net::UnixStream::connect(i.running.socket_path())
+            .await
+            .expect("the kernel queues the connection");
+        // A refused connection may already be closed: writing to it can fail.
+        let _ = c.write_all(HTTP2_HANDSHAKE).await;
+        flood.push(c);
+    }
+    // The daemon answers a held connection with its own SETTINGS; a refused one was
+    // closed without a word.
+    let mut held = 0;
+    for c in &mut flood {
+        let mut buf = [0u8; 64];
+        match tokio::time::timeout(WAIT, c.read(&mut buf))
+            .await
+            .expect("an answer or a close")
+        {
+            Ok(0) | Err(_) => {}
+            Ok(_) => held += 1,
+        }
+    }
+    assert_eq!(held + already, 16, "held {held} besides {already}");
+    assert_eq!(i.running.state().admission.counts(me).1, 16);
+
+    // Another Unix user is answered, while the flood holds its places.
+    if running_as_root() {
+        open_socket_to_everyone(&i);
+        let out = spotter_e2e::call_as_nobody(&i.dirs, i.running.socket_path(), "").await;
+        assert_eq!(out, "OK");
+    }
+    drop(flood);
+    // Closing gives the places back: this user is served again.
+    let mut served = false;
+    for _ in 0..200 {
+        if spotter_e2e::get_status(i.running.socket_path())
+            .await
+            .is_ok()
+        {
+            served = true;
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    assert!(served, "places given back");
+    i.running.shutdown().await;
+}
+
+/// Finding 3: a connection that never starts HTTP/2 is closed at the handshake
+/// deadline instead of holding its place for ever.
+#[tokio::test]
+async fn finding_3_a_connection_that_never_speaks_is_closed() {
+    use tokio::io::AsyncReadExt;
+    let mut settings = Settings::default();
+    settings.daemon.handshake_timeout_secs = 1;
+    let i = Instance::with_settings(settings).await;
+    let mut silent = tokio::net::UnixStream::connect(i.running.socket_path())
+        .await
+        .unwrap();
+    // The daemon speaks first (its SETTINGS), then closes the silent connection.
+    let mut buf = Vec::new();
+    // Ends (at EOF, or with a reset) only when the daemon closes it.
+    let _ended = tokio::time::timeout(WAIT, silent.read_to_end(&mut buf))
+        .await
+        .expect("closed by the daemon");
+    assert!(buf.len() < 128, "only the daemon's SETTINGS: {buf:?}");
+    i.running.shutdown().await;
+}

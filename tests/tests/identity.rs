@@ -1305,38 +1305,6 @@ async fn admins_see_and_end_anyones_sessions_but_ids_must_match() {
     i.running.shutdown().await;
 }
 
-/// Runs the e2e call client as uid/gid 65534 (nobody) against `socket` with `token`.
-/// The client is copied into the test's own directory first: the checkout may sit
-/// under a directory that user cannot enter (e.g. /root). Async: the in-process daemon
-/// serving the call runs on this test's runtime.
-async fn call_as_nobody(dirs: &TestDirs, socket: &std::path::Path, token: &str) -> String {
-    use std::os::unix::fs::PermissionsExt;
-    let bin_dir = dirs.path("bin");
-    std::fs::create_dir_all(&bin_dir).unwrap();
-    let client = bin_dir.join("spotter-e2e-call");
-    if !client.exists() {
-        std::fs::copy(spotter_e2e::bin("spotter-e2e-call"), &client).unwrap();
-    }
-    for path in [dirs.root.path(), bin_dir.as_path()] {
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
-    std::fs::set_permissions(&client, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let out = tokio::process::Command::new("setpriv")
-        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-        .arg(&client)
-        .env("SPOTTER_E2E_SOCKET", socket)
-        .env("SPOTTER_E2E_TOKEN", token)
-        .output()
-        .await
-        .expect("setpriv (util-linux)");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
 #[tokio::test]
 async fn another_unix_user_can_neither_reach_a_personal_socket_nor_use_stolen_tokens() {
     use std::os::unix::fs::PermissionsExt;
@@ -1353,7 +1321,7 @@ async fn another_unix_user_can_neither_reach_a_personal_socket_nor_use_stolen_to
     // Personal mode: the socket is 0600 in a 0700 directory; nobody cannot connect
     // (the fixture's root is opened to 0755 by the helper, the daemon's dirs are not).
     assert_eq!(
-        call_as_nobody(&i.dirs, &socket, &i.owner.access_token).await,
+        spotter_e2e::call_as_nobody(&i.dirs, &socket, &i.owner.access_token).await,
         "CONNECT PermissionDenied"
     );
 
@@ -1368,7 +1336,7 @@ async fn another_unix_user_can_neither_reach_a_personal_socket_nor_use_stolen_to
     }
     std::fs::set_permissions(&socket, std::fs::Permissions::from_mode(0o666)).unwrap();
     assert_eq!(
-        call_as_nobody(&i.dirs, &socket, &i.owner.access_token).await,
+        spotter_e2e::call_as_nobody(&i.dirs, &socket, &i.owner.access_token).await,
         "STATUS Unauthenticated"
     );
     // The owner is unaffected.

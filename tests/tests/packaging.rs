@@ -245,6 +245,16 @@ fn systemd_units_agree_with_the_daemon() {
         .parse()
         .expect("TimeoutStopSec in seconds");
     assert!(stop > Settings::default().daemon.shutdown_timeout_secs);
+    // Room for every client connection besides the daemon's own files (issue 10,
+    // finding 3): a flood must meet the connection limits, never the open-file limit.
+    let files: u64 = one(&service, "Service", "LimitNOFILE")
+        .parse()
+        .expect("LimitNOFILE as a number");
+    assert!(
+        files
+            >= Settings::default().daemon.max_connections as u64
+                + spotter_daemon::transport::connections::RESERVED_FILES
+    );
     assert!(values(&service, "Unit", "Requires").contains(&"spotterd.socket"));
     assert!(values(&service, "Install", "Also").contains(&"spotterd.socket"));
 }

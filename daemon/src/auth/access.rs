@@ -15,7 +15,7 @@ use std::{
     task::{Context, Poll},
 };
 
-use tonic::{Status, body::Body, codegen::http, transport::server::UdsConnectInfo};
+use tonic::{Status, body::Body, codegen::http};
 use tower::{Layer, Service};
 
 use crate::{
@@ -218,9 +218,8 @@ async fn authorise(identity: &Identity, request: &mut http::Request<Body>) -> Re
     }
     let peer_uid = request
         .extensions()
-        .get::<UdsConnectInfo>()
-        .and_then(|i| i.peer_cred)
-        .map(|c| c.uid())
+        .get::<crate::transport::connections::ConnInfo>()
+        .and_then(|i| i.peer_uid())
         .ok_or_else(|| Status::unauthenticated("peer credentials unavailable"))?;
     let token = request
         .headers()

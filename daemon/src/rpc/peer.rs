@@ -1,7 +1,9 @@
 //! The caller's identity as the kernel reports it (SO_PEERCRED), available to every
 //! handler through the request extensions tonic fills for Unix sockets.
 
-use tonic::{Request, Status, transport::server::UdsConnectInfo};
+use tonic::{Request, Status};
+
+use crate::transport::connections::ConnInfo;
 
 /// Kernel-verified facts about the connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,8 +17,8 @@ pub struct Peer {
 pub fn peer_uid<T>(request: &Request<T>) -> Result<Peer, Status> {
     request
         .extensions()
-        .get::<UdsConnectInfo>()
-        .and_then(|info| info.peer_cred)
+        .get::<ConnInfo>()
+        .and_then(|info| info.uds.peer_cred)
         .map(|cred| Peer {
             uid: cred.uid(),
             pid: cred.pid(),

@@ -5,6 +5,8 @@
 //! systemd's `RuntimeDirectory`), a stale socket left by a dead daemon is removed, a live
 //! daemon on the path is refused, and the socket gets mode 0600 (personal) or 0660
 //! (system, shared with the `spotter` group). A bound socket is removed on drop.
+//!
+//! [`connections`] admits what is accepted on it (SECURITY.md T12).
 
 use std::{
     fs, io,
@@ -14,6 +16,8 @@ use std::{
 
 use spotter_proto::locations::Mode;
 use tokio::net::UnixListener;
+
+pub mod connections;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TransportError {
