@@ -34,6 +34,7 @@ const SECTIONS: &[&str] = &[
     "auth",
     "navidrome",
     "sync",
+    "history",
     "providers",
     "spotify",
     "lastfm",
@@ -50,6 +51,7 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub navidrome: NavidromeSettings,
     pub sync: SyncSettings,
+    pub history: HistorySettings,
     pub providers: ProvidersSettings,
     pub spotify: SpotifySettings,
     pub lastfm: LastFmSettings,
@@ -68,6 +70,19 @@ pub struct DaemonSettings {
     pub shutdown_timeout_secs: u64,
     /// Requests served at once on one connection (SECURITY.md T12).
     pub max_concurrent_requests_per_connection: usize,
+    /// Client connections open at once, all Unix users together (T12). Lowered at
+    /// start-up to fit the open-file limit.
+    pub max_connections: usize,
+    /// Client connections open at once from one Unix user (T12).
+    pub max_connections_per_uid: usize,
+    /// Seconds a new connection has to start HTTP/2 (send its preface).
+    pub handshake_timeout_secs: u64,
+    /// Seconds a connection may stay open with no call in progress.
+    pub idle_timeout_secs: u64,
+    /// Seconds between keep-alive pings on a connection; an unanswered ping closes it.
+    pub keepalive_interval_secs: u64,
+    /// Seconds a keep-alive ping may go unanswered.
+    pub keepalive_timeout_secs: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -144,6 +159,27 @@ impl Default for SyncSettings {
             lookback_days: 30,
             max_concurrent_jobs: 2,
             import_min_play_secs: 30,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HistorySettings {
+    /// Listens one user may hold; syncs and imports stop adding at this many.
+    pub max_listens_per_user: u64,
+    /// Imports running at once, all users together (each user runs one at a time).
+    pub max_concurrent_imports: usize,
+    /// Seconds an upload may stall (no data from the client) before it is ended.
+    pub import_idle_timeout_secs: u64,
+}
+
+impl Default for HistorySettings {
+    fn default() -> Self {
+        HistorySettings {
+            max_listens_per_user: crate::store::DEFAULT_LISTEN_QUOTA,
+            max_concurrent_imports: 2,
+            import_idle_timeout_secs: 60,
         }
     }
 }
@@ -228,6 +264,12 @@ impl Default for DaemonSettings {
             data_dir: None,
             shutdown_timeout_secs: 10,
             max_concurrent_requests_per_connection: 32,
+            max_connections: 1024,
+            max_connections_per_uid: 128,
+            handshake_timeout_secs: 10,
+            idle_timeout_secs: 600,
+            keepalive_interval_secs: 60,
+            keepalive_timeout_secs: 20,
         }
     }
 }
@@ -472,6 +514,72 @@ impl Settings {
                 format!(
                     "must be between 1 and 1024 (got {})",
                     d.max_concurrent_requests_per_connection
+                ),
+            );
+        }
+        if !(1..=1_000_000).contains(&d.max_connections) {
+            bad(
+                "daemon.max_connections",
+                format!("must be between 1 and 1000000 (got {})", d.max_connections),
+            );
+        }
+        if d.max_connections_per_uid == 0 || d.max_connections_per_uid > d.max_connections {
+            bad(
+                "daemon.max_connections_per_uid",
+                format!(
+                    "must be between 1 and daemon.max_connections, {} (got {})",
+                    d.max_connections, d.max_connections_per_uid
+                ),
+            );
+        }
+        for (key, value, range) in [
+            (
+                "daemon.handshake_timeout_secs",
+                d.handshake_timeout_secs,
+                1..=300,
+            ),
+            ("daemon.idle_timeout_secs", d.idle_timeout_secs, 10..=86_400),
+            (
+                "daemon.keepalive_interval_secs",
+                d.keepalive_interval_secs,
+                5..=3_600,
+            ),
+            (
+                "daemon.keepalive_timeout_secs",
+                d.keepalive_timeout_secs,
+                1..=600,
+            ),
+        ] {
+            if !range.contains(&value) {
+                bad(
+                    key,
+                    format!(
+                        "must be between {} and {} (got {value})",
+                        range.start(),
+                        range.end()
+                    ),
+                );
+            }
+        }
+        let h = &self.history;
+        if h.max_listens_per_user == 0 {
+            bad("history.max_listens_per_user", "must be at least 1".into());
+        }
+        if !(1..=64).contains(&h.max_concurrent_imports) {
+            bad(
+                "history.max_concurrent_imports",
+                format!(
+                    "must be between 1 and 64 (got {})",
+                    h.max_concurrent_imports
+                ),
+            );
+        }
+        if !(1..=3_600).contains(&h.import_idle_timeout_secs) {
+            bad(
+                "history.import_idle_timeout_secs",
+                format!(
+                    "must be between 1 and 3600 (got {})",
+                    h.import_idle_timeout_secs
                 ),
             );
         }

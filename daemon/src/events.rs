@@ -9,9 +9,18 @@
 //! Memory: one buffer and one channel per user that ever had an event or a subscriber
 //! in this run of the daemon, i.e. at most one per account (accounts are created by
 //! administrators only), each capped at [`BUFFER_PER_USER`] + [`LIVE_CAPACITY`] events.
+//! A deleted user's buffer is dropped ([`EventBus::forget`]).
+//!
+//! A stream lives longer than the request that opened it, so it keeps asking whether
+//! its session still holds (issue 10, finding 2): at every heartbeat, and at once when
+//! told that something changed for its user ([`EventBus::auth_changed`], fed by the
+//! store's [`AuthChange`](crate::store::AuthChange)s). The first "no" ends the stream
+//! with the reason.
 
 use std::{
     collections::{HashMap, VecDeque},
+    future::Future,
+    pin::Pin,
     sync::{
         Arc, Mutex,
         atomic::{AtomicU64, Ordering},
@@ -123,6 +132,8 @@ struct UserLog {
     next_seq: u64,
     buffer: VecDeque<Arc<Envelope>>,
     live: broadcast::Sender<Arc<Envelope>>,
+    /// Bumped when something changed about who may act as this user.
+    auth: watch::Sender<u64>,
 }
 
 impl UserLog {
@@ -131,6 +142,7 @@ impl UserLog {
             next_seq: 1,
             buffer: VecDeque::with_capacity(16),
             live: broadcast::channel(LIVE_CAPACITY).0,
+            auth: watch::channel(0).0,
         }
     }
 
@@ -241,6 +253,43 @@ impl EventBus {
         self.closed.send_replace(true);
     }
 
+    /// Something changed about who may act as `user_id`: their open streams check
+    /// their sessions again now.
+    pub fn auth_changed(&self, user_id: i64) {
+        if let Some(log) = self.lock().get(&user_id) {
+            log.auth.send_modify(|g| *g += 1);
+        }
+    }
+
+    /// Like [`EventBus::auth_changed`] for every user (when changes were missed).
+    pub fn auth_changed_for_all(&self) {
+        for log in self.lock().values() {
+            log.auth.send_modify(|g| *g += 1);
+        }
+    }
+
+    /// `user_id` is gone: their buffered events are dropped, and their open streams
+    /// end at their next check.
+    pub fn forget(&self, user_id: i64) {
+        self.lock().remove(&user_id);
+    }
+
+    /// Applies the store's changes as they come (spawned once at start-up).
+    pub async fn follow(
+        self: Arc<Self>,
+        mut changes: broadcast::Receiver<crate::store::AuthChange>,
+    ) {
+        use crate::store::AuthChange;
+        loop {
+            match changes.recv().await {
+                Ok(AuthChange::User(id)) => self.auth_changed(id),
+                Ok(AuthChange::Deleted(id)) => self.forget(id),
+                Err(broadcast::error::RecvError::Lagged(_)) => self.auth_changed_for_all(),
+                Err(broadcast::error::RecvError::Closed) => return,
+            }
+        }
+    }
+
     /// The events of `user_id` after `after_seq` (0: only new ones), then live ones.
     /// `epoch` is the epoch `after_seq` came from (0: unknown).
     pub fn subscribe(&self, user_id: i64, after_seq: u64, epoch: u64) -> Subscription {
@@ -248,6 +297,8 @@ impl EventBus {
         let log = users.entry(user_id).or_insert_with(UserLog::new);
         // Subscribing and reading the buffer under one lock: nothing can fall between.
         let live = log.live.subscribe();
+        let mut auth = log.auth.subscribe();
+        auth.mark_unchanged();
         let current = log.current();
         let mut pending = VecDeque::new();
         let last_seq = if after_seq == 0 {
@@ -274,6 +325,7 @@ impl EventBus {
             user_id,
             pending,
             live,
+            auth,
             last_seq,
             closed: self.closed.subscribe(),
             heartbeat: self.heartbeat_interval(),
@@ -317,30 +369,54 @@ impl EventBus {
         }
     }
 
-    /// The subscription as a stream of wire events, with heartbeats on idle. Ends when
-    /// the bus is closed; dropping it (the client went away) unsubscribes.
-    pub fn stream(self: Arc<Self>, sub: Subscription) -> impl Stream<Item = v1::Event> + Send {
-        futures::stream::unfold((self, sub), |(bus, mut sub)| async move {
-            let event = bus.next(&mut sub).await?;
-            Some((event, (bus, sub)))
+    /// The subscription as a stream of wire events, with heartbeats on idle. `check`
+    /// is asked whether the subscriber's session still holds at every heartbeat and
+    /// whenever its user's sessions changed; its first `Err` is the stream's last
+    /// item. Ends when the bus is closed; dropping it (the client went away)
+    /// unsubscribes.
+    pub fn stream(
+        self: Arc<Self>,
+        sub: Subscription,
+        check: SessionCheck,
+    ) -> impl Stream<Item = Result<v1::Event, String>> + Send {
+        futures::stream::unfold(Some((self, sub, check)), |state| async move {
+            let (bus, mut sub, check) = state?;
+            match bus.next(&mut sub, &check).await? {
+                Ok(event) => Some((Ok(event), Some((bus, sub, check)))),
+                Err(reason) => Some((Err(reason), None)),
+            }
         })
     }
 
-    async fn next(&self, sub: &mut Subscription) -> Option<v1::Event> {
+    async fn next(
+        &self,
+        sub: &mut Subscription,
+        check: &SessionCheck,
+    ) -> Option<Result<v1::Event, String>> {
         loop {
             if *sub.closed.borrow() {
                 return None;
             }
             if let Some(e) = sub.pending.pop_front() {
-                return Some(e);
+                return Some(Ok(e));
             }
             tokio::select! {
                 biased;
                 _ = sub.closed.changed() => return None,
+                changed = sub.auth.changed() => {
+                    if let Err(reason) = check().await {
+                        return Some(Err(reason));
+                    }
+                    if changed.is_err() {
+                        // The user's log is gone (deleted) yet the session holds:
+                        // cannot happen, but never spin on a closed channel.
+                        return Some(Err("account deleted".into()));
+                    }
+                }
                 received = sub.live.recv() => match received {
                     Ok(e) if e.seq > sub.last_seq => {
                         sub.last_seq = e.seq;
-                        return Some(self.wire(&e));
+                        return Some(Ok(self.wire(&e)));
                     }
                     // Already replayed.
                     Ok(_) => {}
@@ -349,14 +425,32 @@ impl EventBus {
                         sub.pending.extend(events);
                         sub.last_seq = last;
                     }
-                    Err(broadcast::error::RecvError::Closed) => return None,
+                    Err(broadcast::error::RecvError::Closed) => {
+                        // Closed only when the user was forgotten: say why.
+                        if let Err(reason) = check().await {
+                        return Some(Err(reason));
+                    }
+                        return Some(Err("account deleted".into()));
+                    }
                 },
                 _ = tokio::time::sleep(sub.heartbeat) => {
-                    return Some(self.unnumbered(Kind::Heartbeat(v1::event::Heartbeat {})));
+                    if let Err(reason) = check().await {
+                        return Some(Err(reason));
+                    }
+                    return Some(Ok(self.unnumbered(Kind::Heartbeat(v1::event::Heartbeat {}))));
                 }
             }
         }
     }
+}
+
+/// Asks whether a stream's session still holds: `Err` with the reason when not.
+pub type SessionCheck =
+    Box<dyn Fn() -> Pin<Box<dyn Future<Output = Result<(), String>> + Send>> + Send + Sync>;
+
+/// A [`SessionCheck`] that always holds (the bus's own tests).
+pub fn always_valid() -> SessionCheck {
+    Box::new(|| Box::pin(async { Ok(()) }))
 }
 
 /// An open subscription; see [`EventBus::subscribe`] and [`EventBus::stream`].
@@ -365,6 +459,8 @@ pub struct Subscription {
     /// Replayed events (or a resync) to send before anything live.
     pending: VecDeque<v1::Event>,
     live: broadcast::Receiver<Arc<Envelope>>,
+    /// Changes when the user's sessions changed (see [`EventBus::auth_changed`]).
+    auth: watch::Receiver<u64>,
     /// The newest sequence number sent or skipped; live events up to it are dropped.
     last_seq: u64,
     closed: watch::Receiver<bool>,
@@ -416,7 +512,11 @@ mod tests {
         }
         let sub = bus.subscribe(7, 2, bus.epoch());
         bus.publish(7, listens(6));
-        let mut s = Box::pin(bus.clone().stream(sub));
+        let mut s = Box::pin(
+            bus.clone()
+                .stream(sub, crate::events::always_valid())
+                .map(Result::unwrap),
+        );
         let seqs: Vec<u64> = [
             next(&mut s).await,
             next(&mut s).await,
@@ -438,7 +538,11 @@ mod tests {
         for (after, epoch) in [(3, 0), (5000, 0), (BUFFER_PER_USER as u64 + 5, 1)] {
             let current = bus.current_seq(1);
             let sub = bus.subscribe(1, after, epoch);
-            let mut s = Box::pin(bus.clone().stream(sub));
+            let mut s = Box::pin(
+                bus.clone()
+                    .stream(sub, crate::events::always_valid())
+                    .map(Result::unwrap),
+            );
             let first = next(&mut s).await;
             assert!(
                 matches!(first.kind, Some(Kind::ResyncRequired(ref r)) if r.current_seq == current),
@@ -451,7 +555,11 @@ mod tests {
         // Exactly at the edge of the buffer is still a replay.
         let oldest = bus.current_seq(1) - BUFFER_PER_USER as u64 + 1;
         let sub = bus.subscribe(1, oldest - 1, bus.epoch());
-        let mut s = Box::pin(bus.clone().stream(sub));
+        let mut s = Box::pin(
+            bus.clone()
+                .stream(sub, crate::events::always_valid())
+                .map(Result::unwrap),
+        );
         assert_eq!(next(&mut s).await.seq, oldest);
     }
 
@@ -463,7 +571,11 @@ mod tests {
         for i in 1..=n {
             bus.publish(1, listens(i));
         }
-        let mut s = Box::pin(bus.clone().stream(sub));
+        let mut s = Box::pin(
+            bus.clone()
+                .stream(sub, crate::events::always_valid())
+                .map(Result::unwrap),
+        );
         for i in 1..=n {
             let e = next(&mut s).await;
             assert_eq!((e.seq, count_of(&e)), (i as u64, i));
@@ -478,7 +590,11 @@ mod tests {
         for i in 1..=n {
             bus.publish(1, listens(i as u32));
         }
-        let mut s = Box::pin(bus.clone().stream(sub));
+        let mut s = Box::pin(
+            bus.clone()
+                .stream(sub, crate::events::always_valid())
+                .map(Result::unwrap),
+        );
         let first = next(&mut s).await;
         assert!(
             matches!(first.kind, Some(Kind::ResyncRequired(ref r)) if r.current_seq == n),
@@ -492,7 +608,11 @@ mod tests {
     async fn heartbeat_on_idle_and_close_ends_streams() {
         let bus = Arc::new(EventBus::new());
         bus.set_heartbeat_interval(Duration::from_millis(50));
-        let mut s = Box::pin(bus.clone().stream(bus.subscribe(1, 0, 0)));
+        let mut s = Box::pin(
+            bus.clone()
+                .stream(bus.subscribe(1, 0, 0), crate::events::always_valid())
+                .map(Result::unwrap),
+        );
         let hb = next(&mut s).await;
         assert_eq!(hb.seq, 0);
         assert!(matches!(hb.kind, Some(Kind::Heartbeat(_))));
@@ -503,8 +623,98 @@ mod tests {
                 .unwrap()
                 .is_none()
         );
-        let mut later = Box::pin(bus.clone().stream(bus.subscribe(1, 0, 0)));
+        let mut later = Box::pin(
+            bus.clone()
+                .stream(bus.subscribe(1, 0, 0), crate::events::always_valid())
+                .map(Result::unwrap),
+        );
         assert!(later.next().await.is_none());
+    }
+
+    fn revocable() -> (Arc<std::sync::atomic::AtomicBool>, SessionCheck) {
+        let valid = Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let flag = valid.clone();
+        let check: SessionCheck = Box::new(move || {
+            let ok = flag.load(Ordering::SeqCst);
+            Box::pin(async move {
+                if ok {
+                    Ok(())
+                } else {
+                    Err("session revoked".into())
+                }
+            })
+        });
+        (valid, check)
+    }
+
+    /// Issue 10, finding 2: a stream ends with the reason as soon as its user's
+    /// sessions change and its own no longer holds, without waiting for a heartbeat.
+    #[tokio::test]
+    async fn a_revoked_session_ends_its_stream_at_once() {
+        let bus = Arc::new(EventBus::new());
+        bus.set_heartbeat_interval(Duration::from_secs(3600));
+        let (valid, check) = revocable();
+        let mut s = Box::pin(bus.clone().stream(bus.subscribe(1, 0, 0), check));
+        bus.publish(1, listens(1));
+        assert_eq!(s.next().await.unwrap().unwrap().seq, 1);
+        // Another user's change is not this stream's business.
+        valid.store(false, Ordering::SeqCst);
+        bus.auth_changed(2);
+        bus.publish(1, listens(2));
+        assert_eq!(s.next().await.unwrap().unwrap().seq, 2);
+        bus.auth_changed(1);
+        let end = tokio::time::timeout(Duration::from_secs(5), s.next())
+            .await
+            .unwrap();
+        assert_eq!(end, Some(Err("session revoked".to_string())));
+        assert_eq!(s.next().await, None, "nothing after the end");
+    }
+
+    /// Issue 10, finding 2: the heartbeat asks too (a session that expired, or a
+    /// change the bus never heard of).
+    #[tokio::test]
+    async fn the_heartbeat_checks_the_session() {
+        let bus = Arc::new(EventBus::new());
+        bus.set_heartbeat_interval(Duration::from_millis(20));
+        let (valid, check) = revocable();
+        let mut s = Box::pin(bus.clone().stream(bus.subscribe(1, 0, 0), check));
+        assert!(
+            matches!(s.next().await, Some(Ok(ref e)) if matches!(e.kind, Some(Kind::Heartbeat(_))))
+        );
+        valid.store(false, Ordering::SeqCst);
+        loop {
+            match s.next().await {
+                Some(Ok(e)) => assert!(matches!(e.kind, Some(Kind::Heartbeat(_)))),
+                Some(Err(reason)) => break assert_eq!(reason, "session revoked"),
+                None => panic!("ended without a reason"),
+            }
+        }
+    }
+
+    /// Issue 10, finding 2: a deleted user's buffered events are gone, and their open
+    /// streams end.
+    #[tokio::test]
+    async fn forgetting_a_user_drops_their_events_and_ends_their_streams() {
+        let bus = Arc::new(EventBus::new());
+        bus.set_heartbeat_interval(Duration::from_secs(3600));
+        let (valid, check) = revocable();
+        let mut s = Box::pin(bus.clone().stream(bus.subscribe(9, 0, 0), check));
+        bus.publish(9, listens(1));
+        assert_eq!(s.next().await.unwrap().unwrap().seq, 1);
+        valid.store(false, Ordering::SeqCst);
+        bus.forget(9);
+        let end = tokio::time::timeout(Duration::from_secs(5), s.next())
+            .await
+            .unwrap();
+        assert_eq!(end, Some(Err("session revoked".to_string())));
+        assert_eq!(bus.current_seq(9), 0);
+        // Whoever subscribes as 9 later replays nothing of the old buffer.
+        let mut later = Box::pin(
+            bus.clone()
+                .stream(bus.subscribe(9, 0, bus.epoch()), always_valid()),
+        );
+        bus.publish(9, listens(5));
+        assert_eq!(count_of(&later.next().await.unwrap().unwrap()), 5);
     }
 
     #[test]

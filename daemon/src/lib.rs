@@ -19,6 +19,7 @@ pub mod providers;
 pub mod rpc;
 pub mod service;
 pub mod store;
+pub mod text;
 pub mod transport;
 #[cfg(test)]
 mod validation_props;
@@ -217,12 +218,17 @@ pub async fn boot(config: Config) -> Result<Running, BootError> {
     })?;
     let lock = InstanceLock::acquire(&config.data_dir)?;
     let db_path = config.database_path();
-    let store = Store::open(&db_path)
-        .await
-        .map_err(|source| BootError::Store {
-            path: db_path.clone(),
-            source,
-        })?;
+    let store = Store::open_with(
+        &db_path,
+        store::StoreOptions {
+            listen_quota: config.settings.history.max_listens_per_user,
+        },
+    )
+    .await
+    .map_err(|source| BootError::Store {
+        path: db_path.clone(),
+        source,
+    })?;
     let schema_version = store
         .schema_version()
         .await
@@ -268,6 +274,7 @@ pub async fn boot(config: Config) -> Result<Running, BootError> {
     ));
 
     let events = Arc::new(events::EventBus::new());
+    tokio::spawn(events.clone().follow(store.auth_changes()));
 
     let lastfm_secret = match config.lastfm_secret_inputs.find(
         false,
@@ -351,8 +358,11 @@ pub async fn boot(config: Config) -> Result<Running, BootError> {
     .max_decoding_message_size(MAX_MESSAGE_BYTES);
     let admin_rpc = AdminServer::new(rpc::admin::AdminService::new(admin, events.clone()))
         .max_decoding_message_size(MAX_MESSAGE_BYTES);
-    let events_rpc = EventsServer::new(rpc::events::EventsService::new(events.clone()))
-        .max_decoding_message_size(MAX_MESSAGE_BYTES);
+    let events_rpc = EventsServer::new(rpc::events::EventsService::new(
+        events.clone(),
+        identity.clone(),
+    ))
+    .max_decoding_message_size(MAX_MESSAGE_BYTES);
     let connections_rpc = ConnectionsServer::new(rpc::sync::ConnectionsService::new(connections))
         .max_decoding_message_size(MAX_MESSAGE_BYTES);
     let jobs_rpc = JobsServer::new(rpc::sync::JobsService::new(jobs.clone()))
@@ -361,6 +371,10 @@ pub async fn boot(config: Config) -> Result<Running, BootError> {
         store.clone(),
         events.clone(),
         config.settings.sync.import_min_play_secs,
+        service::import::ImportLimits {
+            max_running: config.settings.history.max_concurrent_imports,
+            idle_timeout: Duration::from_secs(config.settings.history.import_idle_timeout_secs),
+        },
     ))
     .max_decoding_message_size(MAX_MESSAGE_BYTES);
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();

@@ -227,11 +227,11 @@ fn tui_explains_how_to_fix_a_daemon_that_cannot_start() {
             bin("spotter").display()
         ),
     );
-    let screen = tmux.wait_for(&["spotterd.log"]);
-    assert!(
-        screen.contains("unusable") || screen.contains("exited"),
-        "{screen}"
-    );
+    // The log's path shows while the daemon is still starting; wait for the verdict.
+    let screen = tmux.wait_until("why the daemon did not start", |screen| {
+        screen.contains("unusable") || screen.contains("exited")
+    });
+    assert!(screen.contains("spotterd.log"), "{screen}");
     tmux.keys("q");
     tmux.wait_for(&["EXIT=0"]);
     assert!(!Path::new(&dirs.socket()).exists());

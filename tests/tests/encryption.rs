@@ -110,7 +110,7 @@ async fn ciphertext_moved_to_another_row_or_column_does_not_open() {
     let state = running.state().clone();
     let ring = state.keyring.read().await.clone();
     seed(&state.store, &ring).await;
-    let pool = state.store.pool();
+    let pool = state.store.writer();
     // alice's Navidrome password copied over bob's (same table and column, other row).
     sqlx::query(
         "UPDATE provider_credentials SET secret = (SELECT secret FROM provider_credentials WHERE user_id = 1 AND provider = 'navidrome') \
@@ -198,7 +198,7 @@ async fn every_sealed_value_lives_in_a_registered_column() {
             column.table, column.column
         );
         let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-            .fetch_one(state.store.pool())
+            .fetch_one(state.store.writer())
             .await
             .unwrap();
         assert!(
@@ -226,7 +226,7 @@ async fn every_sealed_value_lives_in_a_registered_column() {
         .unwrap();
     sqlx::query("INSERT INTO instance_settings (name, value, updated_at) VALUES ('x', ?, 0)")
         .bind(stray)
-        .execute(state.store.pool())
+        .execute(state.store.writer())
         .await
         .unwrap();
     let found = state.store.unregistered_sealed_columns().await.unwrap();
@@ -328,12 +328,12 @@ async fn a_failure_part_way_leaves_the_old_key_state_intact() {
         .unwrap();
     sqlx::query("INSERT INTO instance_secrets (name, value, updated_at) VALUES ('zz_last', ?, 0)")
         .bind(bad)
-        .execute(state.store.pool())
+        .execute(state.store.writer())
         .await
         .unwrap();
     let before: Vec<(i64, String)> =
         sqlx::query_as("SELECT id, secret FROM provider_credentials ORDER BY id")
-            .fetch_all(state.store.pool())
+            .fetch_all(state.store.writer())
             .await
             .unwrap();
 
@@ -353,7 +353,7 @@ async fn a_failure_part_way_leaves_the_old_key_state_intact() {
 
     let after: Vec<(i64, String)> =
         sqlx::query_as("SELECT id, secret FROM provider_credentials ORDER BY id")
-            .fetch_all(state.store.pool())
+            .fetch_all(state.store.writer())
             .await
             .unwrap();
     assert_eq!(

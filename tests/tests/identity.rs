@@ -89,7 +89,7 @@ async fn setup_happens_exactly_once_even_if_the_users_table_is_emptied() {
     assert_eq!(err.code(), Code::FailedPrecondition);
 
     sqlx::query("DELETE FROM users")
-        .execute(i.running.state().store.pool())
+        .execute(i.running.state().store.writer())
         .await
         .unwrap();
     let err = i.api.auth().setup(again).await.unwrap_err();
@@ -184,7 +184,7 @@ async fn lockout_tiers_grow_and_success_or_an_admin_clears_them() {
     let i = Instance::with_settings(settings).await;
     let user = i.user("lucy").await;
     drop(user);
-    let pool = i.running.state().store.pool().clone();
+    let pool = i.running.state().store.writer().clone();
     let locked_minutes = |row: (i64, i64)| (row.0 - now() + 30) / 60;
     let mut seen = Vec::new();
     for tier in 0..5 {
@@ -501,7 +501,7 @@ async fn sign_out_kills_the_access_token_and_the_refresh_family() {
         .to_string();
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM revoked_access_tokens WHERE jti = ?")
         .bind(jti)
-        .fetch_one(i.running.state().store.pool())
+        .fetch_one(i.running.state().store.writer())
         .await
         .unwrap();
     assert_eq!(n, 1, "the access token id is blacklisted until it expires");
@@ -904,7 +904,7 @@ async fn only_the_owner_manages_admins_and_the_last_owner_is_protected() {
         .await
         .unwrap();
     let roles: Vec<_> = sqlx::query_scalar::<_, String>("SELECT role FROM users ORDER BY id")
-        .fetch_all(i.running.state().store.pool())
+        .fetch_all(i.running.state().store.writer())
         .await
         .unwrap();
     assert_eq!(roles, ["admin", "owner", "user"]);

@@ -263,7 +263,7 @@ async fn mirrored(store: &Store, user_id: i64) -> Vec<(String, String, String, S
          ORDER BY title, artist, album",
     )
     .bind(user_id)
-    .fetch_all(store.pool())
+    .fetch_all(store.writer())
     .await
     .unwrap()
 }
@@ -362,7 +362,7 @@ async fn supysonic_library_is_mirrored_and_a_play_becomes_one_linked_listen() {
         "SELECT id FROM library_tracks WHERE user_id = ? AND title = 'Closing Time'",
     )
     .bind(me.id)
-    .fetch_one(store.pool())
+    .fetch_one(store.writer())
     .await
     .unwrap();
     let played_from = now();
@@ -768,11 +768,12 @@ async fn poll(what: &str, done: impl Fn() -> bool) {
     }
 }
 
-/// Another job writing (here a write transaction held open on the daemon's own
-/// database, as the library sync's page commits do) while a history sync commits a
+/// Another writer on the database file (here a write transaction held open on a
+/// connection of its own, as an offline tool would) while a history sync commits a
 /// page: the sync waits for it (the store's busy timeout) rather than failing.
 #[tokio::test]
 async fn a_history_page_waits_for_another_writer_instead_of_failing() {
+    use sqlx::{Connection, sqlite::SqliteConnectOptions};
     let fake = FakeSubsonic::start(FakeLibrary::generate(1, 1, 1)).await;
     let lb = FakeListenBrainz::start().await;
     lb.add_user(LB_USER, LB_TOKEN);
@@ -791,18 +792,11 @@ async fn a_history_page_waits_for_another_writer_instead_of_failing() {
             now() - 600 + n * 60,
         );
     }
-    // Open connections are waiting in the pool, as in a daemon that has been busy (a
-    // new one would wait for the writer while it opens).
-    let pool = i.running.state().store.pool();
-    let mut open = Vec::new();
-    for _ in 0..4 {
-        open.push(pool.acquire().await.unwrap());
-    }
-    drop(open);
-    poll("the connections never went back to the pool", || {
-        pool.num_idle() >= 4
-    })
-    .await;
+    let mut other = sqlx::SqliteConnection::connect_with(
+        &SqliteConnectOptions::new().filename(i.dirs.database()),
+    )
+    .await
+    .unwrap();
     let path = format!("/1/user/{LB_USER}/listens");
     let (asked, answered) = (lb.requests(&path), lb.listens_queries().len());
     lb.fault(Fault::Delay(Duration::from_millis(500)));
@@ -812,7 +806,7 @@ async fn a_history_page_waits_for_another_writer_instead_of_failing() {
         lb.requests(&path) > asked
     })
     .await;
-    let writer = pool.begin_with("BEGIN IMMEDIATE").await.unwrap();
+    let writer = other.begin_with("BEGIN IMMEDIATE").await.unwrap();
     poll("the page was never answered", || {
         lb.listens_queries().len() > answered
     })

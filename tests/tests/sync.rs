@@ -696,7 +696,7 @@ async fn disconnect_deletes_the_credentials_and_keeps_the_listens() {
     let conn = connection_of(&i, Provider::Listenbrainz).await;
     assert_eq!(conn.state, connection::State::NotConnected as i32);
     assert_eq!(summary(&i).await.listens, 3);
-    let pool = i.running.state().store.pool().clone();
+    let pool = i.running.state().store.writer().clone();
     let creds: i64 = sqlx::query_scalar("SELECT count(*) FROM provider_credentials")
         .fetch_one(&pool)
         .await
@@ -869,22 +869,36 @@ async fn job_events_stream_live_resume_in_order_and_a_stalled_subscriber_blocks_
     let lb = FakeListenBrainz::start().await;
     lb.add_user(LB_USER, LB_TOKEN);
     lb.add_listens(LB_USER, 5_000, now() - 5 * 86_400, 60);
+    // The second page waits until this test has seen progress from the first: on a
+    // fast machine the whole sync would otherwise end before a progress event.
+    let gate = lb.hold_listens_after(1);
     let i = instance(Some(&lb), None, None).await;
     // Never read: its buffers fill up while the job runs.
     let _stalled = subscribe(&i, 0, 0).await;
     let mut live = subscribe(&i, 0, 0).await;
     connect_lb(&i, LB_TOKEN).await;
-    wait_idle(&i).await;
-    let first = i
-        .api
-        .jobs_as(&i.owner.access_token)
-        .list_jobs(ListJobsRequest {})
-        .await
-        .unwrap()
-        .into_inner()
-        .recent_runs[0]
-        .id;
-    let seen = events_until_done(&mut live, first).await;
+    let mut seen = Vec::new();
+    let first = loop {
+        let event = tokio::time::timeout(Duration::from_secs(30), live.message())
+            .await
+            .expect("an event in time")
+            .unwrap()
+            .expect("the stream is open");
+        let running = match &event.kind {
+            Some(Kind::JobProgress(p)) if p.state == State::Running as i32 && p.done > 0 => {
+                Some(p.job_id.parse::<i64>().unwrap())
+            }
+            _ => None,
+        };
+        if !matches!(event.kind, Some(Kind::Heartbeat(_))) {
+            seen.push(event);
+        }
+        if let Some(run) = running {
+            break run;
+        }
+    };
+    gate.open();
+    seen.extend(events_until_done(&mut live, first).await);
     let progress: Vec<_> = seen
         .iter()
         .filter_map(|e| match &e.kind {

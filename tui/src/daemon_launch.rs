@@ -195,14 +195,16 @@ impl Launched {
     }
 
     /// Polls until the daemon answers the handshake, it exits, or the time is up.
+    /// Every probe checks who serves the socket, like any connection: a server of
+    /// another user that appears there meanwhile is refused, not waited for.
     pub async fn wait_ready(
         mut self,
-        socket: &Path,
+        target: &SocketTarget,
     ) -> Result<(DaemonClient, DaemonStatus), ReachError> {
         let timeouts = self.launcher.timeouts;
         let deadline = tokio::time::Instant::now() + self.launcher.ready_timeout;
         loop {
-            let last = match connect_and_handshake(socket, timeouts).await {
+            let last = match connect_and_handshake(target, timeouts).await {
                 Ok(connected) => return Ok(connected),
                 // Not listening yet: keep waiting.
                 Err(err) if err.daemon_absent() => err,
@@ -212,7 +214,7 @@ impl Launched {
             };
             if let Ok(Some(status)) = self.child.try_wait() {
                 // It may have exited because another client's daemon won the socket.
-                if let Ok(connected) = connect_and_handshake(socket, timeouts).await {
+                if let Ok(connected) = connect_and_handshake(target, timeouts).await {
                     return Ok(connected);
                 }
                 return Err(LaunchError::Exited {
@@ -239,18 +241,19 @@ impl Launched {
 
 /// Connects to the daemon at `target`; when nobody listens there, `allow_start` is
 /// set and the target is personal, starts one first. `on_start` is told the log path
-/// just before waiting, so a UI can say what is happening.
+/// just before waiting, so a UI can say what is happening. A socket served by a uid
+/// the target does not trust is refused, never started over.
 pub async fn connect_or_start(
     target: &SocketTarget,
     allow_start: bool,
     on_start: impl FnOnce(&Path),
 ) -> Result<(DaemonClient, DaemonStatus), ReachError> {
-    match connect_and_handshake(&target.path, Timeouts::default()).await {
+    match connect_and_handshake(target, Timeouts::default()).await {
         Ok(connected) => Ok(connected),
         Err(err) if allow_start && target.mode == Mode::Personal && err.daemon_absent() => {
             let launched = Launcher::personal()?.spawn(&target.path)?;
             on_start(launched.log());
-            launched.wait_ready(&target.path).await
+            launched.wait_ready(target).await
         }
         Err(err) => Err(err.into()),
     }

@@ -4,7 +4,8 @@
 //!
 //! stdout carries only the data (plain columns, JSON, export bytes, import
 //! summaries); notes, progress and errors go to stderr. Times are local (the
-//! system time zone, `TZ` honoured), see [`dates`].
+//! system time zone, `TZ` honoured), see [`dates`]. Both carry stored text, so both
+//! go through [`crate::safe_text`]: no control character reaches the terminal raw.
 //!
 //! The argument types live here (clap `Args`) so their mapping onto requests is
 //! tested without a daemon; `main.rs` only lists the subcommands.
@@ -29,7 +30,10 @@ use spotter_proto::v1::{ListenFilter, Provider};
 pub use dates::{DateSpec, parse_date};
 pub use session::NOT_SIGNED_IN;
 
-use crate::socket::SocketTarget;
+use crate::{
+    safe_text::{eprint_message, escape_controls_in_lines},
+    socket::SocketTarget,
+};
 
 /// A source of listens, as named on the command line and in the output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -286,7 +290,7 @@ fn finish(result: Result<Outcome, String>) -> ExitCode {
         Ok(Outcome::Done) => ExitCode::SUCCESS,
         Ok(Outcome::Failed) => ExitCode::FAILURE,
         Err(message) => {
-            eprintln!("spotter: {message}");
+            eprint_message(format_args!("spotter: {message}"));
             ExitCode::FAILURE
         }
     }
@@ -306,7 +310,14 @@ impl Stdout {
         }
     }
 
-    /// False once the reader is gone; an error other than that is returned.
+    /// Human-readable lines: the fields were escaped already, and whatever slipped
+    /// through is escaped here, line breaks kept.
+    fn write_text(&mut self, text: &str) -> Result<bool, String> {
+        self.write(escape_controls_in_lines(text).as_bytes())
+    }
+
+    /// False once the reader is gone; an error other than that is returned. The
+    /// bytes must be terminal-safe already (JSON from `json_line`, a `SafeStream`).
     fn write(&mut self, bytes: &[u8]) -> Result<bool, String> {
         if self.closed {
             return Ok(false);

@@ -13,7 +13,8 @@
 //! [`client::connect_and_handshake`] talks to the daemon,
 //! [`status_command::fetch_report`] is `spotter status` without the printing,
 //! [`session_command`] is `spotter sign-in` / `spotter sign-out`, and
-//! [`history_cli`] is `spotter history`, `stats`, `import` and `export`.
+//! [`history_cli`] is `spotter history`, `stats`, `import` and `export`. Whatever
+//! they print of the daemon's text goes through [`safe_text`] first.
 
 pub mod app;
 pub mod client;
@@ -22,6 +23,7 @@ pub mod event_loop;
 pub mod history_cli;
 pub mod keymap;
 pub mod problem;
+pub mod safe_text;
 pub mod secret;
 pub mod session_command;
 pub mod session_file;

@@ -4,9 +4,11 @@ use std::{path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand};
 use spotter_tui::{
+    client::DAEMON_USER_ENV,
     event_loop,
     history_cli::{self, ExportArgs, HistoryArgs, ImportArgs, StatsArgs},
     problem::Problem,
+    safe_text::eprint_message,
     session_command, socket, status_command,
 };
 
@@ -18,6 +20,13 @@ struct Cli {
     /// Daemon socket; overrides SPOTTER_SOCKET and the default location.
     #[arg(long, global = true, value_name = "PATH")]
     socket: Option<PathBuf>,
+
+    /// The user the system service runs as (a name or a uid; default `spotter`).
+    /// The system socket is trusted only when served by this user or root, a
+    /// --socket / SPOTTER_SOCKET path also when served by you; the personal
+    /// socket only when served by you.
+    #[arg(long, global = true, value_name = "USER", env = DAEMON_USER_ENV)]
+    daemon_user: Option<String>,
 
     #[command(subcommand)]
     command: Option<Subcommands>,
@@ -65,10 +74,10 @@ enum Subcommands {
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    let target = match socket::locate(cli.socket) {
+    let target = match socket::locate(cli.socket, cli.daemon_user.as_deref()) {
         Ok(target) => target,
         Err(err) => {
-            eprintln!("spotter: {}", Problem::from(&err));
+            eprint_message(format_args!("spotter: {}", Problem::from(&err)));
             return ExitCode::FAILURE;
         }
     };
@@ -88,7 +97,7 @@ async fn main() -> ExitCode {
         None => match event_loop::run(target).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(err) => {
-                eprintln!("spotter: {err:#}");
+                eprint_message(format_args!("spotter: {err:#}"));
                 ExitCode::FAILURE
             }
         },

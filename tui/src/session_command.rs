@@ -23,6 +23,7 @@ use crate::{
     client::{AuthError, Authenticator, DaemonClient, SignOutResult, Timeouts},
     daemon_launch::connect_or_start,
     problem::Problem,
+    safe_text::{eprint_message, escape_controls},
     secret::Secret,
     session_file::SessionFile,
     socket::SocketTarget,
@@ -37,7 +38,7 @@ pub async fn sign_in(target: &SocketTarget, username: &str, navidrome: bool) -> 
     let password = match read_password(username) {
         Ok(password) => password,
         Err(err) => {
-            eprintln!("spotter: cannot read the password: {err}");
+            eprint_message(format_args!("spotter: cannot read the password: {err}"));
             return ExitCode::FAILURE;
         }
     };
@@ -50,14 +51,14 @@ pub async fn sign_in(target: &SocketTarget, username: &str, navidrome: bool) -> 
         Ok(identity) => {
             println!(
                 "signed in as {} ({})",
-                identity.user.username,
+                escape_controls(&identity.user.username),
                 crate::app::signed_in::role_name(identity.role())
             );
             ExitCode::SUCCESS
         }
         Err(reason) => {
             // The daemon's own messages already say what failed.
-            eprintln!("spotter: {reason}");
+            eprint_message(format_args!("spotter: {reason}"));
             ExitCode::FAILURE
         }
     }
@@ -75,7 +76,10 @@ pub async fn sign_in_with(
     // Like the TUI, a personal daemon is started when none runs: signing in to
     // nothing would only fail.
     let (client, _) = connect_or_start(target, target.mode == Mode::Personal, |log| {
-        eprintln!("spotter: starting spotterd (log: {})", log.display());
+        eprint_message(format_args!(
+            "spotter: starting spotterd (log: {})",
+            log.display()
+        ));
     })
     .await
     .map_err(|e| Problem::from(&e).to_string())?;
@@ -105,7 +109,7 @@ pub async fn sign_out(target: &SocketTarget) -> ExitCode {
     let file = match SessionFile::for_socket(&target.path) {
         Ok(file) => file,
         Err(err) => {
-            eprintln!("spotter: {}", Problem::from(&err));
+            eprint_message(format_args!("spotter: {}", Problem::from(&err)));
             return ExitCode::FAILURE;
         }
     };
@@ -116,13 +120,16 @@ pub async fn sign_out(target: &SocketTarget) -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Err(err) => {
-            eprintln!("spotter: cannot read {}: {err}", file.path().display());
+            eprint_message(format_args!(
+                "spotter: cannot read {}: {err}",
+                file.path().display()
+            ));
             return ExitCode::FAILURE;
         }
     }
     let mut auth = Authenticator::new(file);
     // No daemon start here: a daemon that is not running has nothing to end.
-    let client: Result<DaemonClient, _> = connect_and_handshake(&target.path, Timeouts::default())
+    let client: Result<DaemonClient, _> = connect_and_handshake(target, Timeouts::default())
         .await
         .map(|(client, _)| client);
     let result = match client {
@@ -134,16 +141,18 @@ pub async fn sign_out(target: &SocketTarget) -> ExitCode {
         Ok(SignOutResult::NotSignedIn) => println!("not signed in"),
         Ok(SignOutResult::AlreadyEnded) => println!("signed out (the session had already ended)"),
         Err(AuthError::Storage { path, source }) => {
-            eprintln!("spotter: cannot delete the stored session {path}: {source}");
+            eprint_message(format_args!(
+                "spotter: cannot delete the stored session {path}: {source}"
+            ));
             return ExitCode::FAILURE;
         }
         Err(err) => {
             println!("signed out");
-            eprintln!(
+            eprint_message(format_args!(
                 "spotter: warning: spotterd was not told ({}); the session stays listed \
                  until it expires",
                 auth_error_text(&err)
-            );
+            ));
         }
     }
     ExitCode::SUCCESS

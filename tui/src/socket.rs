@@ -2,11 +2,14 @@
 //!
 //! Resolution itself belongs to `spotter_proto::locations` (shared with the daemon);
 //! this module only adds the `--socket` flag on top, because the flag cannot be turned
-//! into `SPOTTER_SOCKET` for our own process (`set_var` is unsafe in edition 2024).
+//! into `SPOTTER_SOCKET` for our own process (`set_var` is unsafe in edition 2024),
+//! and the rule for who may serve the socket ([`PeerRule`], see `client::peer`).
 
 use std::path::PathBuf;
 
 use spotter_proto::locations::{self, LocationError, MAX_SOCKET_PATH, Mode, SocketSource};
+
+use crate::client::{PeerRule, Trust};
 
 /// Where the socket path came from, as shown by the status screen and `spotter status`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,34 +56,60 @@ impl From<SocketSource> for SocketOrigin {
     }
 }
 
-/// The socket to connect to, its origin, and the mode the client assumes.
+/// The socket to connect to, its origin, the mode the client assumes, and who may
+/// serve it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SocketTarget {
     pub path: PathBuf,
     pub origin: SocketOrigin,
     /// Personal mode allows starting a daemon on demand; system mode never does.
     pub mode: Mode,
+    /// The server uids every connection to `path` accepts.
+    pub peer: PeerRule,
+}
+
+impl SocketTarget {
+    /// A target with the trust its origin and mode call for.
+    pub fn new(
+        path: PathBuf,
+        origin: SocketOrigin,
+        mode: Mode,
+        daemon_user: Option<&str>,
+    ) -> SocketTarget {
+        SocketTarget {
+            path,
+            origin,
+            mode,
+            peer: PeerRule::resolve(Trust::for_socket(origin, mode), daemon_user),
+        }
+    }
 }
 
 /// Resolves the socket: `--socket` (`flag`) wins, then the shared resolution
-/// (`SPOTTER_SOCKET`, then the mode's default).
-pub fn locate(flag: Option<PathBuf>) -> Result<SocketTarget, LocationError> {
+/// (`SPOTTER_SOCKET`, then the mode's default). `daemon_user` (`--daemon-user`,
+/// `SPOTTER_DAEMON_USER`) names the system service's user.
+pub fn locate(
+    flag: Option<PathBuf>,
+    daemon_user: Option<&str>,
+) -> Result<SocketTarget, LocationError> {
     match flag {
         // An explicit socket behaves like SPOTTER_SOCKET, which `client_mode` treats
         // as personal: the user chose the socket, so we may start a daemon on it.
-        Some(path) => Ok(SocketTarget {
-            path: validate_flag(path)?,
-            origin: SocketOrigin::Flag,
-            mode: Mode::Personal,
-        }),
+        Some(path) => Ok(SocketTarget::new(
+            validate_flag(path)?,
+            SocketOrigin::Flag,
+            Mode::Personal,
+            daemon_user,
+        )),
         None => {
             let mode = locations::client_mode();
             let location = locations::resolve_socket(mode, None)?;
-            Ok(SocketTarget {
-                path: location.path,
-                origin: location.source.into(),
+            Ok(SocketTarget::new(
+                location.path,
+                location.source.into(),
                 mode,
-            })
+                daemon_user,
+            ))
         }
     }
 }
@@ -103,21 +132,23 @@ mod tests {
 
     #[test]
     fn flag_wins_and_means_personal_mode() {
-        let target = locate(Some(PathBuf::from("/tmp/x/spotterd.sock"))).unwrap();
+        let target = locate(Some(PathBuf::from("/tmp/x/spotterd.sock")), Some("4242")).unwrap();
         assert_eq!(target.path, PathBuf::from("/tmp/x/spotterd.sock"));
         assert_eq!(target.origin, SocketOrigin::Flag);
         assert_eq!(target.mode, Mode::Personal);
+        assert_eq!(target.peer.trust, Trust::Chosen);
+        assert_eq!(target.peer.service.uid, Some(4242));
     }
 
     #[test]
     fn flag_is_validated_like_the_environment_variable() {
         assert_eq!(
-            locate(Some(PathBuf::from("rel.sock"))),
+            locate(Some(PathBuf::from("rel.sock")), None),
             Err(LocationError::Relative("--socket"))
         );
         let long = PathBuf::from(format!("/{}", "s".repeat(MAX_SOCKET_PATH)));
         assert_eq!(
-            locate(Some(long)),
+            locate(Some(long), None),
             Err(LocationError::SocketPathTooLong {
                 len: MAX_SOCKET_PATH + 1
             })

@@ -9,7 +9,10 @@ use spotter_proto::{
     v1::{DaemonMode, GetStatusResponse},
 };
 
-use crate::socket::SocketTarget;
+use crate::{
+    safe_text::{escape_controls, escape_json_controls},
+    socket::SocketTarget,
+};
 
 /// What `System.GetStatus` said, decoupled from the generated message so the UI and
 /// tests can build it directly.
@@ -91,20 +94,21 @@ impl StatusReport {
         ]
     }
 
-    /// Plain output: one `key: value` line per fact.
+    /// Plain output: one `key: value` line per fact, the daemon's text escaped.
     pub fn to_plain(&self) -> String {
         self.fields()
             .into_iter()
             .fold(String::new(), |mut out, (key, value)| {
-                let _ = writeln!(out, "{key}: {value}");
+                let _ = writeln!(out, "{key}: {}", escape_controls(&value));
                 out
             })
     }
 
-    /// One JSON object with snake_case keys.
+    /// One JSON object with snake_case keys, safe to print on a terminal.
     pub fn to_json(&self) -> String {
         // Serialising plain strings and integers cannot fail.
-        serde_json::to_string(self).unwrap_or_default()
+        let json = serde_json::to_string(self).unwrap_or_default();
+        escape_json_controls(&json).into_owned()
     }
 }
 
@@ -131,11 +135,12 @@ mod tests {
     use crate::socket::SocketOrigin;
 
     fn sample_report() -> StatusReport {
-        let target = SocketTarget {
-            path: PathBuf::from("/run/user/1000/spotter/spotterd.sock"),
-            origin: SocketOrigin::Environment,
-            mode: Mode::Personal,
-        };
+        let target = SocketTarget::new(
+            PathBuf::from("/run/user/1000/spotter/spotterd.sock"),
+            SocketOrigin::Environment,
+            Mode::Personal,
+            None,
+        );
         let daemon = DaemonStatus::from(GetStatusResponse {
             daemon_version: "0.1.0".into(),
             protocol_version: 1,
@@ -197,5 +202,22 @@ mod tests {
     fn unspecified_mode_is_reported_as_unknown() {
         let status = DaemonStatus::from(GetStatusResponse::default());
         assert_eq!(status.mode, "unknown");
+    }
+
+    #[test]
+    fn the_daemon_text_is_printed_escaped() {
+        let mut report = sample_report();
+        report.daemon.daemon_version = "0.1.0\u{1b}]0;pwned\u{7}".into();
+        report.daemon.encryption_key_id = "k\u{9b}2J".into();
+        let plain = report.to_plain();
+        assert!(
+            plain.contains("daemon_version: 0.1.0\\x1b]0;pwned\\x07\n"),
+            "{plain}"
+        );
+        assert!(plain.contains("encryption_key_id: k\\u{9b}2J\n"), "{plain}");
+        let json = report.to_json();
+        assert!(!json.contains(char::is_control), "{json}");
+        let back: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(back["encryption_key_id"], "k\u{9b}2J");
     }
 }

@@ -6,7 +6,8 @@
 use std::{io::Write as _, process::ExitCode};
 
 use crate::{
-    daemon_launch::connect_or_start, problem::Problem, socket::SocketTarget, status::StatusReport,
+    daemon_launch::connect_or_start, problem::Problem, safe_text::eprint_message,
+    socket::SocketTarget, status::StatusReport,
 };
 
 /// Connects (starting a personal daemon first if `allow_start`), handshakes and
@@ -16,7 +17,10 @@ pub async fn fetch_report(
     allow_start: bool,
 ) -> Result<StatusReport, Problem> {
     let (_client, status) = connect_or_start(target, allow_start, |log| {
-        eprintln!("spotter: starting spotterd (log: {})", log.display());
+        eprint_message(format_args!(
+            "spotter: starting spotterd (log: {})",
+            log.display()
+        ));
     })
     .await
     .map_err(|err| Problem::from(&err))?;
@@ -38,7 +42,9 @@ pub async fn run(target: &SocketTarget, json: bool, allow_start: bool) -> ExitCo
             ExitCode::SUCCESS
         }
         Err(problem) => {
-            eprintln!("spotter: cannot get the daemon status: {problem}");
+            eprint_message(format_args!(
+                "spotter: cannot get the daemon status: {problem}"
+            ));
             ExitCode::FAILURE
         }
     }

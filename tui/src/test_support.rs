@@ -56,11 +56,18 @@ pub fn sample_status() -> DaemonStatus {
 }
 
 pub fn sample_target(mode: Mode) -> SocketTarget {
-    SocketTarget {
-        path: PathBuf::from("/run/user/1000/spotter/spotterd.sock"),
-        origin: SocketOrigin::Default,
+    SocketTarget::new(
+        PathBuf::from("/run/user/1000/spotter/spotterd.sock"),
+        SocketOrigin::Default,
         mode,
-    }
+        None,
+    )
+}
+
+/// A socket the test serves itself, chosen like `--socket` (so our own server is
+/// trusted), in system mode so that no unit test ever starts a real daemon.
+pub fn target_at(socket: &Path) -> SocketTarget {
+    SocketTarget::new(socket.to_path_buf(), SocketOrigin::Flag, Mode::System, None)
 }
 
 struct FixedStatus(GetStatusResponse);

@@ -121,6 +121,8 @@ pub struct Caller {
     pub jti: String,
     pub access_expires_at: i64,
     pub peer_uid: u32,
+    /// The user's token version the access token was issued under.
+    pub token_version: i64,
 }
 
 impl Caller {

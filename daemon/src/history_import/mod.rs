@@ -216,6 +216,8 @@ pub enum Item {
         line: u64,
         /// The play.
         listen: RemoteListen,
+        /// A name was longer than [`crate::text::MAX_NAME_BYTES`] and was cut.
+        cut: bool,
     },
     /// A readable record that is deliberately not a play to import.
     Skipped {

@@ -18,6 +18,7 @@ use super::{Item, SkipReason};
 use crate::{
     providers::{RemoteListen, timestamp},
     service::normalize::match_key,
+    text,
 };
 
 /// 2101-01-01T00:00:00Z: plays must be in 1970..=2100.
@@ -25,7 +26,8 @@ const END_OF_2100: i64 = 4_133_980_800;
 
 /// What a record amounts to.
 pub(super) enum Outcome {
-    Play(RemoteListen),
+    /// A play; `true` when a name was cut to [`crate::text::MAX_NAME_BYTES`].
+    Play(RemoteListen, bool),
     Skip(SkipReason),
     Bad(Cow<'static, str>),
 }
@@ -33,7 +35,7 @@ pub(super) enum Outcome {
 impl Outcome {
     pub(super) fn into_item(self, line: u64) -> Item {
         match self {
-            Outcome::Play(listen) => Item::Play { line, listen },
+            Outcome::Play(listen, cut) => Item::Play { line, listen, cut },
             Outcome::Skip(reason) => Item::Skipped { line, reason },
             Outcome::Bad(reason) => Item::Bad {
                 line,
@@ -60,27 +62,37 @@ pub(super) fn non_blank(s: Option<&str>) -> Option<&str> {
     s.map(str::trim).filter(|s| !s.is_empty())
 }
 
-/// Checks the fields and builds the play, its `source_ref` made from `origin`.
+/// Checks the fields and builds the play, its `source_ref` made from `origin`. Names
+/// lose control characters and are cut to [`crate::text::MAX_NAME_BYTES`] here, so
+/// what is stored, hashed and reported is what the file's row amounts to.
 pub(super) fn play(origin: &str, f: Fields<'_>, ids: &mut Ids) -> Outcome {
-    let Some(artist) = non_blank(f.artist) else {
+    fn clean(s: Option<&str>) -> Option<text::Name<'_>> {
+        s.map(text::clean_name).filter(|n| !n.text.is_empty())
+    }
+    let Some(artist) = clean(f.artist) else {
         return Outcome::Bad("no artist".into());
     };
-    let Some(title) = non_blank(f.title) else {
+    let Some(title) = clean(f.title) else {
         return Outcome::Bad("no title".into());
     };
     if !(0..END_OF_2100).contains(&f.played_at) {
         return Outcome::Bad("date outside 1970-2100".into());
     }
-    Outcome::Play(RemoteListen {
-        played_at: f.played_at,
-        source_ref: ids.source_ref(origin, f.played_at, artist, title),
-        artist: artist.to_owned(),
-        title: title.to_owned(),
-        album: non_blank(f.album).map(str::to_owned),
-        duration_ms: f.duration_ms.filter(|ms| *ms > 0),
-        isrc: non_blank(f.isrc).map(str::to_owned),
-        recording_mbid: non_blank(f.recording_mbid).map(str::to_owned),
-    })
+    let album = clean(f.album);
+    let cut = artist.cut || title.cut || album.as_ref().is_some_and(|a| a.cut);
+    Outcome::Play(
+        RemoteListen {
+            played_at: f.played_at,
+            source_ref: ids.source_ref(origin, f.played_at, &artist.text, &title.text),
+            artist: artist.text.into_owned(),
+            title: title.text.into_owned(),
+            album: album.map(|a| a.text.into_owned()),
+            duration_ms: f.duration_ms.filter(|ms| *ms > 0),
+            isrc: f.isrc.and_then(text::clean_id).map(str::to_owned),
+            recording_mbid: f.recording_mbid.and_then(text::clean_id).map(str::to_owned),
+        },
+        cut,
+    )
 }
 
 /// Makes `source_ref`s: `"{origin}:{played_at}:{h}"`, `h` the first 16 hex digits
@@ -427,7 +439,7 @@ fn spotify_play<'a>(
         None => return Outcome::Bad(format!("no {ms_name}").into()),
     };
     let outcome = play(origin, fields(end - ms / 1000), ids);
-    if matches!(outcome, Outcome::Play(_)) && ms.unsigned_abs() < min_play_ms {
+    if matches!(outcome, Outcome::Play(..)) && ms.unsigned_abs() < min_play_ms {
         return Outcome::Skip(SkipReason::TooShort);
     }
     outcome

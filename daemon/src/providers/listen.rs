@@ -9,6 +9,7 @@
 use std::time::Duration;
 
 use super::http::HttpError;
+use crate::text;
 
 /// One play as a provider reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +27,34 @@ pub struct RemoteListen {
     /// fetched twice, a sync restarted) never adds it twice. Built by each provider
     /// from what identifies a play there, e.g. `"<played_at>:<track id>"`.
     pub source_ref: String,
+}
+
+impl RemoteListen {
+    /// This play with its names made fit to store (no control characters, at most
+    /// [`text::MAX_NAME_BYTES`] each) and implausible identifiers dropped, or `None`
+    /// when it already is.
+    pub fn cleaned(&self) -> Option<RemoteListen> {
+        let artist = text::clean_name(&self.artist);
+        let title = text::clean_name(&self.title);
+        let album = self.album.as_deref().map(text::clean_name);
+        let isrc = self.isrc.as_deref().and_then(text::clean_id);
+        let mbid = self.recording_mbid.as_deref().and_then(text::clean_id);
+        let same = artist.text == self.artist
+            && title.text == self.title
+            && album.as_ref().map(|a| a.text.as_ref()) == self.album.as_deref()
+            && isrc == self.isrc.as_deref()
+            && mbid == self.recording_mbid.as_deref();
+        (!same).then(|| RemoteListen {
+            played_at: self.played_at,
+            artist: artist.text.into_owned(),
+            album: album.map(|a| a.text.into_owned()),
+            title: title.text.into_owned(),
+            duration_ms: self.duration_ms,
+            isrc: isrc.map(str::to_owned),
+            recording_mbid: mbid.map(str::to_owned),
+            source_ref: self.source_ref.clone(),
+        })
+    }
 }
 
 /// Why a provider call failed. `Display` is safe to log and to show to the user: it

@@ -7,15 +7,16 @@ use futures::{Stream, StreamExt};
 use spotter_proto::v1::{self, events_server::Events};
 use tonic::{Request, Response, Status};
 
-use crate::{auth::access::Caller, events::EventBus};
+use crate::{auth::access::Caller, events::EventBus, service::identity::Identity};
 
 pub struct EventsService {
     bus: Arc<EventBus>,
+    identity: Arc<Identity>,
 }
 
 impl EventsService {
-    pub fn new(bus: Arc<EventBus>) -> Self {
-        EventsService { bus }
+    pub fn new(bus: Arc<EventBus>, identity: Arc<Identity>) -> Self {
+        EventsService { bus, identity }
     }
 }
 
@@ -29,10 +30,26 @@ impl Events for EventsService {
         &self,
         request: Request<v1::SubscribeRequest>,
     ) -> Result<Response<Self::SubscribeStream>, Status> {
-        let caller = Caller::of(&request)?;
+        let caller = Caller::of(&request)?.clone();
         let r = request.get_ref();
         let sub = self.bus.subscribe(caller.user_id, r.after_seq, r.epoch);
-        let stream = self.bus.clone().stream(sub).map(Ok);
+        // The stream outlives this request: it asks again whether the session holds,
+        // and ends with UNAUTHENTICATED (and why) once it does not.
+        let identity = self.identity.clone();
+        let check: crate::events::SessionCheck = Box::new(move || {
+            let (identity, caller) = (identity.clone(), caller.clone());
+            Box::pin(async move {
+                identity
+                    .recheck(&caller)
+                    .await
+                    .map_err(|status| status.message().to_owned())
+            })
+        });
+        let stream = self
+            .bus
+            .clone()
+            .stream(sub, check)
+            .map(|item| item.map_err(Status::unauthenticated));
         Ok(Response::new(Box::pin(stream)))
     }
 }

@@ -46,9 +46,19 @@ pub struct HistoryService {
 }
 
 impl HistoryService {
-    pub fn new(store: Store, events: Arc<EventBus>, import_min_play_secs: u64) -> Self {
+    pub fn new(
+        store: Store,
+        events: Arc<EventBus>,
+        import_min_play_secs: u64,
+        limits: import::ImportLimits,
+    ) -> Self {
         HistoryService {
-            imports: import::Importer::new(store.clone(), events, import_min_play_secs * 1000),
+            imports: import::Importer::new(
+                store.clone(),
+                events,
+                import_min_play_secs * 1000,
+                limits,
+            ),
             store,
         }
     }

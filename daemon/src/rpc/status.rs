@@ -15,6 +15,7 @@ impl From<StoreError> for Status {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => Status::not_found("not found"),
+            quota @ StoreError::ListenQuota { .. } => Status::resource_exhausted(quota.to_string()),
             other => internal("storage error", &other),
         }
     }

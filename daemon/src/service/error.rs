@@ -30,6 +30,9 @@ impl From<StoreError> for ServiceError {
         match e {
             StoreError::NotFound => ServiceError::NotFound,
             StoreError::Conflict => ServiceError::AlreadyExists("already exists".into()),
+            quota @ StoreError::ListenQuota { .. } => {
+                ServiceError::ResourceExhausted(quota.to_string())
+            }
             other => ServiceError::Internal(Box::new(other)),
         }
     }

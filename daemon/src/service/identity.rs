@@ -161,12 +161,7 @@ impl Identity {
         };
         // The marker and the owner are written together; the marker is checked again
         // inside the transaction, so two racing setups cannot both win.
-        let mut tx = self
-            .store
-            .pool()
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(store_err)?;
+        let mut tx = self.store.begin_write().await?;
         let done: Option<String> =
             sqlx::query_scalar("SELECT value FROM instance_settings WHERE name = ?")
                 .bind(SETUP_COMPLETED)
@@ -573,9 +568,47 @@ impl Identity {
         let user_id = claims
             .user_id()
             .ok_or_else(|| Status::unauthenticated("invalid access token"))?;
+        let role = self
+            .session_role(user_id, &claims.sid, &claims.jti, claims.tv)
+            .await?;
+        Ok(Caller {
+            user_id,
+            role,
+            session_id: claims.sid,
+            jti: claims.jti,
+            access_expires_at: claims.exp as i64,
+            peer_uid,
+            token_version: claims.tv,
+        })
+    }
+
+    /// Whether `caller`'s session still holds: what a stream that outlives its
+    /// request asks again and again. The reason when it does not.
+    pub async fn recheck(&self, caller: &Caller) -> Result<(), tonic::Status> {
+        self.session_role(
+            caller.user_id,
+            &caller.session_id,
+            &caller.jti,
+            caller.token_version,
+        )
+        .await
+        .map(drop)
+    }
+
+    /// The session's checks beyond the token itself: it exists, is neither revoked
+    /// nor expired, the access token was not signed out, the user is enabled and
+    /// still at `token_version`. The user's role when all hold.
+    async fn session_role(
+        &self,
+        user_id: i64,
+        session_id: &str,
+        jti: &str,
+        token_version: i64,
+    ) -> Result<Role, tonic::Status> {
+        use tonic::Status;
         let state = self
             .store
-            .session_auth(user_id, &claims.sid, &claims.jti)
+            .session_auth(user_id, session_id, jti)
             .await
             .map_err(|e| crate::rpc::internal("access check failed", &e))?
             .ok_or_else(|| Status::unauthenticated("session not found; sign in again"))?;
@@ -585,20 +618,13 @@ impl Identity {
         if state.disabled {
             return Err(Status::unauthenticated("account disabled"));
         }
-        if state.token_version != claims.tv {
+        if state.token_version != token_version {
             return Err(Status::unauthenticated("access token revoked; refresh it"));
         }
         if state.session_expires_at <= now() {
             return Err(Status::unauthenticated("session expired; sign in again"));
         }
-        Ok(Caller {
-            user_id,
-            role: Role::parse(&state.role),
-            session_id: claims.sid,
-            jti: claims.jti,
-            access_expires_at: claims.exp as i64,
-            peer_uid,
-        })
+        Ok(Role::parse(&state.role))
     }
 
     /// Ends the caller's session and blacklists their access token until it expires.

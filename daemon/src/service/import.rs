@@ -13,11 +13,24 @@
 //! Each page is one transaction through the same dedupe as sync: a re-import finds
 //! every play already known, and an import that stops half way (client gone, daemon
 //! stopped) keeps the pages it committed; importing the file again adds the rest.
+//!
+//! Bounds, so that one user's upload can neither exhaust the daemon nor keep others
+//! waiting (issue 10, finding 1): a page is at most [`PAGE`] plays *and* about
+//! [`PAGE_BYTES`] of text (names are cut to 1,024 bytes when parsed), so memory stays
+//! flat whatever the file holds and a page's transaction stays short; each user runs
+//! one import at a time and at most `history.max_concurrent_imports` run in all (a
+//! further one is refused, never queued); an upload that sends nothing for
+//! `history.import_idle_timeout_secs` is ended, releasing its slot.
 
-use std::{io::Read, sync::Arc, time::Duration};
+use std::{
+    collections::HashSet,
+    io::Read,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
 
 use spotter_proto::v1;
-use tokio::sync::{Semaphore, mpsc};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio_stream::{StreamExt, wrappers::ReceiverStream};
 use tonic::{Status, Streaming};
 
@@ -28,31 +41,67 @@ use crate::{
     store::{Store, listens::IMPORT_SOURCE},
 };
 
-/// Plays per transaction.
-pub const PAGE: usize = 5_000;
+/// Plays per transaction at most.
+pub const PAGE: usize = 2_000;
+/// Text per transaction at most (names, ids and a fixed allowance per play): a page
+/// of long names is fewer plays, so a transaction never holds much more than this.
+pub const PAGE_BYTES: usize = 2 << 20;
+/// What a play costs in a page besides its text.
+const PLAY_OVERHEAD_BYTES: usize = 64;
 /// Bad rows reported line by line (all are counted).
 pub const MAX_BAD_ROWS: usize = 100;
 /// Largest chunk accepted.
 pub const MAX_CHUNK: usize = 1 << 20;
-/// Imports running at once across all users; more wait their turn.
-pub const MAX_IMPORTS: usize = 2;
 /// Progress messages are sent at most this often (and at the end).
 const PROGRESS_EVERY: Duration = Duration::from_millis(250);
+
+/// How many imports may run and how long an upload may stall.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImportLimits {
+    /// Imports running at once, all users together.
+    pub max_running: usize,
+    /// An upload that sends nothing for this long is ended.
+    pub idle_timeout: Duration,
+}
 
 #[derive(Clone)]
 pub struct Importer {
     store: Store,
     events: Arc<EventBus>,
     min_play_ms: u64,
+    limits: ImportLimits,
     running: Arc<Semaphore>,
+    /// Users with an import running.
+    users: Arc<Mutex<HashSet<i64>>>,
+}
+
+/// A running import's claim: its global slot and its user's. Released on drop.
+struct Slot {
+    _permit: OwnedSemaphorePermit,
+    users: Arc<Mutex<HashSet<i64>>>,
+    user_id: i64,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        lock(&self.users).remove(&self.user_id);
+    }
+}
+
+fn lock(users: &Mutex<HashSet<i64>>) -> std::sync::MutexGuard<'_, HashSet<i64>> {
+    users.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// What the reader thread hands over: a page of plays and what it saw on the way.
 struct Parsed {
     plays: Vec<RemoteListen>,
+    /// Text held by `plays`, as counted against [`PAGE_BYTES`].
+    bytes: usize,
     skipped: u64,
+    /// Bad rows, and plays imported with a name cut, by line (the first few).
     bad: Vec<v1::BadRow>,
     bad_count: u64,
+    cut_count: u64,
     bytes_read: u64,
     format: Format,
 }
@@ -89,12 +138,43 @@ fn base_name(name: &str) -> &str {
 }
 
 impl Importer {
-    pub fn new(store: Store, events: Arc<EventBus>, min_play_ms: u64) -> Self {
+    pub fn new(
+        store: Store,
+        events: Arc<EventBus>,
+        min_play_ms: u64,
+        limits: ImportLimits,
+    ) -> Self {
         Importer {
             store,
             events,
             min_play_ms,
-            running: Arc::new(Semaphore::new(MAX_IMPORTS)),
+            limits,
+            running: Arc::new(Semaphore::new(limits.max_running)),
+            users: Arc::default(),
+        }
+    }
+
+    /// The user's import slot and a global one, or why not: one import per user at
+    /// a time, and a bounded number in all (refused rather than queued, so that a
+    /// stalled upload never holds others up).
+    fn claim(&self, user_id: i64) -> Result<Slot, Status> {
+        if !lock(&self.users).insert(user_id) {
+            return Err(Status::resource_exhausted(
+                "you already have an import running; wait for it to finish",
+            ));
+        }
+        match self.running.clone().try_acquire_owned() {
+            Ok(permit) => Ok(Slot {
+                _permit: permit,
+                users: self.users.clone(),
+                user_id,
+            }),
+            Err(_) => {
+                lock(&self.users).remove(&user_id);
+                Err(Status::resource_exhausted(
+                    "the server is busy with other imports; try again in a few minutes",
+                ))
+            }
         }
     }
 
@@ -105,7 +185,10 @@ impl Importer {
         user_id: i64,
         mut input: Streaming<v1::ImportRequest>,
     ) -> Result<ReceiverStream<Result<v1::ImportProgress, Status>>, Status> {
-        let start = match input.message().await? {
+        let first = tokio::time::timeout(self.limits.idle_timeout, input.message())
+            .await
+            .map_err(|_| stalled(self.limits.idle_timeout))??;
+        let start = match first {
             Some(v1::ImportRequest {
                 part: Some(v1::import_request::Part::Start(start)),
             }) => start,
@@ -132,16 +215,30 @@ impl Importer {
             },
             format,
         };
+        let slot = self.claim(user_id)?;
         let (progress_tx, progress_rx) = mpsc::channel(8);
+        // The first message says the import has its slot and is under way.
+        let _ = progress_tx.try_send(Ok(v1::ImportProgress {
+            format: match format {
+                Format::Auto => String::new(),
+                known => known.to_string(),
+            },
+            size: start.size,
+            ..Default::default()
+        }));
         let this = self.clone();
         let file = base_name(&start.file_name).to_owned();
         tokio::spawn(async move {
-            let Ok(_permit) = this.running.clone().acquire_owned().await else {
-                return;
-            };
             let result = this
                 .run(user_id, input, options, start.size, &progress_tx)
                 .await;
+            drop(slot);
+            // A client that stopped reading cannot keep this task (or anything else)
+            // waiting for room for the last message.
+            let send_last = |last| async {
+                let _ =
+                    tokio::time::timeout(this.limits.idle_timeout, progress_tx.send(last)).await;
+            };
             match result {
                 Ok(report) => {
                     tracing::info!(
@@ -157,7 +254,7 @@ impl Importer {
                         this.events
                             .publish(user_id, events::new_listens(IMPORT_SOURCE, report.added));
                     }
-                    let _ = progress_tx.send(Ok(report)).await;
+                    send_last(Ok(report)).await;
                 }
                 Err(status) => {
                     tracing::info!(user_id, code = ?status.code(), "import stopped");
@@ -166,7 +263,7 @@ impl Importer {
                     } else {
                         status
                     };
-                    let _ = progress_tx.send(Err(status)).await;
+                    send_last(Err(status)).await;
                 }
             }
         });
@@ -182,18 +279,29 @@ impl Importer {
         progress: &mpsc::Sender<Result<v1::ImportProgress, Status>>,
     ) -> Result<v1::ImportProgress, Status> {
         let (chunk_tx, chunk_rx) = mpsc::channel(4);
-        // Upload: chunks from the client into the reader's channel.
+        let idle = self.limits.idle_timeout;
+        // Upload: chunks from the client into the reader's channel. Only the wait for
+        // the client counts towards the idle timeout; waiting for room in the channel
+        // (the database is slower than the upload) does not.
         let upload = tokio::spawn(async move {
             loop {
-                let item = match input.next().await {
+                let Ok(next) = tokio::time::timeout(idle, input.next()).await else {
+                    let _ = chunk_tx
+                        .send(Err(std::io::Error::other(stalled_text(idle))))
+                        .await;
+                    return;
+                };
+                let item = match next {
                     None => return,
                     Some(Ok(v1::ImportRequest {
                         part: Some(v1::import_request::Part::Chunk(chunk)),
                     })) if chunk.len() <= MAX_CHUNK => Ok(chunk),
                     Some(Ok(_)) => Err(std::io::Error::other(
-                        "expected file data of at most 1 MiB per message",
+                        "the upload stopped early: expected file data of at most 1 MiB per message",
                     )),
-                    Some(Err(_)) => Err(std::io::Error::other("the upload was interrupted")),
+                    Some(Err(_)) => Err(std::io::Error::other(
+                        "the upload stopped early: it was interrupted",
+                    )),
                 };
                 let stop = item.is_err();
                 if chunk_tx.send(item).await.is_err() || stop {
@@ -222,6 +330,7 @@ impl Importer {
             report.plays += parsed.plays.len() as u64;
             report.skipped += parsed.skipped;
             report.bad += parsed.bad_count;
+            report.cut += parsed.cut_count;
             let room = MAX_BAD_ROWS.saturating_sub(report.bad_rows.len());
             report.bad_rows.extend(parsed.bad.into_iter().take(room));
             if !parsed.plays.is_empty() {
@@ -262,6 +371,11 @@ fn read_pages(
     };
     let mut reader = match history_import::Reader::new(input, options) {
         Ok(r) => r,
+        Err(history_import::ImportError::Io(e)) => {
+            // The upload broke off before the file could even be recognised.
+            let _ = pages.blocking_send(Err(Status::aborted(format!("{e}; nothing was imported"))));
+            return;
+        }
         Err(e) => {
             let _ = pages.blocking_send(Err(Status::invalid_argument(e.to_string())));
             return;
@@ -269,10 +383,12 @@ fn read_pages(
     };
     let format = reader.format();
     let fresh = || Parsed {
-        plays: Vec::with_capacity(PAGE),
+        plays: Vec::new(),
+        bytes: 0,
         skipped: 0,
         bad: Vec::new(),
         bad_count: 0,
+        cut_count: 0,
         bytes_read: 0,
         format,
     };
@@ -281,7 +397,22 @@ fn read_pages(
         let item = reader.next();
         let end = item.is_none();
         match item {
-            Some(Item::Play { listen, .. }) => page.plays.push(listen),
+            Some(Item::Play { listen, cut, line }) => {
+                if cut {
+                    page.cut_count += 1;
+                    if page.bad.len() < MAX_BAD_ROWS {
+                        page.bad.push(v1::BadRow {
+                            line,
+                            reason: format!(
+                                "imported with a name cut to {} bytes",
+                                crate::text::MAX_NAME_BYTES
+                            ),
+                        });
+                    }
+                }
+                page.bytes += play_bytes(&listen);
+                page.plays.push(listen);
+            }
             Some(Item::Skipped { .. }) => page.skipped += 1,
             Some(Item::Bad { line, reason }) => {
                 page.bad_count += 1;
@@ -291,7 +422,7 @@ fn read_pages(
             }
             None => {}
         }
-        if end || page.plays.len() >= PAGE {
+        if end || page.plays.len() >= PAGE || page.bytes >= PAGE_BYTES {
             page.bytes_read = reader.bytes_read();
             if pages.blocking_send(Ok(page)).is_err() {
                 return;
@@ -299,17 +430,39 @@ fn read_pages(
             if end {
                 // The upload broke off: what was committed stays, but the import did
                 // not finish, and must not say so.
-                if reader.take_io_error().is_some() {
-                    let _ = pages.blocking_send(Err(Status::aborted(
-                        "the upload stopped early (interrupted, or a message that was not file data of \
-                         at most 1 MiB); importing the file again adds the rest",
-                    )));
+                if let Some(e) = reader.take_io_error() {
+                    let _ = pages.blocking_send(Err(Status::aborted(format!(
+                        "{e}; what was read so far is imported, and importing the file again adds the rest"
+                    ))));
                 }
                 return;
             }
             page = fresh();
         }
     }
+}
+
+/// What a play weighs in a page.
+fn play_bytes(l: &RemoteListen) -> usize {
+    let opt = |s: &Option<String>| s.as_ref().map_or(0, String::len);
+    l.artist.len()
+        + l.title.len()
+        + opt(&l.album)
+        + opt(&l.isrc)
+        + opt(&l.recording_mbid)
+        + l.source_ref.len()
+        + PLAY_OVERHEAD_BYTES
+}
+
+fn stalled_text(idle: Duration) -> String {
+    format!(
+        "the upload stalled: no data for {} s",
+        idle.as_secs().max(1)
+    )
+}
+
+fn stalled(idle: Duration) -> Status {
+    Status::deadline_exceeded(stalled_text(idle))
 }
 
 #[cfg(test)]
@@ -324,6 +477,56 @@ mod tests {
         );
         assert_eq!(base_name("C:\\Users\\x\\a.csv"), "a.csv");
         assert_eq!(base_name("plain.jsonl"), "plain.jsonl");
+    }
+
+    /// Issue 10, finding 1: a page is bounded by bytes as well as plays, and names are
+    /// cut when parsed, so what a page holds in memory (and in one transaction) stays
+    /// small whatever the rows hold.
+    #[test]
+    fn pages_are_bounded_by_bytes_and_long_names_are_cut_and_reported() {
+        let long = "x".repeat(8 * 1024);
+        let mut file = String::new();
+        for i in 0..1200 {
+            file.push_str(&format!(
+                "{{\"listened_at\": {}, \"track_metadata\": {{\"artist_name\": \"A{i}\", \"track_name\": \"{long}\", \"release_name\": \"{}\"}}}}\n",
+                1_600_000_000 + i,
+                "é".repeat(700)
+            ));
+        }
+        let (chunk_tx, chunk_rx) = mpsc::channel(4);
+        let (page_tx, mut page_rx) = mpsc::channel(1);
+        let reader = std::thread::spawn(move || {
+            read_pages(chunk_rx, ImportOptions::default(), page_tx);
+        });
+        let feeder = std::thread::spawn(move || {
+            for chunk in file.into_bytes().chunks(256 * 1024) {
+                chunk_tx.blocking_send(Ok(chunk.to_vec())).unwrap();
+            }
+        });
+        let (mut plays, mut cut, mut pages) = (0, 0, 0);
+        while let Some(page) = page_rx.blocking_recv() {
+            let page = page.unwrap();
+            let bytes: usize = page.plays.iter().map(play_bytes).sum();
+            let largest = page.plays.iter().map(play_bytes).max().unwrap_or(0);
+            assert!(bytes < PAGE_BYTES + largest, "a page of {bytes} bytes");
+            assert!(
+                page.plays
+                    .iter()
+                    .all(|p| p.title.len() == crate::text::MAX_NAME_BYTES)
+            );
+            assert!(
+                page.bad
+                    .iter()
+                    .all(|b| b.reason.contains("cut to 1024 bytes"))
+            );
+            plays += page.plays.len();
+            cut += page.cut_count;
+            pages += 1;
+        }
+        feeder.join().unwrap();
+        reader.join().unwrap();
+        assert_eq!((plays, cut), (1200, 1200));
+        assert!(pages > 1, "{pages} pages");
     }
 
     #[test]

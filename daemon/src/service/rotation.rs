@@ -94,7 +94,7 @@ pub(crate) async fn rotate_columns(
         return Err(RotationError::SameKey(new_key.id()));
     }
     let target = Keyring::new(new_key.clone());
-    let mut tx = store.pool().begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = store.begin_write().await.map_err(RotationError::Store)?;
     // (table, column, row id) → plaintext, to compare after re-reading.
     let mut expected: HashMap<(&str, &str, String), Zeroizing<String>> = HashMap::new();
     let mut report = Vec::new();

@@ -198,7 +198,7 @@ impl Store {
         .bind(now())
         .bind(user_id)
         .bind(provider.as_str())
-        .execute(self.pool())
+        .execute(self.writer())
         .await?;
         Ok(())
     }
@@ -221,7 +221,7 @@ impl Store {
         .bind(fatal)
         .bind(user_id)
         .bind(provider.as_str())
-        .execute(self.pool())
+        .execute(self.writer())
         .await?;
         Ok(())
     }
@@ -233,7 +233,7 @@ impl Store {
         )
         .bind(enabled)
         .bind(user_id)
-        .execute(self.pool())
+        .execute(self.writer())
         .await?;
         Ok(done.rows_affected() > 0)
     }

@@ -77,7 +77,7 @@ impl Store {
             sqlx::query("DELETE FROM provider_credentials WHERE user_id = ? AND provider = ?")
                 .bind(user_id)
                 .bind(provider.as_str())
-                .execute(self.pool())
+                .execute(self.writer())
                 .await?;
         Ok(done.rows_affected() > 0)
     }

@@ -4,7 +4,7 @@
 
 use sqlx::{FromRow, SqliteConnection};
 
-use super::{Result, Role, Store, StoreError, now};
+use super::{AuthChange, Result, Role, Store, StoreError, now};
 
 /// A user with the fields authentication needs.
 #[derive(Debug, Clone, FromRow)]
@@ -167,7 +167,7 @@ impl Store {
         password_hash: Option<&str>,
         navidrome_linked: bool,
     ) -> Result<Account> {
-        let mut conn = self.pool().acquire().await?;
+        let mut conn = self.writer().acquire().await?;
         Self::insert_account(&mut conn, username, role, password_hash, navidrome_linked).await
     }
 
@@ -178,11 +178,12 @@ impl Store {
         )
         .bind(role.as_str())
         .bind(user_id)
-        .execute(self.pool())
+        .execute(self.writer())
         .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
+        self.auth_changed(AuthChange::User(user_id));
         Ok(())
     }
 
@@ -203,17 +204,19 @@ impl Store {
             revoke_sessions_in(&mut tx, user_id, None, "account disabled").await?;
         }
         tx.commit().await?;
+        self.auth_changed(AuthChange::User(user_id));
         Ok(())
     }
 
     pub async fn delete_user(&self, user_id: i64) -> Result<()> {
         let done = sqlx::query("DELETE FROM users WHERE id = ?")
             .bind(user_id)
-            .execute(self.pool())
+            .execute(self.writer())
             .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
+        self.auth_changed(AuthChange::Deleted(user_id));
         Ok(())
     }
 
@@ -224,16 +227,18 @@ impl Store {
         )
         .bind(hash)
         .bind(user_id)
-        .execute(self.pool())
+        .execute(self.writer())
         .await?;
+        self.auth_changed(AuthChange::User(user_id));
         Ok(())
     }
 
     pub async fn bump_token_version(&self, user_id: i64) -> Result<()> {
         sqlx::query("UPDATE users SET token_version = token_version + 1 WHERE id = ?")
             .bind(user_id)
-            .execute(self.pool())
+            .execute(self.writer())
             .await?;
+        self.auth_changed(AuthChange::User(user_id));
         Ok(())
     }
 
@@ -313,7 +318,7 @@ impl Store {
         peer_uid: u32,
         session_ttl_secs: i64,
     ) -> Result<RefreshOutcome> {
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.begin_write().await?;
         let t = now();
         let row: Option<PresentedRefresh> = sqlx::query_as(
             "SELECT s.id AS session_id, r.consumed_at, s.user_id, s.peer_uid, s.revoked_at, s.revoked_reason, \
@@ -345,6 +350,7 @@ impl Store {
         if consumed_at.is_some() {
             revoke_session_in(&mut tx, &session_id, "refresh token reused").await?;
             tx.commit().await?;
+            self.auth_changed(AuthChange::User(user_id));
             return Ok(RefreshOutcome::Replayed {
                 session_id,
                 user_id,
@@ -402,9 +408,13 @@ impl Store {
         .bind(reason)
         .bind(session_id)
         .bind(user_id)
-        .execute(self.pool())
+        .execute(self.writer())
         .await?;
-        Ok(done.rows_affected() == 1)
+        let revoked = done.rows_affected() == 1;
+        if revoked {
+            self.auth_changed(AuthChange::User(user_id));
+        }
+        Ok(revoked)
     }
 
     /// Revokes every live session of `user_id`, except `keep`.
@@ -414,8 +424,13 @@ impl Store {
         keep: Option<&str>,
         reason: &str,
     ) -> Result<u64> {
-        let mut conn = self.pool().acquire().await?;
-        revoke_sessions_in(&mut conn, user_id, keep, reason).await
+        let mut conn = self.writer().acquire().await?;
+        let n = revoke_sessions_in(&mut conn, user_id, keep, reason).await?;
+        drop(conn);
+        if n > 0 {
+            self.auth_changed(AuthChange::User(user_id));
+        }
+        Ok(n)
     }
 
     /// Live sessions of `user_id`, most recently used first.
@@ -457,12 +472,12 @@ impl Store {
     pub async fn revoke_access_token(&self, jti: &str, expires_at: i64) -> Result<()> {
         sqlx::query("DELETE FROM revoked_access_tokens WHERE expires_at < ?")
             .bind(now())
-            .execute(self.pool())
+            .execute(self.writer())
             .await?;
         sqlx::query("INSERT OR IGNORE INTO revoked_access_tokens (jti, expires_at) VALUES (?, ?)")
             .bind(jti)
             .bind(expires_at)
-            .execute(self.pool())
+            .execute(self.writer())
             .await?;
         Ok(())
     }
@@ -486,7 +501,7 @@ impl Store {
         threshold: i64,
         tiers_secs: &[i64],
     ) -> Result<LockoutRow> {
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.begin_write().await?;
         let t = now();
         let current: Option<LockoutRow> = sqlx::query_as(
             "SELECT account_key, failures, tier, locked_until, last_failure_at FROM login_lockouts WHERE account_key = ?",
@@ -528,7 +543,7 @@ impl Store {
     pub async fn clear_lockout(&self, account_key: &str) -> Result<bool> {
         let done = sqlx::query("DELETE FROM login_lockouts WHERE account_key = ?")
             .bind(account_key)
-            .execute(self.pool())
+            .execute(self.writer())
             .await?;
         Ok(done.rows_affected() > 0)
     }
@@ -630,7 +645,7 @@ impl Store {
         .bind(subject)
         .bind(peer_uid.map(i64::from))
         .bind(detail)
-        .execute(self.pool())
+        .execute(self.writer())
         .await?;
         Ok(())
     }

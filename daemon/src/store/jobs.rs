@@ -115,7 +115,7 @@ impl Store {
         .bind(user_id)
         .bind(kind.as_str())
         .bind(first_run_at)
-        .execute(self.pool())
+        .execute(self.writer())
         .await?;
         let (next_run_at, failures): (i64, i64) = sqlx::query_as(
             "SELECT next_run_at, failures FROM job_schedules WHERE user_id = ? AND kind = ?",
@@ -166,7 +166,7 @@ impl Store {
         .bind(s.kind.as_str())
         .bind(s.next_run_at)
         .bind(s.failures)
-        .execute(self.pool())
+        .execute(self.writer())
         .await?;
         Ok(())
     }
@@ -181,7 +181,7 @@ impl Store {
         .bind(kind.as_str())
         .bind(if manual { "manual" } else { "schedule" })
         .bind(now())
-        .fetch_one(self.pool())
+        .fetch_one(self.writer())
         .await?)
     }
 
@@ -197,7 +197,7 @@ impl Store {
             .bind(total)
             .bind(truncate(message))
             .bind(run_id)
-            .execute(self.pool())
+            .execute(self.writer())
             .await?;
         Ok(())
     }
@@ -217,7 +217,7 @@ impl Store {
         .bind(truncate(message))
         .bind(error_fatal)
         .bind(run_id)
-        .execute(self.pool())
+        .execute(self.writer())
         .await?;
         Ok(())
     }
@@ -229,7 +229,7 @@ impl Store {
                message = 'the daemon stopped during this run' WHERE state = 'running'",
         )
         .bind(now())
-        .execute(self.pool())
+        .execute(self.writer())
         .await?
         .rows_affected())
     }

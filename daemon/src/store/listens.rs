@@ -16,7 +16,7 @@ use std::collections::{HashMap, HashSet};
 
 use sqlx::{FromRow, SqliteConnection};
 
-use super::{Result, Store, now};
+use super::{Result, Store, StoreError, now};
 use crate::{providers::RemoteListen, service::normalize::match_key};
 
 /// Two reports of the same song this close together are one play.
@@ -80,14 +80,40 @@ impl Store {
         listens: &[RemoteListen],
         watermark: Option<i64>,
     ) -> Result<PageOutcome> {
+        // Every writer of listens comes through here: whatever a provider or a file
+        // sent, no stored name holds a control character or exceeds its bound.
+        let cleaned: Vec<RemoteListen>;
+        let listens = if listens.iter().any(|l| l.cleaned().is_some()) {
+            cleaned = listens
+                .iter()
+                .map(|l| l.cleaned().unwrap_or_else(|| l.clone()))
+                .collect();
+            &cleaned[..]
+        } else {
+            listens
+        };
         // Normalising is the page's main CPU cost: done before the write lock.
         let keys: Vec<String> = listens
             .iter()
             .map(|l| match_key(&l.artist, &l.title))
             .collect();
         let mut tx = self.begin_write().await?;
+        let held: i64 = sqlx::query_scalar(
+            "SELECT coalesce((SELECT n FROM listen_user_totals WHERE user_id = ?), 0)",
+        )
+        .bind(user_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        let room = self.listen_quota.saturating_sub(held.max(0) as u64);
         let t = now();
-        let outcome = record_page(&mut tx, user_id, source, listens, &keys, t).await?;
+        let outcome = record_page(&mut tx, user_id, source, listens, &keys, t, room).await?;
+        if outcome.added > room {
+            // Nothing of a page that does not fit is kept (the transaction rolls back
+            // on drop), so the limit is never passed and the watermark stays behind.
+            return Err(StoreError::ListenQuota {
+                limit: self.listen_quota,
+            });
+        }
         if let Some(watermark) = watermark {
             set_watermark(&mut tx, user_id, source, watermark, t).await?;
         }
@@ -137,13 +163,13 @@ impl Store {
     pub async fn clear_watermarks(&self, user_id: i64) -> Result<()> {
         sqlx::query("DELETE FROM sync_watermarks WHERE user_id = ?")
             .bind(user_id)
-            .execute(self.pool())
+            .execute(self.writer())
             .await?;
         Ok(())
     }
 
     pub async fn set_watermark(&self, user_id: i64, source: &str, watermark: i64) -> Result<()> {
-        let mut conn = self.pool().acquire().await?;
+        let mut conn = self.writer().acquire().await?;
         set_watermark(&mut conn, user_id, source, watermark, now()).await
     }
 
@@ -220,7 +246,7 @@ impl Store {
                 WHERE t.user_id = listens.user_id AND t.match_key = listens.match_key)",
         )
         .bind(user_id)
-        .execute(self.pool())
+        .execute(self.writer())
         .await?;
         Ok(done.rows_affected())
     }
@@ -236,6 +262,7 @@ async fn record_page(
     listens: &[RemoteListen],
     keys: &[String],
     t: i64,
+    room: u64,
 ) -> Result<PageOutcome> {
     let mut outcome = PageOutcome::default();
     let mut page = PageState::load(conn, user_id, source, listens, keys).await?;
@@ -294,6 +321,10 @@ async fn record_page(
         writes
             .sources
             .push(serde_json::json!([id, listen.source_ref]));
+    }
+    if outcome.added > room {
+        // The caller refuses the page; writing it would be wasted work.
+        return Ok(outcome);
     }
     writes.apply(conn, user_id, source, first_id, t).await?;
     Ok(outcome)
@@ -509,6 +540,11 @@ impl PageWrites {
                     .execute(&mut *conn)
                     .await?;
             }
+            sqlx::query(ADD_USER_TOTAL)
+                .bind(user_id)
+                .bind(inserted)
+                .execute(&mut *conn)
+                .await?;
         }
         if !self.sources.is_empty() {
             let reported = self.sources.len() as i64;
@@ -531,6 +567,11 @@ impl PageWrites {
         Ok(())
     }
 }
+
+/// Each user's number of listens (the quota reads it).
+pub const ADD_USER_TOTAL: &str = "\
+INSERT INTO listen_user_totals (user_id, n) VALUES (?1, ?2) \
+ON CONFLICT (user_id) DO UPDATE SET n = n + excluded.n";
 
 // The aggregates behind the stats (see `stats.rs` for why they exist), brought up to
 // date for the listens with ids ?1..=?2 in one statement each: grouping a page in
@@ -601,6 +642,94 @@ mod tests {
             .unwrap()
             .id;
         (store, a, b, dir)
+    }
+
+    /// Issue 10, finding 1: a per-user quota on stored listens, never passed.
+    #[tokio::test]
+    async fn a_page_that_would_pass_the_users_quota_is_refused_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open_with(
+            &dir.path().join("t.db"),
+            crate::store::StoreOptions { listen_quota: 3 },
+        )
+        .await
+        .unwrap();
+        let ann = s
+            .create_account("ann", Role::User, None, false)
+            .await
+            .unwrap()
+            .id;
+        let bob = s
+            .create_account("bob", Role::User, None, false)
+            .await
+            .unwrap()
+            .id;
+        let page = |from: i64, n: i64| -> Vec<RemoteListen> {
+            (from..from + n)
+                .map(|i| play("A", &format!("S{i}"), i * 1000, &i.to_string()))
+                .collect()
+        };
+        assert_eq!(
+            s.record_listens(ann, "lastfm", &page(0, 2), Some(10))
+                .await
+                .unwrap()
+                .added,
+            2
+        );
+        let e = s
+            .record_listens(ann, "lastfm", &page(2, 2), Some(20))
+            .await
+            .unwrap_err();
+        assert!(matches!(e, StoreError::ListenQuota { limit: 3 }), "{e:?}");
+        assert!(e.to_string().contains("limit of 3 listens"), "{e}");
+        assert_eq!(s.listen_counts(ann).await.unwrap().0, 2);
+        assert_eq!(
+            s.watermark(ann, "lastfm").await.unwrap(),
+            Some(10),
+            "watermark stays"
+        );
+        // Plays already there cost nothing; what fits still goes in.
+        let again = s
+            .record_listens(ann, "lastfm", &page(0, 2), None)
+            .await
+            .unwrap();
+        assert_eq!((again.added, again.known), (0, 2));
+        assert_eq!(
+            s.record_listens(ann, "lastfm", &page(2, 1), None)
+                .await
+                .unwrap()
+                .added,
+            1
+        );
+        // Each user has their own.
+        assert_eq!(
+            s.record_listens(bob, "lastfm", &page(0, 3), None)
+                .await
+                .unwrap()
+                .added,
+            3
+        );
+    }
+
+    /// Issue 10, findings 1 and 8: whatever a provider sends, names are stored
+    /// without control characters and at most 1,024 bytes long.
+    #[tokio::test]
+    async fn names_are_stored_clean_and_bounded_whatever_the_source_sent() {
+        let (s, ann, _, _dir) = store().await;
+        let mut hostile = play("Evil\u{1b}]0;pwned\u{7}", &"T".repeat(400_000), 5, "1");
+        hostile.album = Some("\u{9b}31mRed".into());
+        hostile.isrc = Some("X".repeat(5000));
+        s.record_listens(ann, "lastfm", &[hostile], None)
+            .await
+            .unwrap();
+        let rows = s
+            .list_listens(ann, &ListenQuery::everything(), NEWEST, 10)
+            .await
+            .unwrap();
+        assert_eq!(rows[0].artist, "Evil]0;pwned");
+        assert_eq!(rows[0].title.len(), crate::text::MAX_NAME_BYTES);
+        assert_eq!(rows[0].album.as_deref(), Some("31mRed"));
+        assert_eq!(rows[0].isrc, None);
     }
 
     fn play(artist: &str, title: &str, at: i64, source_ref: &str) -> RemoteListen {

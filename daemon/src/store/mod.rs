@@ -1,6 +1,14 @@
 //! The store: SQLite through sqlx, the only place with SQL. WAL, foreign keys, a busy
 //! timeout, migrations embedded and run at open; the file is created 0600 in a 0700
 //! directory.
+//!
+//! Two pools on the one file. Readers ([`Store::pool`]) are many and `query_only`: a
+//! write through them fails loudly instead of racing for the lock. Every write goes
+//! through the writer ([`Store::writer`], [`Store::begin_write`]): one connection,
+//! handed out first come, first served. SQLite lets one writer in at a time anyway,
+//! but a writer kept out by another polls with growing sleeps and can be starved by
+//! a busy one that commits and begins again at once (an import page after page); in
+//! the queue an interactive write waits for at most the transactions ahead of it.
 
 pub mod connections;
 mod credentials;
@@ -29,8 +37,10 @@ pub use users::{Role, User};
 
 /// How long a writer waits for another before SQLITE_BUSY.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
-/// Connections in the pool (SQLite serialises writers; readers run in parallel in WAL).
+/// Reading connections (readers run in parallel in WAL mode).
 pub const MAX_CONNECTIONS: u32 = 8;
+/// How long a write waits for its turn at the writer before failing.
+pub const WRITE_QUEUE_TIMEOUT: Duration = Duration::from_secs(30);
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
 
@@ -50,18 +60,62 @@ pub enum StoreError {
     Seal(#[from] crate::crypto::SealError),
     #[error(transparent)]
     Open(#[from] crate::crypto::OpenError),
+    #[error(
+        "the listening history has reached this server's limit of {limit} listens \
+         (history.max_listens_per_user); nothing more was added"
+    )]
+    ListenQuota { limit: u64 },
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 #[derive(Clone, Debug)]
 pub struct Store {
-    pool: SqlitePool,
+    readers: SqlitePool,
+    writer: SqlitePool,
+    /// Listens one user may hold; a page that would start past it is refused.
+    listen_quota: u64,
+    auth_changes: tokio::sync::broadcast::Sender<AuthChange>,
+}
+
+/// A committed change to who may act as a user (a session revoked, the token version
+/// moved, the account disabled, its role or password changed, or it was deleted).
+/// Whatever keeps a user's session alive outside a request, such as an open event
+/// stream, checks it again when it hears of one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthChange {
+    User(i64),
+    Deleted(i64),
+}
+
+/// Changes kept for a listener that falls behind (it then rechecks everyone).
+const AUTH_CHANGES_BUFFER: usize = 256;
+
+/// What [`Store::open_with`] may change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreOptions {
+    pub listen_quota: u64,
+}
+
+/// Listens per user unless configured otherwise (`history.max_listens_per_user`).
+pub const DEFAULT_LISTEN_QUOTA: u64 = 10_000_000;
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions {
+            listen_quota: DEFAULT_LISTEN_QUOTA,
+        }
+    }
 }
 
 impl Store {
     /// Opens (creating if needed) the database at `path` and applies migrations.
     pub async fn open(path: &Path) -> Result<Store> {
+        Store::open_with(path, StoreOptions::default()).await
+    }
+
+    /// [`Store::open`] with options.
+    pub async fn open_with(path: &Path, opts: StoreOptions) -> Result<Store> {
         if let Some(dir) = path.parent() {
             crate::fsutil::ensure_private_dir(dir)?;
         }
@@ -76,16 +130,33 @@ impl Store {
             .foreign_keys(true)
             .busy_timeout(BUSY_TIMEOUT)
             .log_statements(log::LevelFilter::Trace);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(MAX_CONNECTIONS)
-            .connect_with(options)
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(WRITE_QUEUE_TIMEOUT)
+            .connect_with(options.clone())
             .await?;
-        MIGRATOR.run(&pool).await?;
-        Ok(Store { pool })
+        MIGRATOR.run(&writer).await?;
+        let readers = SqlitePoolOptions::new()
+            .max_connections(MAX_CONNECTIONS)
+            .connect_with(options.pragma("query_only", "ON"))
+            .await?;
+        Ok(Store {
+            readers,
+            writer,
+            listen_quota: opts.listen_quota,
+            auth_changes: tokio::sync::broadcast::channel(AUTH_CHANGES_BUFFER).0,
+        })
     }
 
+    /// The reading connections (`query_only`).
     pub fn pool(&self) -> &SqlitePool {
-        &self.pool
+        &self.readers
+    }
+
+    /// The one writing connection, first come, first served. Statements that write
+    /// outside an explicit transaction run here; transactions use [`Store::begin_write`].
+    pub fn writer(&self) -> &SqlitePool {
+        &self.writer
     }
 
     /// A transaction that takes SQLite's write lock at once (`BEGIN IMMEDIATE`). A
@@ -93,14 +164,24 @@ impl Store {
     /// fails with SQLITE_BUSY at its first write instead of waiting [`BUSY_TIMEOUT`].
     /// Every transaction that writes starts here.
     pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    /// Hears every [`AuthChange`] committed from now on.
+    pub fn auth_changes(&self) -> tokio::sync::broadcast::Receiver<AuthChange> {
+        self.auth_changes.subscribe()
+    }
+
+    /// Announces a committed change (nobody listening is fine).
+    fn auth_changed(&self, change: AuthChange) {
+        let _ = self.auth_changes.send(change);
     }
 
     /// Highest applied migration version.
     pub async fn schema_version(&self) -> Result<i64> {
         let v: Option<i64> =
             sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = 1")
-                .fetch_one(&self.pool)
+                .fetch_one(&self.readers)
                 .await?;
         Ok(v.unwrap_or(0))
     }
@@ -111,7 +192,8 @@ impl Store {
     }
 
     pub async fn close(&self) {
-        self.pool.close().await;
+        self.readers.close().await;
+        self.writer.close().await;
     }
 }
 
@@ -120,4 +202,178 @@ pub fn now() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{
+        Arc,
+        atomic::{AtomicBool, AtomicU64, Ordering},
+    };
+
+    use super::*;
+
+    /// Issue 10, finding 1: during an import every other writer failed after the busy
+    /// timeout, because the import committed and began again before a polling waiter
+    /// could get in. In the writer's queue a write waits for the transaction in
+    /// progress and no more.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_write_gets_its_turn_behind_a_writer_that_never_pauses() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("t.db")).await.unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let commits = Arc::new(AtomicU64::new(0));
+        let busy = {
+            let (store, stop, commits) = (store.clone(), stop.clone(), commits.clone());
+            tokio::spawn(async move {
+                while !stop.load(Ordering::Relaxed) {
+                    let mut tx = store.begin_write().await.unwrap();
+                    sqlx::query(
+                        "INSERT INTO instance_settings (name, value, updated_at) VALUES ('busy', '1', 0) \
+                         ON CONFLICT (name) DO UPDATE SET updated_at = updated_at + 1",
+                    )
+                    .execute(&mut *tx)
+                    .await
+                    .unwrap();
+                    // A page's worth of work while holding the lock.
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                    tx.commit().await.unwrap();
+                    commits.fetch_add(1, Ordering::SeqCst);
+                }
+            })
+        };
+        while commits.load(Ordering::SeqCst) < 3 {
+            tokio::task::yield_now().await;
+        }
+        for _ in 0..5 {
+            let before = commits.load(Ordering::SeqCst);
+            sqlx::query(
+                "INSERT INTO instance_settings (name, value, updated_at) VALUES ('edit', '1', 0) \
+                 ON CONFLICT (name) DO UPDATE SET updated_at = updated_at + 1",
+            )
+            .execute(store.writer())
+            .await
+            .expect("the write gets its turn");
+            let waited_for = commits.load(Ordering::SeqCst) - before;
+            // The transaction in progress, and at most one that began before we asked.
+            assert!(waited_for <= 2, "waited behind {waited_for} transactions");
+        }
+        stop.store(true, Ordering::Relaxed);
+        busy.await.unwrap();
+    }
+
+    /// Issue 10, finding 2: migration 0005 rebuilds `users` and `provider_credentials`
+    /// with AUTOINCREMENT, keeping every row, id and sealed value, and starts the user
+    /// ids past every id the audit log ever named.
+    #[tokio::test]
+    async fn ids_are_never_handed_out_twice_after_the_rebuild() {
+        use crate::crypto::{Key, Keyring, SecretString};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        // A database as version 4 left it, with a deleted user (id 4) in the audit log.
+        {
+            crate::fsutil::ensure_private_file(&path).unwrap();
+            let pool = SqlitePoolOptions::new()
+                .max_connections(1)
+                .connect_with(
+                    SqliteConnectOptions::new()
+                        .filename(&path)
+                        .foreign_keys(true),
+                )
+                .await
+                .unwrap();
+            let v4 = sqlx::migrate::Migrator {
+                migrations: MIGRATOR
+                    .iter()
+                    .filter(|m| m.version <= 4)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .into(),
+                ..sqlx::migrate::Migrator::DEFAULT
+            };
+            v4.run(&pool).await.unwrap();
+            for (id, name) in [(1, "olivia"), (2, "ann"), (3, "bob")] {
+                sqlx::query(
+                    "INSERT INTO users (id, username, role, created_at, token_version) VALUES (?, ?, 'user', 7, 2)",
+                )
+                .bind(id)
+                .bind(name)
+                .execute(&pool)
+                .await
+                .unwrap();
+            }
+            sqlx::query(
+                "INSERT INTO audit_events (at, kind, actor_user_id, subject_user_id, detail) \
+                 VALUES (1, 'user_deleted', 1, 4, 'dora')",
+            )
+            .execute(&pool)
+            .await
+            .unwrap();
+            pool.close().await;
+        }
+        let store = Store::open(&path).await.unwrap();
+        let ring = Keyring::new(Key::generate());
+        store
+            .put_credential(&ring, 2, Provider::ListenBrainz, &SecretString::new("tok"))
+            .await
+            .unwrap();
+        let names: Vec<(i64, String, i64)> =
+            sqlx::query_as("SELECT id, username, token_version FROM users ORDER BY id")
+                .fetch_all(store.pool())
+                .await
+                .unwrap();
+        assert_eq!(
+            names,
+            [
+                (1, "olivia".into(), 2),
+                (2, "ann".into(), 2),
+                (3, "bob".into(), 2)
+            ]
+        );
+        let next = store
+            .create_account("erin", Role::User, None, false)
+            .await
+            .unwrap();
+        assert_eq!(
+            next.id, 5,
+            "past the deleted user 4 the audit log remembers"
+        );
+        store.delete_user(next.id).await.unwrap();
+        let after = store
+            .create_account("fay", Role::User, None, false)
+            .await
+            .unwrap();
+        assert_eq!(after.id, 6, "the newest user's id is not handed out again");
+        assert_eq!(
+            store
+                .credential(&ring, 2, Provider::ListenBrainz)
+                .await
+                .unwrap()
+                .unwrap()
+                .expose(),
+            "tok"
+        );
+        let problems: Vec<(String,)> =
+            sqlx::query_as("SELECT \"table\" FROM pragma_foreign_key_check")
+                .fetch_all(store.writer())
+                .await
+                .unwrap();
+        assert!(problems.is_empty(), "{problems:?}");
+        let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+            .fetch_one(store.writer())
+            .await
+            .unwrap();
+        assert_eq!(fk, 1, "foreign keys are back on for the writer");
+    }
+
+    #[tokio::test]
+    async fn the_reading_pool_refuses_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("t.db")).await.unwrap();
+        let e = sqlx::query("DELETE FROM instance_settings")
+            .execute(store.pool())
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("readonly"), "{e}");
+    }
 }

@@ -66,7 +66,7 @@ impl Store {
         .bind(username)
         .bind(role.as_str())
         .bind(now())
-        .fetch_one(self.pool())
+        .fetch_one(self.writer())
         .await?;
         Ok(row.into())
     }

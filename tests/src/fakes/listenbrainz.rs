@@ -38,7 +38,7 @@ use axum::{
 };
 use serde_json::{Value, json};
 
-use super::{Fault, Faults, serve_http};
+use super::{Fault, Faults, Gate, serve_http};
 
 /// The server's `DEFAULT_ITEMS_PER_GET`.
 pub const DEFAULT_COUNT: usize = 25;
@@ -82,6 +82,8 @@ struct Data {
     requests: HashMap<String, usize>,
     listens_queries: Vec<ListensQuery>,
     remaining: u64,
+    /// Listens requests still answered at once, and the gate the next one waits at.
+    hold: Option<(usize, Gate)>,
 }
 
 type Shared = Arc<Mutex<Data>>;
@@ -143,6 +145,14 @@ impl FakeListenBrainz {
     }
 
     /// Creates `name` (if new) and makes `token` authenticate as them.
+    /// Answers the next `pages` listens requests as usual, then holds every later one
+    /// until the returned gate is opened.
+    pub fn hold_listens_after(&self, pages: usize) -> Gate {
+        let gate = Gate::default();
+        self.state.lock().unwrap().hold = Some((pages, gate.clone()));
+        gate
+    }
+
     pub fn add_user(&self, name: &str, token: &str) {
         let mut s = self.state.lock().unwrap();
         s.users.entry(name.to_string()).or_default();
@@ -319,6 +329,17 @@ async fn listens(
         && !app.state.lock().unwrap().tokens.contains_key(&token)
     {
         return error(StatusCode::UNAUTHORIZED, "Invalid authorization token.");
+    }
+    let gate = match &mut app.state.lock().unwrap().hold {
+        Some((0, gate)) => Some(gate.clone()),
+        Some((pages, _)) => {
+            *pages -= 1;
+            None
+        }
+        None => None,
+    };
+    if let Some(gate) = gate {
+        gate.pass().await;
     }
     let int = |name: &str| -> Result<Option<i64>, String> {
         query

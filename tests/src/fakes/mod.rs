@@ -45,6 +45,30 @@ pub enum Fault {
     Body(u16, String),
 }
 
+/// A closed door a fake server's handler waits at until the test opens it: lets a
+/// test hold a request until it has seen the state it wants to check in between.
+#[derive(Debug, Clone)]
+pub struct Gate(Arc<tokio::sync::Semaphore>);
+
+impl Default for Gate {
+    fn default() -> Self {
+        Gate(Arc::new(tokio::sync::Semaphore::new(0)))
+    }
+}
+
+impl Gate {
+    /// Lets every waiting and future request through.
+    pub fn open(&self) {
+        // A closed semaphore refuses every acquire at once: that is "open" here.
+        self.0.close();
+    }
+
+    /// Waits until the gate is open.
+    pub async fn pass(&self) {
+        let _ = self.0.acquire().await;
+    }
+}
+
 /// A queue of faults shared between a fake server and the test that drives it.
 #[derive(Debug, Clone, Default)]
 pub struct Faults(Arc<Mutex<VecDeque<Fault>>>);

@@ -1,9 +1,11 @@
 //! One gRPC connection to `spotterd` over its Unix socket, and the version handshake.
+//!
+//! The connector is the only place the client dials the socket; it checks who serves
+//! it ([`PeerRule::check`](super::PeerRule::check)) before handing the stream to
+//! HTTP/2, so a refused server never receives a byte, on the first connect or on any
+//! reconnect tonic makes later.
 
-use std::{
-    path::{Path, PathBuf},
-    time::Duration,
-};
+use std::{path::Path, time::Duration};
 
 use hyper_util::rt::TokioIo;
 use spotter_proto::{
@@ -19,7 +21,7 @@ use tokio::net::UnixStream;
 use tonic::transport::{Channel, Endpoint, Uri};
 
 use super::ClientError;
-use crate::status::DaemonStatus;
+use crate::{socket::SocketTarget, status::DaemonStatus};
 
 /// How long opening the socket may take; a local socket answers at once or never.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
@@ -47,22 +49,30 @@ impl Default for Timeouts {
 pub struct DaemonClient {
     channel: Channel,
     system: SystemClient<Channel>,
-    socket: PathBuf,
+    target: SocketTarget,
     timeouts: Timeouts,
 }
 
 impl DaemonClient {
-    /// Opens the socket. Does not talk gRPC yet: call [`status`](Self::status) for the
-    /// handshake, or use [`connect_and_handshake`].
-    pub async fn connect(socket: &Path, timeouts: Timeouts) -> Result<Self, ClientError> {
-        let path = socket.to_path_buf();
+    /// Opens the target's socket and checks who serves it. Does not talk gRPC yet:
+    /// call [`status`](Self::status) for the handshake, or use
+    /// [`connect_and_handshake`].
+    pub async fn connect(target: &SocketTarget, timeouts: Timeouts) -> Result<Self, ClientError> {
+        let path = target.path.clone();
         let connector_path = path.clone();
+        let rule = target.peer.clone();
         // The URI is a placeholder: the connector ignores it and dials the socket. gRPC
         // over a Unix socket sends the `:authority` "localhost" (see system.proto).
         let endpoint = Endpoint::from_static("http://localhost");
         let connect = endpoint.connect_with_connector(tower::service_fn(move |_: Uri| {
             let path = connector_path.clone();
-            async move { Ok::<_, std::io::Error>(TokioIo::new(UnixStream::connect(path).await?)) }
+            let rule = rule.clone();
+            async move {
+                let stream = UnixStream::connect(&path).await?;
+                // Before HTTP/2 writes its preface: a refused server gets nothing.
+                rule.check(&path, &stream)?;
+                Ok::<_, std::io::Error>(TokioIo::new(stream))
+            }
         }));
         let channel = match tokio::time::timeout(timeouts.connect, connect).await {
             Ok(Ok(channel)) => channel,
@@ -81,14 +91,19 @@ impl DaemonClient {
         Ok(DaemonClient {
             channel,
             system,
-            socket: path,
+            target: target.clone(),
             timeouts,
         })
     }
 
     /// The socket this client is connected to.
     pub fn socket(&self) -> &Path {
-        &self.socket
+        &self.target.path
+    }
+
+    /// The socket and its peer rule, to open another connection like this one.
+    pub fn target(&self) -> &SocketTarget {
+        &self.target
     }
 
     pub fn timeouts(&self) -> Timeouts {
@@ -155,9 +170,9 @@ impl DaemonClient {
     ) -> Result<T, ClientError> {
         match tokio::time::timeout(self.timeouts.call, call).await {
             Ok(Ok(response)) => Ok(response.into_inner()),
-            Ok(Err(status)) => Err(ClientError::from_status(self.socket.clone(), &status)),
+            Ok(Err(status)) => Err(ClientError::from_status(self.target.path.clone(), &status)),
             Err(_) => Err(ClientError::Timeout {
-                path: self.socket.clone(),
+                path: self.target.path.clone(),
                 during,
                 after: self.timeouts.call,
             }),
@@ -176,11 +191,11 @@ impl DaemonClient {
             match tokio::time::timeout(self.timeouts.call, self.system.get_status(request)).await {
                 Ok(Ok(response)) => response.into_inner(),
                 Ok(Err(status)) => {
-                    return Err(ClientError::from_status(self.socket.clone(), &status));
+                    return Err(ClientError::from_status(self.target.path.clone(), &status));
                 }
                 Err(_) => {
                     return Err(ClientError::Timeout {
-                        path: self.socket.clone(),
+                        path: self.target.path.clone(),
                         during: "GetStatus",
                         after: self.timeouts.call,
                     });
@@ -193,10 +208,10 @@ impl DaemonClient {
 
 /// Connects and performs the version handshake: the usual way to start a session.
 pub async fn connect_and_handshake(
-    socket: &Path,
+    target: &SocketTarget,
     timeouts: Timeouts,
 ) -> Result<(DaemonClient, DaemonStatus), ClientError> {
-    let mut client = DaemonClient::connect(socket, timeouts).await?;
+    let mut client = DaemonClient::connect(target, timeouts).await?;
     let status = client.status().await?;
     Ok((client, status))
 }

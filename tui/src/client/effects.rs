@@ -106,7 +106,7 @@ impl EffectRunner {
                 Effect::StartEvents => {
                     if self.events.is_none() {
                         self.events = Some(events::start(
-                            self.target.path.clone(),
+                            self.target.clone(),
                             self.auth.access_token(),
                             self.actions.clone(),
                             EventTiming::default(),
@@ -123,7 +123,7 @@ impl EffectRunner {
                 Effect::Import { id, path, format } => {
                     self.stop_import(None);
                     let task = import::spawn(
-                        self.target.path.clone(),
+                        self.target.clone(),
                         self.auth.access_token(),
                         id,
                         path,
@@ -165,7 +165,7 @@ impl EffectRunner {
         if let Some(client) = &self.client {
             return Ok(client.clone());
         }
-        let (client, _) = connect_and_handshake(&self.target.path, Timeouts::default()).await?;
+        let (client, _) = connect_and_handshake(&self.target, Timeouts::default()).await?;
         self.client = Some(client.clone());
         Ok(client)
     }

@@ -4,6 +4,8 @@ use std::{error::Error as StdError, io, path::PathBuf, time::Duration};
 
 use spotter_proto::PROTOCOL_VERSION;
 
+use super::peer::ForeignDaemon;
+
 /// A failure to reach or use the daemon. Every variant has a [`hint`](Self::hint).
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
@@ -36,6 +38,11 @@ pub enum ClientError {
 
     #[error("spotterd answered {code:?}: {message}")]
     Rpc { code: tonic::Code, message: String },
+
+    /// The socket is served by a uid the client does not trust (see `peer`).
+    /// Boxed: it is the largest by far, and rare.
+    #[error(transparent)]
+    ForeignDaemon(Box<ForeignDaemon>),
 }
 
 impl ClientError {
@@ -71,6 +78,7 @@ impl ClientError {
             ClientError::Rpc { .. } => {
                 "the daemon reported an error: see its log for details".into()
             }
+            ClientError::ForeignDaemon(refusal) => refusal.hint(),
         }
     }
 
@@ -98,6 +106,9 @@ impl ClientError {
 
     /// Classifies a failure to open the socket (or a call whose connection broke).
     pub(crate) fn from_transport(path: PathBuf, err: &(dyn StdError + 'static)) -> ClientError {
+        if let Some(refusal) = find_refusal(err) {
+            return ClientError::ForeignDaemon(Box::new(refusal.clone()));
+        }
         match find_io_error(err) {
             Some(io) => ClientError::from_io(path, io.kind(), io.to_string()),
             None => ClientError::Connect {
@@ -127,6 +138,9 @@ impl ClientError {
     /// Classifies a failed call: a broken connection is reported like a failed
     /// connect (so the daemon going away reads the same), anything else as an RPC error.
     pub(crate) fn from_status(path: PathBuf, status: &tonic::Status) -> ClientError {
+        if let Some(refusal) = find_refusal(status) {
+            return ClientError::ForeignDaemon(Box::new(refusal.clone()));
+        }
         if let Some(io) = find_io_error(status) {
             return ClientError::from_io(path, io.kind(), io.to_string());
         }
@@ -143,6 +157,26 @@ fn find_io_error<'a>(err: &'a (dyn StdError + 'static)) -> Option<&'a io::Error>
     while let Some(e) = current {
         if let Some(io) = e.downcast_ref::<io::Error>() {
             return Some(io);
+        }
+        current = e.source();
+    }
+    None
+}
+
+/// The peer check's refusal, wherever tonic wrapped the connector's `io::Error`
+/// (a reconnect inside a call fails the same way as the first connect).
+fn find_refusal<'a>(err: &'a (dyn StdError + 'static)) -> Option<&'a ForeignDaemon> {
+    let mut current = Some(err);
+    while let Some(e) = current {
+        if let Some(refusal) = e.downcast_ref::<ForeignDaemon>() {
+            return Some(refusal);
+        }
+        if let Some(inner) = e
+            .downcast_ref::<io::Error>()
+            .and_then(io::Error::get_ref)
+            .and_then(|inner| inner.downcast_ref::<ForeignDaemon>())
+        {
+            return Some(inner);
         }
         current = e.source();
     }
@@ -211,6 +245,32 @@ mod tests {
             ClientError::from_transport(PathBuf::from("/s"), &err),
             ClientError::Refused { .. }
         ));
+    }
+
+    #[test]
+    fn a_refused_server_is_found_inside_the_transport_error_and_never_started_over() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("transport error")]
+        struct Outer(#[source] io::Error);
+        let refusal = ForeignDaemon {
+            path: PathBuf::from("/tmp/spotter-1000/spotterd.sock"),
+            uid: 1001,
+            name: None,
+            expected: "you (uid 1000)".into(),
+            trust: super::super::Trust::Own,
+        };
+        let err = Outer(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            refusal.clone(),
+        ));
+        let classified = ClientError::from_transport(PathBuf::from("/s"), &err);
+        assert!(
+            matches!(&classified, ClientError::ForeignDaemon(r) if **r == refusal),
+            "{classified:?}"
+        );
+        assert!(!classified.daemon_absent());
+        assert_eq!(classified.to_string(), refusal.to_string());
+        assert_eq!(classified.hint(), refusal.hint());
     }
 
     #[test]

@@ -8,13 +8,13 @@
 //! to the app through the effect runner's action channel; heartbeats only keep the
 //! idle timer honest and are not passed on (they would only cause redraws).
 
-use std::{path::PathBuf, time::Duration};
+use std::time::Duration;
 
 use spotter_proto::v1::{Event, SubscribeRequest, event::Kind};
 use tokio::{sync::mpsc, task::JoinHandle, time::timeout};
 
 use super::{AccessToken, DaemonClient, Timeouts};
-use crate::app::Action;
+use crate::{app::Action, socket::SocketTarget};
 
 /// Timings of the stream; tests shorten them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,16 +82,16 @@ impl Drop for EventStream {
     }
 }
 
-/// Opens the stream to the daemon at `socket`, authenticated with `token`, and
+/// Opens the stream to the daemon at `target`, authenticated with `token`, and
 /// keeps it open until the returned handle is dropped.
 pub fn start(
-    socket: PathBuf,
+    target: SocketTarget,
     token: AccessToken,
     actions: mpsc::UnboundedSender<Action>,
     timing: EventTiming,
 ) -> EventStream {
     let follower = Follower {
-        socket,
+        target,
         token,
         actions,
         timing,
@@ -112,7 +112,7 @@ enum End {
 }
 
 struct Follower {
-    socket: PathBuf,
+    target: SocketTarget,
     token: AccessToken,
     actions: mpsc::UnboundedSender<Action>,
     timing: EventTiming,
@@ -140,7 +140,7 @@ impl Follower {
 
     /// One subscription, from connecting to its end.
     async fn follow(&mut self) -> End {
-        let Ok(client) = DaemonClient::connect(&self.socket, self.timing.timeouts).await else {
+        let Ok(client) = DaemonClient::connect(&self.target, self.timing.timeouts).await else {
             return End::Broken;
         };
         // A refresh from here on counts as new for the wait after a refusal.

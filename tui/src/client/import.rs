@@ -14,7 +14,10 @@ use spotter_proto::v1::{ImportRequest, ImportStart, import_request::Part};
 use tokio::{io::AsyncReadExt as _, sync::mpsc, task::JoinHandle};
 
 use super::{AccessToken, ClientError, DaemonClient, Timeouts};
-use crate::app::{Action, CallError, ImportEvent};
+use crate::{
+    app::{Action, CallError, ImportEvent},
+    socket::SocketTarget,
+};
 
 /// Bytes per message (the daemon takes up to 1 MiB).
 pub const CHUNK_BYTES: usize = 256 * 1024;
@@ -76,7 +79,7 @@ pub fn expand_tilde(path: &str, home: Option<&Path>) -> PathBuf {
 
 /// Starts the import `id` of the file at `path` (as typed).
 pub fn spawn(
-    socket: PathBuf,
+    target: SocketTarget,
     token: AccessToken,
     id: u64,
     path: String,
@@ -90,14 +93,14 @@ pub fn spawn(
         };
         let home = std::env::var_os("HOME").map(PathBuf::from);
         let path = expand_tilde(&path, home.as_deref());
-        if let Err(error) = run(&socket, &token, &path, &format, &report).await {
+        if let Err(error) = run(&target, &token, &path, &format, &report).await {
             report(ImportEvent::Failed(error));
         }
     })
 }
 
 async fn run(
-    socket: &Path,
+    target: &SocketTarget,
     token: &AccessToken,
     path: &Path,
     format: &str,
@@ -119,7 +122,7 @@ async fn run(
         path: shown.clone(),
         size,
     });
-    let client = DaemonClient::connect(socket, Timeouts::default())
+    let client = DaemonClient::connect(target, Timeouts::default())
         .await
         .map_err(|e| CallError::from(e).text())?;
 
@@ -131,7 +134,7 @@ async fn run(
     };
     let (stream, upload) = file_messages(file, start, |_| {});
     let failed = |status: tonic::Status| {
-        CallError::from(ClientError::from_status(socket.to_path_buf(), &status)).text()
+        CallError::from(ClientError::from_status(target.path.clone(), &status)).text()
     };
     let progress = async {
         let response = client

@@ -1,7 +1,7 @@
 use std::os::unix::fs::PermissionsExt;
 
 use super::*;
-use crate::test_support::{FakeDaemon, sample_response};
+use crate::test_support::{FakeDaemon, sample_response, target_at};
 
 /// Writes an executable shell script standing in for `spotterd`.
 fn script(dir: &Path, body: &str) -> PathBuf {
@@ -72,7 +72,7 @@ async fn early_exit_reports_status_and_log_tail() {
     let err = launcher
         .spawn(&socket)
         .unwrap()
-        .wait_ready(&socket)
+        .wait_ready(&target_at(&socket))
         .await
         .unwrap_err();
     let ReachError::Launch(err @ LaunchError::Exited { status, .. }) = &err else {
@@ -107,7 +107,7 @@ async fn gives_up_after_the_ready_timeout() {
     let err = launcher
         .spawn(&socket)
         .unwrap()
-        .wait_ready(&socket)
+        .wait_ready(&target_at(&socket))
         .await
         .unwrap_err();
     assert!(
@@ -131,7 +131,7 @@ async fn waits_until_the_daemon_answers() {
             FakeDaemon::start(&socket, sample_response())
         })
     };
-    let (_client, status) = launched.wait_ready(&socket).await.unwrap();
+    let (_client, status) = launched.wait_ready(&target_at(&socket)).await.unwrap();
     assert_eq!(status.pid, sample_response().pid);
     drop(late.await.unwrap());
 }

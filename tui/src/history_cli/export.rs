@@ -1,8 +1,13 @@
 //! `spotter export`: the `Export` stream to stdout, or to a file that appears only
 //! once complete (a 0600 temporary file beside it, renamed at the end).
+//!
+//! On stdout the stream may meet a terminal: JSON lines always have their DEL and C1
+//! controls escaped (the same JSON, decoded), CSV only when stdout is a terminal
+//! (escaping would change the data a pipe or file must get exactly). Files get the
+//! bytes as they are.
 
 use std::{
-    io,
+    io::{self, IsTerminal as _},
     os::unix::fs::OpenOptionsExt as _,
     path::{Path, PathBuf},
 };
@@ -14,7 +19,7 @@ use super::{
     ExportArgs, ExportFormat, Outcome, Stdout, dates,
     session::{Session, client_failure, status_failure},
 };
-use crate::{client::ClientError, socket::SocketTarget};
+use crate::{client::ClientError, safe_text::SafeStream, socket::SocketTarget};
 
 /// The request for `args`, dates resolved in `tz`.
 pub(super) fn request(args: &ExportArgs, tz: &jiff::tz::TimeZone) -> Result<ExportRequest, String> {
@@ -28,9 +33,9 @@ pub(super) fn request(args: &ExportArgs, tz: &jiff::tz::TimeZone) -> Result<Expo
     })
 }
 
-/// Where the bytes go.
+/// Where the bytes go: stdout, through the escaping its format needs there.
 enum Sink {
-    Stdout(Stdout),
+    Stdout(Stdout, Option<SafeStream>),
     File(PartFile),
 }
 
@@ -46,7 +51,14 @@ pub(super) async fn run(target: &SocketTarget, args: &ExportArgs) -> Result<Outc
     // Created before the call so a directory we cannot write to fails first.
     let mut sink = match &output {
         Some(path) => Sink::File(PartFile::create(path).await?),
-        None => Sink::Stdout(Stdout::new()),
+        None => {
+            let safe = match args.format {
+                ExportFormat::Jsonl => Some(SafeStream::json()),
+                ExportFormat::Csv if io::stdout().is_terminal() => Some(SafeStream::lines()),
+                ExportFormat::Csv => None,
+            };
+            Sink::Stdout(Stdout::new(), safe)
+        }
     };
     let result = tokio::select! {
         result = stream_into(&mut session, request, &mut sink) => result,
@@ -60,13 +72,13 @@ pub(super) async fn run(target: &SocketTarget, args: &ExportArgs) -> Result<Outc
                 .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
             Ok(Outcome::Done)
         }
-        (Ok(()), Sink::Stdout(_)) => Ok(Outcome::Done),
+        (Ok(()), Sink::Stdout(..)) => Ok(Outcome::Done),
         (Err(message), Sink::File(part)) => {
             part.discard().await;
             let path = output.unwrap_or_default();
             Err(format!("{message} ({} was not written)", path.display()))
         }
-        (Err(message), Sink::Stdout(_)) => Err(message),
+        (Err(message), Sink::Stdout(..)) => Err(message),
     }
 }
 
@@ -109,8 +121,12 @@ async fn stream_into(
             }
         };
         match sink {
-            Sink::Stdout(out) => {
-                if !out.write(&chunk.data)? {
+            Sink::Stdout(out, safe) => {
+                let written = match safe {
+                    Some(safe) => out.write(safe.push(&chunk.data).as_bytes())?,
+                    None => out.write(&chunk.data)?,
+                };
+                if !written {
                     // The reader went away (`| head`): stop asking for more.
                     return Ok(());
                 }
@@ -122,7 +138,10 @@ async fn stream_into(
                 .map_err(|e| format!("cannot write {}: {e}", part.path.display()))?,
         }
     }
-    if let Sink::Stdout(out) = sink {
+    if let Sink::Stdout(out, safe) = sink {
+        if let Some(safe) = safe {
+            out.write(safe.finish().as_bytes())?;
+        }
         out.flush()?;
     }
     Ok(())

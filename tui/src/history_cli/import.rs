@@ -13,6 +13,7 @@ use super::{
 };
 use crate::{
     client::{ClientError, import::file_messages},
+    safe_text::{eprint_message, escape_controls},
     socket::SocketTarget,
 };
 
@@ -32,7 +33,7 @@ pub(super) async fn run(target: &SocketTarget, args: &ImportArgs) -> Result<Outc
         let result = import_file(&mut session, path, args.format.name(), min_play_ms).await;
         match result {
             Ok(report) => {
-                if !out.write(summary(&shown, &report).as_bytes())? {
+                if !out.write_text(&summary(&shown, &report))? {
                     // Nobody reads the summaries any more; the imports still count.
                     continue;
                 }
@@ -40,11 +41,11 @@ pub(super) async fn run(target: &SocketTarget, args: &ImportArgs) -> Result<Outc
             }
             Err(FileFailure::File(message)) => {
                 failed = true;
-                eprintln!("spotter: {shown}: {message}");
+                eprint_message(format_args!("spotter: {shown}: {message}"));
             }
             Err(FileFailure::Session(message)) => {
                 // No file after this one could fare better.
-                eprintln!("spotter: {shown}: not imported");
+                eprint_message(format_args!("spotter: {shown}: not imported"));
                 return Err(message);
             }
         }
@@ -235,7 +236,7 @@ fn progress_bar(file_name: &str, size: u64) -> ProgressBar {
     {
         bar.set_style(style.progress_chars("=> "));
     }
-    bar.set_prefix(super::listing::truncate(file_name, 24));
+    bar.set_prefix(super::listing::truncate(&escape_controls(file_name), 24));
     bar
 }
 
@@ -250,27 +251,35 @@ pub(super) fn progress_note(p: &ImportProgress) -> String {
 }
 
 /// The summary printed on stdout for an imported file, with the bad rows listed.
+/// The reasons may quote the file: every text is escaped.
 pub(super) fn summary(file: &str, p: &ImportProgress) -> String {
     let mut s = format!(
-        "{file}: {}, {} plays: {} added, {} merged, {} already there, {} skipped, {} bad\n",
+        "{}: {}, {} plays: {} added, {} merged, {} already there, {} skipped, {} bad{}\n",
+        escape_controls(file),
         if p.format.is_empty() {
-            "empty"
+            "empty".into()
         } else {
-            &p.format
+            escape_controls(&p.format)
         },
         p.plays,
         p.added,
         p.merged,
         p.duplicates,
         p.skipped,
-        p.bad
+        p.bad,
+        if p.cut > 0 {
+            format!(", {} with a name cut to 1024 bytes", p.cut)
+        } else {
+            String::new()
+        }
     );
     for row in &p.bad_rows {
-        let _ = writeln!(s, "  line {}: {}", row.line, row.reason);
+        let _ = writeln!(s, "  line {}: {}", row.line, escape_controls(&row.reason));
     }
     let listed = p.bad_rows.len() as u64;
-    if p.bad > listed {
-        let _ = writeln!(s, "  (and {} more)", p.bad - listed);
+    let noted = p.bad + p.cut;
+    if noted > listed {
+        let _ = writeln!(s, "  (and {} more)", noted - listed);
     }
     s
 }
@@ -297,6 +306,7 @@ mod tests {
                 reason: "missing listened_at".into(),
             }],
             done: true,
+            cut: 0,
         }
     }
 
@@ -326,9 +336,30 @@ mod tests {
     }
 
     #[test]
+    fn plays_with_a_name_cut_are_counted_and_listed() {
+        let mut p = report();
+        p.cut = 3;
+        p.bad_rows.push(BadRow {
+            line: 9,
+            reason: "imported with a name cut to 1024 bytes".into(),
+        });
+        let text = summary("long.jsonl", &p);
+        assert!(
+            text.contains("1 bad, 3 with a name cut to 1024 bytes\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\n  line 9: imported with a name cut to 1024 bytes\n"),
+            "{text}"
+        );
+        assert!(text.ends_with("  (and 2 more)\n"), "{text}");
+    }
+
+    #[test]
     fn an_empty_file_says_so() {
         let p = ImportProgress {
             done: true,
+            cut: 0,
             ..Default::default()
         };
         assert_eq!(
@@ -342,5 +373,26 @@ mod tests {
         let mut p = report();
         p.duplicates = 5;
         assert_eq!(progress_note(&p), "2 added, 6 already there, 1 bad");
+    }
+
+    #[test]
+    fn reasons_quoting_the_file_are_shown_escaped() {
+        let mut p = report();
+        p.format = "listen\u{9b}brainz".into();
+        p.bad_rows[0].reason = "unreadable date \"\u{1b}[2J\"".into();
+        let text = summary("evil\u{7}.jsonl", &p);
+        assert!(
+            !text.contains(|c: char| c.is_control() && c != '\n'),
+            "{}",
+            text.escape_debug()
+        );
+        assert!(
+            text.starts_with("evil\\x07.jsonl: listen\\u{9b}brainz, "),
+            "{text}"
+        );
+        assert!(
+            text.contains("line 4: unreadable date \"\\x1b[2J\"\n"),
+            "{text}"
+        );
     }
 }

@@ -16,7 +16,10 @@ use super::{
     dates::{self, local_minute, local_rfc3339},
     session::Session,
 };
-use crate::socket::SocketTarget;
+use crate::{
+    safe_text::{escape_controls, json_line},
+    socket::SocketTarget,
+};
 
 /// The largest page the daemon serves.
 const MAX_PAGE: u64 = 500;
@@ -66,17 +69,18 @@ pub(super) async fn run(target: &SocketTarget, args: &HistoryArgs) -> Result<Out
             .take(wanted as usize)
             .map(|l| Row::new(l, &tz))
             .collect();
-        let text = if args.json {
-            rows.iter()
-                .map(|r| format!("{}\n", r.json()))
-                .collect::<String>()
+        let written = if args.json {
+            let text: String = rows.iter().map(|r| json_line(&r.json())).collect();
+            out.write(text.as_bytes())?
         } else {
             let layout = layout.get_or_insert_with(|| Layout::fit(&rows, width));
-            rows.iter()
+            let text: String = rows
+                .iter()
                 .map(|r| format!("{}\n", layout.line(r)))
-                .collect()
+                .collect();
+            out.write_text(&text)?
         };
-        if !out.write(text.as_bytes())? {
+        if !written {
             return Ok(Outcome::Done);
         }
         printed += rows.len() as u64;
@@ -131,7 +135,7 @@ impl Row {
         }
     }
 
-    /// The `--json` object (one line).
+    /// The `--json` object, with the text as stored (print it with `json_line`).
     pub(super) fn json(&self) -> serde_json::Value {
         json!({
             "id": self.id,
@@ -146,15 +150,21 @@ impl Row {
         })
     }
 
+    /// The cells show stored text with its control characters escaped, so widths
+    /// are measured on what the terminal will show.
     fn track(&self) -> String {
-        format!("{} — {}", self.artist, self.title)
+        format!(
+            "{} — {}",
+            escape_controls(&self.artist),
+            escape_controls(&self.title)
+        )
     }
 
     fn album_cell(&self) -> String {
         if self.album.is_empty() {
             String::new()
         } else {
-            format!("[{}]", self.album)
+            format!("[{}]", escape_controls(&self.album))
         }
     }
 
@@ -369,5 +379,33 @@ mod tests {
         assert_eq!(truncate("坂本龍一", 5), "坂本…");
         assert_eq!(truncate("abc", 0), "");
         assert_eq!(truncate("abc", 1), "…");
+    }
+
+    #[test]
+    fn stored_control_characters_are_shown_escaped() {
+        let tz = TimeZone::UTC;
+        let row = Row::new(
+            &listen(
+                1,
+                1_610_000_000,
+                "Evil\u{1b}[5m",
+                "\u{1b}]0;pwned\u{7}\u{1b}[2J\u{9b}31m",
+                "A\nB\u{85}",
+            ),
+            &tz,
+        );
+        for width in [None, Some(80)] {
+            let line = Layout::fit(std::slice::from_ref(&row), width).line(&row);
+            assert!(!line.contains(char::is_control), "{}", line.escape_debug());
+        }
+        let line = Layout::fit(std::slice::from_ref(&row), None).line(&row);
+        assert!(
+            line.contains(r"Evil\x1b[5m — \x1b]0;pwned\x07\x1b[2J\u{9b}31m  [A\nB\u{85}]"),
+            "{line}"
+        );
+        let json = json_line(&row.json());
+        assert!(!json.trim_end().contains(char::is_control), "{json}");
+        let back: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, row.json(), "the same JSON, decoded");
     }
 }

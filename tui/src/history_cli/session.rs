@@ -12,6 +12,7 @@ use crate::{
     client::{AuthError, Authenticator, ClientError, DaemonClient, session_is_dead},
     daemon_launch::connect_or_start,
     problem::Problem,
+    safe_text::eprint_message,
     session_file::SessionFile,
     socket::SocketTarget,
 };
@@ -57,7 +58,10 @@ impl Session {
             }
         };
         let (client, _) = connect_or_start(target, target.mode == Mode::Personal, |log| {
-            eprintln!("spotter: starting spotterd (log: {})", log.display());
+            eprint_message(format_args!(
+                "spotter: starting spotterd (log: {})",
+                log.display()
+            ));
         })
         .await
         .map_err(|e| Problem::from(&e).to_string())?;

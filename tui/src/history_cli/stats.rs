@@ -17,7 +17,10 @@ use super::{
     listing::truncate,
     session::Session,
 };
-use crate::socket::SocketTarget;
+use crate::{
+    safe_text::{escape_controls, json_line},
+    socket::SocketTarget,
+};
 
 /// Width of the longest bar.
 const BAR: u64 = 20;
@@ -132,13 +135,12 @@ pub(super) async fn run(target: &SocketTarget, args: &StatsArgs) -> Result<Outco
         discoveries,
         summary,
     };
-    let text = if args.json {
-        format!("{}\n", stats.json(&tz))
-    } else {
-        stats.text(&tz)
-    };
     let mut out = Stdout::new();
-    out.write(text.as_bytes())?;
+    if args.json {
+        out.write(json_line(&stats.json(&tz)).as_bytes())?;
+    } else {
+        out.write_text(&stats.text(&tz))?;
+    }
     out.flush()?;
     Ok(Outcome::Done)
 }
@@ -159,7 +161,8 @@ fn entry_json(e: &TopEntry) -> Value {
 }
 
 impl Stats {
-    /// The `--json` object. Field names are part of the interface (README).
+    /// The `--json` object, text as stored (print it with `json_line`). Field names
+    /// are part of the interface (README).
     pub(super) fn json(&self, tz: &TimeZone) -> Value {
         let a = &self.activity;
         let busiest = busiest_hour(&a.hours);
@@ -225,7 +228,7 @@ impl Stats {
         })
     }
 
-    /// The readable form.
+    /// The readable form, stored text escaped.
     pub(super) fn text(&self, tz: &TimeZone) -> String {
         let mut s = String::new();
         let heading = match Kind::try_from(self.period.kind) {
@@ -242,14 +245,15 @@ impl Stats {
         let _ = writeln!(s, "Listening stats: {heading}");
         let _ = writeln!(s, "Listens: {}", self.artists.listens);
 
+        let safe = |text: &str| escape_controls(text).into_owned();
         top_section(&mut s, "Top artists", &self.artists.entries, |e| {
-            e.artist.clone()
+            safe(&e.artist)
         });
         top_section(&mut s, "Top albums", &self.albums.entries, |e| {
-            format!("{} — {}", e.artist, e.album)
+            format!("{} — {}", safe(&e.artist), safe(&e.album))
         });
         top_section(&mut s, "Top tracks", &self.tracks.entries, |e| {
-            format!("{} — {}", e.artist, e.title)
+            format!("{} — {}", safe(&e.artist), safe(&e.title))
         });
 
         let a = &self.activity;
@@ -297,12 +301,14 @@ impl Stats {
             .discoveries
             .iter()
             .map(|x| {
-                unicode_width::UnicodeWidthStr::width(truncate(&x.artist, NAME_WIDTH).as_str())
+                unicode_width::UnicodeWidthStr::width(
+                    truncate(&safe(&x.artist), NAME_WIDTH).as_str(),
+                )
             })
             .max()
             .unwrap_or(0);
         for x in &d.discoveries {
-            let name = truncate(&x.artist, NAME_WIDTH);
+            let name = truncate(&safe(&x.artist), NAME_WIDTH);
             let fill = width - unicode_width::UnicodeWidthStr::width(name.as_str());
             let _ = writeln!(
                 s,
@@ -330,7 +336,10 @@ impl Stats {
         if !m.listens_by_source.is_empty() {
             let mut by_source: Vec<_> = m.listens_by_source.iter().collect();
             by_source.sort();
-            let list: Vec<String> = by_source.iter().map(|(k, v)| format!("{k} {v}")).collect();
+            let list: Vec<String> = by_source
+                .iter()
+                .map(|(k, v)| format!("{} {v}", safe(k)))
+                .collect();
             let _ = writeln!(s, "  by source: {}", list.join(", "));
         }
         s
@@ -634,5 +643,29 @@ Whole history
         hours[3] = 2;
         hours[20] = 2;
         assert_eq!(busiest_hour(&hours), Some((3, 2)), "the earlier of a tie");
+    }
+
+    #[test]
+    fn stored_control_characters_are_shown_escaped() {
+        const EVIL: &str = "\u{1b}]0;pwned\u{7}\u{9b}2J";
+        let mut stats = sample();
+        stats.artists.entries[0].artist = EVIL.into();
+        stats.albums.entries[0].album = EVIL.into();
+        stats.tracks.entries[0].title = EVIL.into();
+        stats.discoveries.discoveries[0].artist = EVIL.into();
+        stats.summary.listens_by_source = [(EVIL.to_owned(), 4u64)].into_iter().collect();
+        let tz = TimeZone::UTC;
+        let text = stats.text(&tz);
+        assert!(
+            !text.contains(|c: char| c.is_control() && c != '\n'),
+            "{}",
+            text.escape_debug()
+        );
+        assert!(text.contains(r"\x1b]0;pwned\x07\u{9b}2J"), "{text}");
+        // The JSON keeps the text; `json_line` makes the line safe.
+        let line = json_line(&stats.json(&tz));
+        assert!(!line.trim_end().contains(char::is_control), "{line}");
+        let back: Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(back["top_artists"][0]["artist"], EVIL);
     }
 }

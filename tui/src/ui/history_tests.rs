@@ -161,6 +161,7 @@ fn importing(colour: bool) -> App {
         bad: 0,
         bad_rows: vec![],
         done: false,
+        cut: 0,
     })));
     app
 }
@@ -190,6 +191,7 @@ fn imported(colour: bool) -> App {
                 })
                 .collect(),
             done: true,
+            cut: 0,
         }),
     });
     app
@@ -444,4 +446,98 @@ fn help_on_the_history_tab_names_its_keys() {
         assert!(text.contains(description), "{description} in\n{text}");
     }
     assert!(text.contains("1–9"), "{text}");
+}
+
+/// Stored text that set the window title, cleared the screen and opened a CSI with
+/// C1 when printed raw.
+const HOSTILE: &str = "\u{1b}]0;pwned\u{7}\u{1b}[2J\u{9b}31m";
+
+/// Every cell of the frame, as the terminal would receive them.
+fn control_characters(terminal: &Terminal<TestBackend>) -> Vec<String> {
+    terminal
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(|cell| cell.symbol())
+        .filter(|symbol| symbol.contains(char::is_control))
+        .map(|symbol| symbol.escape_debug().to_string())
+        .collect()
+}
+
+#[test]
+fn stored_escape_sequences_never_reach_the_terminal() {
+    let mut app = signed_in(Role::User, true);
+    press(&mut app, Command::ShowTab(Tab::History));
+    let generation = app.main().unwrap().history.generation;
+    app.update(Action::CallDone(Reply::ListenPage {
+        generation,
+        page: 0,
+        listens: vec![listen(
+            7,
+            60,
+            "Evil\u{1b}[5m Artist\u{85}",
+            HOSTILE,
+            "Album\u{7f}\u{9d}\u{1b}P",
+            &[Provider::Spotify],
+        )],
+        next_cursor: String::new(),
+    }));
+    let table = draw(&app);
+    assert_eq!(control_characters(&table), Vec::<String>::new());
+    let text = table.backend().to_string();
+    assert!(
+        text.contains("]0;pwned"),
+        "the visible rest is shown: {text}"
+    );
+    insta::assert_snapshot!(table.backend());
+
+    // The details pane, with sources and an album from the library.
+    press(&mut app, Command::Details);
+    app.update(Action::CallDone(Reply::ListenDetails {
+        id: 7,
+        details: ListenDetails {
+            listen: None,
+            isrc: "\u{1b}[2J".into(),
+            recording_mbid: "\u{9b}1m".into(),
+            sources: vec![ListenSource {
+                source: "import".into(),
+                source_ref: format!("evil\u{1b}]0;x\u{7}.jsonl:{HOSTILE}"),
+            }],
+            track_listens: 1,
+            first_listened_at: NOW - 60,
+            library_album: HOSTILE.into(),
+        },
+    }));
+    assert_eq!(control_characters(&draw(&app)), Vec::<String>::new());
+    press(&mut app, Command::Back);
+
+    // An import whose bad rows quote the file.
+    press(&mut app, Command::Import);
+    type_text(&mut app, "~/evil.jsonl");
+    press(&mut app, Command::Submit);
+    app.update(Action::Import {
+        id: 1,
+        event: ImportEvent::Started {
+            path: format!("/home/ann/evil{HOSTILE}.jsonl"),
+            size: 100,
+        },
+    });
+    app.update(Action::Import {
+        id: 1,
+        event: ImportEvent::Progress(ImportProgress {
+            format: HOSTILE.into(),
+            bytes_read: 100,
+            size: 100,
+            plays: 1,
+            bad: 1,
+            bad_rows: vec![BadRow {
+                line: 2,
+                reason: format!("unreadable date {HOSTILE}"),
+            }],
+            done: true,
+            ..ImportProgress::default()
+        }),
+    });
+    assert_eq!(control_characters(&draw(&app)), Vec::<String>::new());
 }

@@ -81,14 +81,18 @@ fn file_lines(dialog: &ImportDialog, format: &str, width: u16, theme: Theme) -> 
 }
 
 fn counts(p: &ImportProgress) -> String {
-    format!(
+    let mut s = format!(
         "{} added · {} merged · {} already there · {} skipped · {} bad",
         thousands(p.added),
         thousands(p.merged),
         thousands(p.duplicates),
         thousands(p.skipped),
         thousands(p.bad)
-    )
+    );
+    if p.cut > 0 {
+        s.push_str(&format!(" · {} with a name cut", thousands(p.cut)));
+    }
+    s
 }
 
 fn render_gauge(frame: &mut Frame, area: Rect, ratio: Option<f64>, label: String, theme: Theme) {
@@ -179,9 +183,15 @@ fn render_done(
             .into_iter()
             .map(|l| Line::styled(l, theme.good())),
     );
-    if progress.bad > 0 {
+    let noted = progress.bad + progress.cut;
+    if noted > 0 {
         lines.push(Line::default());
-        lines.push(Line::styled("Rows that could not be read:", theme.bad()));
+        let title = if progress.cut == 0 {
+            "Rows that could not be read:"
+        } else {
+            "Rows that could not be read, or were cut:"
+        };
+        lines.push(Line::styled(title, theme.bad()));
         let room = usize::from(area.height).saturating_sub(lines.len() + 6);
         let shown = progress.bad_rows.len().min(BAD_ROWS_SHOWN).min(room.max(1));
         for bad in progress.bad_rows.iter().take(shown) {
@@ -189,7 +199,7 @@ fn render_done(
             let cut: String = text.chars().take(usize::from(width)).collect();
             lines.push(Line::raw(cut));
         }
-        let rest = progress.bad.saturating_sub(shown as u64);
+        let rest = noted.saturating_sub(shown as u64);
         if rest > 0 {
             lines.push(Line::styled(
                 format!("… and {} more", thousands(rest)),

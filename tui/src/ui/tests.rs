@@ -90,6 +90,46 @@ fn a_single_log_line_is_shown() {
 }
 
 #[test]
+fn a_socket_served_by_someone_else_shows_the_refusal_and_no_sign_in_form() {
+    // The fallback without XDG_RUNTIME_DIR, which another user created first.
+    let target = crate::socket::SocketTarget::new(
+        PathBuf::from("/tmp/spotter-1000/spotterd.sock"),
+        crate::socket::SocketOrigin::Default,
+        Mode::Personal,
+        None,
+    );
+    let mut app = App::new(target, true, NOW);
+    app.init();
+    let err = ClientError::ForeignDaemon(Box::new(crate::client::ForeignDaemon {
+        path: PathBuf::from("/tmp/spotter-1000/spotterd.sock"),
+        uid: 1001,
+        name: Some("mallory".into()),
+        expected: "you (uid 1000)".into(),
+        trust: crate::client::Trust::Own,
+    }));
+    app.update(Action::StatusFailed {
+        problem: Problem::from(&err),
+        daemon_absent: err.daemon_absent(),
+    });
+    app.update(Action::Tick { now: NOW });
+    let screen = draw(&app).backend().to_string();
+    // The explanation wraps: compare its words, without borders and the quotes
+    // TestBackend puts around each line.
+    let flat = screen
+        .split(|c: char| c.is_whitespace() || c == '│' || c == '"')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        flat.contains("served by uid 1001 (mallory), not by you (uid 1000)"),
+        "{screen}"
+    );
+    assert!(flat.contains("remove /tmp/spotter-1000"), "{screen}");
+    assert!(!screen.contains("Password"), "{screen}");
+    insta::assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
 fn starting_screen() {
     let mut app = App::new(sample_target(Mode::Personal), true, NOW);
     app.init();

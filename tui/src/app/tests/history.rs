@@ -470,6 +470,7 @@ fn progress(bytes_read: u64, added: u64, bad: u64, done: bool) -> ImportProgress
             })
             .collect(),
         done,
+        cut: 0,
     }
 }
 

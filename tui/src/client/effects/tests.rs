@@ -5,7 +5,7 @@
 
 use std::{path::Path, time::Duration};
 
-use spotter_proto::{locations::Mode, v1::Role};
+use spotter_proto::v1::Role;
 use tokio::sync::mpsc;
 
 use super::*;
@@ -13,17 +13,12 @@ use crate::{
     app::{App, AuthState, Command, Tab, form::FieldId},
     secret::Secret,
     session_file::StoredSession,
-    socket::SocketOrigin,
     test_support::{FAKE_NOW, FakeAccounts, FakeDaemon, sample_response, sample_status},
 };
 
 fn target(socket: &Path) -> SocketTarget {
-    SocketTarget {
-        path: socket.to_path_buf(),
-        origin: SocketOrigin::Flag,
-        // System mode: never start a real daemon from a unit test.
-        mode: Mode::System,
-    }
+    // System mode: never start a real daemon from a unit test.
+    crate::test_support::target_at(socket)
 }
 
 #[tokio::test]
@@ -284,7 +279,7 @@ async fn two_clients_sharing_the_file_never_present_a_spent_token() {
     let socket = dir.path().join("d.sock");
     let _daemon = FakeDaemon::start_with(&socket, sample_response(), Some(accounts.clone()));
     let file = SessionFile::in_dir(dir.path(), &socket);
-    let (client, _) = crate::client::connect_and_handshake(&socket, Default::default())
+    let (client, _) = crate::client::connect_and_handshake(&target(&socket), Default::default())
         .await
         .unwrap();
     let mut first = Authenticator::new(file.clone());

@@ -12,8 +12,7 @@ use crate::{
     client::effects,
     secret::Secret,
     session_file::SessionFile,
-    socket::{SocketOrigin, SocketTarget},
-    test_support::{FakeDaemon, FakeEvents, Script, Subscription},
+    test_support::{FakeDaemon, FakeEvents, Script, Subscription, target_at},
 };
 
 const EPOCH: u64 = 41;
@@ -78,7 +77,7 @@ fn follow(socket: &Path, timing: EventTiming) -> Stream {
     let (tx, actions) = mpsc::unbounded_channel();
     Stream {
         actions,
-        _stream: start(socket.to_path_buf(), token, tx, timing),
+        _stream: start(target_at(socket), token, tx, timing),
         _token: token_tx,
     }
 }
@@ -191,7 +190,7 @@ async fn a_refused_token_asks_for_a_refresh_and_the_new_token_is_used() {
         max_retry: Duration::from_secs(30),
         ..quick()
     };
-    let _stream = start(socket.clone(), token, tx, timing);
+    let _stream = start(target_at(&socket), token, tx, timing);
     let next = async |actions: &mut mpsc::UnboundedReceiver<Action>| {
         tokio::time::timeout(Duration::from_secs(5), actions.recv())
             .await
@@ -218,11 +217,7 @@ async fn the_effect_runner_streams_on_a_connection_of_its_own_until_stopped() {
         hold: true,
     }]);
     let daemon = FakeDaemon::start_with_events(&socket, None, events.clone());
-    let target = SocketTarget {
-        path: socket.clone(),
-        origin: SocketOrigin::Flag,
-        mode: spotter_proto::locations::Mode::System,
-    };
+    let target = target_at(&socket);
     let (effects, mut actions) = effects::spawn(target, SessionFile::in_dir(dir.path(), &socket));
     let mut next = async || {
         tokio::time::timeout(Duration::from_secs(5), actions.recv())
