@@ -74,6 +74,8 @@ pub enum BootError {
     Lock(#[from] lock::LockError),
     #[error(transparent)]
     Transport(#[from] transport::TransportError),
+    #[error("after an interrupted key rotation: {0}")]
+    KeySettle(#[from] service::rotation::SettleError),
     #[error("cannot open database {path}: {source}")]
     Store {
         path: PathBuf,
@@ -203,7 +205,6 @@ pub async fn boot(config: Config) -> Result<Running, BootError> {
         other => tracing::info!(source = %other, "JWT signing secret loaded"),
     }
     let key_source = source.clone();
-    let keyring = Arc::new(RwLock::new(Keyring::new(key)));
 
     // Activated sockets belong to systemd; otherwise refuse a live daemon before
     // touching anything else.
@@ -236,7 +237,12 @@ pub async fn boot(config: Config) -> Result<Running, BootError> {
             path: db_path.clone(),
             source,
         })?;
-    warn_about_foreign_keys(&store, &*keyring.read().await).await;
+    // A key rotation cut short may have left its new key staged beside the key file:
+    // keep the key the database is sealed with. Only now, holding the instance lock,
+    // so a running daemon's rotation is never touched.
+    let keyring = service::rotation::settle_staged_key(&store, &source, key).await?;
+    warn_about_foreign_keys(&store, &keyring).await;
+    let keyring = Arc::new(RwLock::new(keyring));
     let navidrome = match &config.settings.navidrome.base_url {
         Some(url) => Some(
             providers::subsonic::SubsonicClient::new(

@@ -6,10 +6,13 @@ use clap::{Parser, Subcommand, ValueEnum};
 use spotter_daemon::{
     boot,
     config::{Config, Effective},
-    crypto::{Key, KeyError, Keyring, read_key_file, write_key_file},
+    crypto::{Key, KeyError, read_key_file, write_key_file},
     lock::InstanceLock,
     logging, notify,
-    service::rotation::{install_new_key, rotate_encryption_key},
+    service::rotation::{
+        discard_staged_key, install_new_key, rotate_encryption_key, settle_staged_key,
+        stage_new_key,
+    },
     store::Store,
     transport,
 };
@@ -211,14 +214,24 @@ async fn try_rotate_key(config: Config, new_key_file: PathBuf) -> anyhow::Result
     // Refuses while a daemon holds the database.
     let _lock = InstanceLock::acquire(&config.data_dir)?;
     let store = Store::open(&db).await?;
-    let report = rotate_encryption_key(&store, &Keyring::new(old_key.clone()), &new_key).await?;
+    // An earlier rotation cut short may have left the key in use staged beside the
+    // key file: settle that first, as the daemon does at start.
+    let current = settle_staged_key(&store, &source, old_key).await?;
+    let old_id = current.primary_id();
+    stage_new_key(&source, &new_key)?;
+    let report = match rotate_encryption_key(&store, &current, &new_key).await {
+        Ok(report) => report,
+        Err(e) => {
+            discard_staged_key(&source, &new_key);
+            return Err(e.into());
+        }
+    };
     store.close().await;
-    tracing::info!(old_key_id = %old_key.id(), new_key_id = %new_key.id(), values = report.total(), "encryption key rotated");
+    tracing::info!(old_key_id = %old_id, new_key_id = %new_key.id(), values = report.total(), "encryption key rotated");
     println!(
-        "re-sealed {} values under key {} (was {}):",
+        "re-sealed {} values under key {} (was {old_id}):",
         report.total(),
         report.new_key_id,
-        old_key.id()
     );
     for c in &report.columns {
         println!("  {}.{}: {}", c.table, c.column, c.resealed);

@@ -4,22 +4,19 @@
 
 use std::{
     fs,
-    path::{Path, PathBuf},
-    process::{Child, Stdio},
     time::{Duration, Instant},
 };
 
-use nix::sys::signal::Signal;
 use spotter_e2e::{
-    Api, OWNER, OWNER_PW, TestDirs, bin,
+    Api, OWNER, OWNER_PW, TestDirs,
+    daemon_process::{Daemon, assert_integrity, open_db},
     fakes::{Fault, listenbrainz::FakeListenBrainz},
-    signal, wait_exit, wait_ready,
 };
 use spotter_proto::v1::{
     self, ConnectListenBrainzRequest, GetSummaryRequest, JobKind, ListJobsRequest,
     ListRecentListensRequest, RunJobRequest, job_run,
 };
-use sqlx::{ConnectOptions, Connection, SqliteConnection, sqlite::SqliteConnectOptions};
+use sqlx::{Connection, SqliteConnection};
 use tonic::Code;
 
 const LB_USER: &str = "lb-listener";
@@ -34,60 +31,6 @@ fn now() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs() as i64
-}
-
-/// A `spotterd` child process; killed on drop, its log printed if the test failed.
-struct Daemon {
-    child: Child,
-    log: PathBuf,
-}
-
-impl Daemon {
-    async fn start(dirs: &TestDirs, config: &Path, n: u32) -> Daemon {
-        let log = dirs.path(&format!("spotterd-{n}.log"));
-        let mut cmd = dirs.command(&bin("spotterd"));
-        cmd.env("SPOTTER_CONFIG", config)
-            .stdout(Stdio::null())
-            .stderr(fs::File::create(&log).unwrap());
-        let mut daemon = Daemon {
-            child: cmd.spawn().expect("spawn spotterd"),
-            log,
-        };
-        if let Err(e) = wait_ready(&dirs.socket(), Some(&mut daemon.child)).await {
-            panic!("{e}\n{}", daemon.logs());
-        }
-        daemon
-    }
-
-    fn logs(&self) -> String {
-        fs::read_to_string(&self.log).unwrap_or_default()
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        if self.child.try_wait().ok().flatten().is_none() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-        if std::thread::panicking() {
-            eprintln!(
-                "---- {} ----\n{}\n---- end ----",
-                self.log.display(),
-                self.logs()
-            );
-        }
-    }
-}
-
-/// The database, read-only, as left on disk.
-async fn open_db(path: &Path) -> SqliteConnection {
-    SqliteConnectOptions::new()
-        .filename(path)
-        .read_only(true)
-        .connect()
-        .await
-        .unwrap_or_else(|e| panic!("open {}: {e}", path.display()))
 }
 
 async fn listen_sources(db: &mut SqliteConnection) -> i64 {
@@ -176,7 +119,7 @@ async fn killing_the_daemon_mid_sync_loses_nothing_and_duplicates_nothing() {
     )
     .unwrap();
 
-    let mut first = Daemon::start(&dirs, &config, 1).await;
+    let first = Daemon::start(&dirs, &config, 1).await;
     let api = Api::connect(&dirs.socket()).await;
     let token = api.setup_owner(OWNER, OWNER_PW).await.access_token;
     // Every request is slow from now on: six pages take seconds.
@@ -217,17 +160,13 @@ async fn killing_the_daemon_mid_sync_loses_nothing_and_duplicates_nothing() {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
-    signal(&first.child, Signal::SIGKILL);
-    let status = wait_exit(&mut first.child, DEADLINE).await;
-    assert_eq!(
-        std::os::unix::process::ExitStatusExt::signal(&status),
-        Some(Signal::SIGKILL as i32)
-    );
+    first.kill().await;
     drop(api);
 
     // What the crash left: the oldest listens, each once, and a watermark that is not
     // ahead of them.
     let mut db = open_db(&dirs.database()).await;
+    assert_integrity(&mut db).await;
     let committed: Vec<(i64, String)> =
         sqlx::query_as("SELECT played_at, title FROM listens ORDER BY played_at, title")
             .fetch_all(&mut db)
@@ -255,7 +194,7 @@ async fn killing_the_daemon_mid_sync_loses_nothing_and_duplicates_nothing() {
     // Restart on the same directories, at full speed.
     lb.faults().clear();
     let queries_before = lb.listens_queries().len();
-    let mut second = Daemon::start(&dirs, &config, 2).await;
+    let second = Daemon::start(&dirs, &config, 2).await;
     let api = Api::connect(&dirs.socket()).await;
     let token = api
         .sign_in(OWNER, OWNER_PW)
@@ -349,9 +288,7 @@ async fn killing_the_daemon_mid_sync_loses_nothing_and_duplicates_nothing() {
 
     // On disk, after a clean stop.
     drop(api);
-    signal(&second.child, Signal::SIGTERM);
-    let status = wait_exit(&mut second.child, DEADLINE).await;
-    assert!(status.success(), "{status}\n{}", second.logs());
+    second.stop().await;
     let mut db = open_db(&dirs.database()).await;
     assert_eq!(listen_sources(&mut db).await, LISTENS as i64);
     let watermark = lb_watermark(&mut db).await;

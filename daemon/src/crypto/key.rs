@@ -385,6 +385,33 @@ fn read_text(what: &'static str, path: &Path) -> Result<Zeroizing<String>, KeyEr
         })
 }
 
+/// Where a key rotation stages the new key beside the personal key file
+/// (`encryption-key.new`) until the re-sealed database is committed and the key moved
+/// into place (`service::rotation`).
+pub fn staged_key_path(key_file: &Path) -> PathBuf {
+    let mut name = key_file.file_name().unwrap_or_default().to_os_string();
+    name.push(".new");
+    key_file.with_file_name(name)
+}
+
+impl KeySource {
+    /// The key a rotation staged beside the personal key file and did not move into
+    /// place (a crash, or a failed rename), if any. Other sources never have one:
+    /// spotterd does not own them.
+    pub fn staged_key(&self) -> Result<Option<Key>, KeyError> {
+        let KeySource::Generated { path, .. } = self else {
+            return Ok(None);
+        };
+        match read_key_file(&staged_key_path(path)) {
+            Ok(key) => Ok(Some(key)),
+            Err(KeyError::Read { err, .. }) if err.kind() == std::io::ErrorKind::NotFound => {
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
 /// Reads and validates a key file.
 pub fn read_key_file(path: &Path) -> Result<Key, KeyError> {
     let what = ENCRYPTION_KEY.what;
@@ -547,6 +574,33 @@ mod tests {
         ));
         inputs.generated_key_path = None;
         assert!(matches!(inputs.load(), Err(KeyError::Missing(_))));
+    }
+
+    #[test]
+    fn only_the_personal_key_file_has_a_staged_key_beside_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("encryption-key");
+        assert_eq!(
+            staged_key_path(&path),
+            dir.path().join("encryption-key.new")
+        );
+        let generated = KeySource::Generated {
+            path: path.clone(),
+            created: false,
+        };
+        assert!(generated.staged_key().unwrap().is_none());
+        let staged = Key::generate();
+        write_key_file(&staged_key_path(&path), &staged).unwrap();
+        assert_eq!(generated.staged_key().unwrap().unwrap().id(), staged.id());
+        // spotterd never stages beside a file the operator provides.
+        assert!(KeySource::File(path).staged_key().unwrap().is_none());
+        // A staged file that is not a key is an error, not "nothing staged".
+        fs::write(staged_key_path(&dir.path().join("other")), "changeme").unwrap();
+        let other = KeySource::Generated {
+            path: dir.path().join("other"),
+            created: false,
+        };
+        assert!(matches!(other.staged_key(), Err(KeyError::Invalid { .. })));
     }
 
     #[test]

@@ -10,7 +10,8 @@ pub use envelope::{ENVELOPE_PREFIX, Keyring, OpenError, SealError, Sealed};
 pub(crate) use key::PLACEHOLDERS;
 pub use key::{
     ENCRYPTION_KEY, JWT_SECRET, KEY_ENV, KEY_FILE_NAME, Key, KeyError, KeyFormatError, KeyId,
-    KeyInputs, KeySource, LASTFM_SHARED_SECRET, SecretSpec, read_key_file, write_key_file,
+    KeyInputs, KeySource, LASTFM_SHARED_SECRET, SecretSpec, read_key_file, staged_key_path,
+    write_key_file,
 };
 pub use registry::{SEALED_COLUMNS, SealedColumn};
 pub use secret::SecretString;

@@ -13,7 +13,7 @@ use crate::{
     crypto::{Key, KeySource, Keyring},
     service::{
         identity::Identity,
-        rotation::{install_new_key, rotate_encryption_key},
+        rotation::{discard_staged_key, install_new_key, rotate_encryption_key, stage_new_key},
     },
     store::{
         Role, Store,
@@ -362,13 +362,23 @@ impl Admin {
         // until the keyring has switched.
         let mut ring = self.keyring.write().await;
         let old_id = ring.primary_id();
-        let report = rotate_encryption_key(&self.store, &ring, &new_key).await.map_err(|e| match e {
-            crate::service::rotation::RotationError::SameKey(_) => {
-                ServiceError::InvalidArgument("the new key is the key already in use".into())
-            }
-            other => {
-                tracing::error!(error = %other, "online key rotation failed; nothing was changed");
-                ServiceError::FailedPrecondition("key rotation failed; nothing was changed (see the daemon log)".into())
+        // The new key is on disk before the database commits (see `rotation`).
+        stage_new_key(&self.key_source, &new_key).map_err(|e| {
+            tracing::error!(error = %e, "cannot stage the new encryption key; nothing was changed");
+            ServiceError::FailedPrecondition(
+                "key rotation failed; nothing was changed (see the daemon log)".into(),
+            )
+        })?;
+        let report = rotate_encryption_key(&self.store, &ring, &new_key).await.map_err(|e| {
+            discard_staged_key(&self.key_source, &new_key);
+            match e {
+                crate::service::rotation::RotationError::SameKey(_) => {
+                    ServiceError::InvalidArgument("the new key is the key already in use".into())
+                }
+                other => {
+                    tracing::error!(error = %other, "online key rotation failed; nothing was changed");
+                    ServiceError::FailedPrecondition("key rotation failed; nothing was changed (see the daemon log)".into())
+                }
             }
         })?;
         let old = std::mem::replace(&mut *ring, Keyring::new(new_key.clone()));

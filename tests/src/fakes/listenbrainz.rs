@@ -511,13 +511,18 @@ fn stored_listen(user: &str, ts: i64, track_metadata: Value) -> Value {
 /// `recording_msid` as a stored one is a duplicate and dropped.
 fn insert(history: &mut Vec<Value>, listen: Value) {
     let ts = listen["listened_at"].as_i64().unwrap();
-    if history.iter().any(|l| {
-        l["listened_at"].as_i64() == Some(ts) && l["recording_msid"] == listen["recording_msid"]
-    }) {
+    let ts_of = |l: &Value| l["listened_at"].as_i64().unwrap();
+    // Only the listens at the same second can be this one: binary search for them,
+    // so adding a large history stays fast.
+    let from = history.partition_point(|l| ts_of(l) < ts);
+    let to = history.partition_point(|l| ts_of(l) <= ts);
+    if history[from..to]
+        .iter()
+        .any(|l| l["recording_msid"] == listen["recording_msid"])
+    {
         return;
     }
-    let at = history.partition_point(|l| l["listened_at"].as_i64().unwrap() <= ts);
-    history.insert(at, listen);
+    history.insert(to, listen);
 }
 
 /// A deterministic UUID-shaped id for `seed` (FNV-1a, twice).
