@@ -313,7 +313,7 @@ fn revoked() -> ProviderError {
 
 /// Which call a status answers, for the statuses whose meaning depends on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Call {
+pub(crate) enum Call {
     ValidateToken,
     Listens,
     Submit,
@@ -330,7 +330,10 @@ impl Call {
 }
 
 /// `response` for a 2xx status, else the [`ProviderError`] its status means.
-fn check_status(response: HttpResponse, call: Call) -> Result<HttpResponse, ProviderError> {
+pub(crate) fn check_status(
+    response: HttpResponse,
+    call: Call,
+) -> Result<HttpResponse, ProviderError> {
     let status = response.status();
     if status.is_success() {
         return Ok(response);
@@ -414,6 +417,12 @@ struct WireTrackMetadata {
     additional_info: Option<Value>,
     #[serde(default)]
     mbid_mapping: Option<Value>,
+}
+
+/// What [`ListenBrainzClient::listens`] makes of a 2xx answer (the fuzz targets' entry).
+pub(crate) fn listens_page(response: &HttpResponse) -> Result<ListensPage, ProviderError> {
+    let answer: ListensAnswer = response.json()?;
+    Ok(page_from_wire(answer.payload.listens))
 }
 
 fn page_from_wire(wire: Vec<WireListen>) -> ListensPage {

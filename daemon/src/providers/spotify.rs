@@ -404,7 +404,7 @@ pub struct RecentlyPlayedPage {
 
 /// Which grant a token request was, for mapping its errors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Grant {
+pub(crate) enum Grant {
     AuthorizationCode,
     RefreshToken,
 }
@@ -682,7 +682,7 @@ fn unix_now() -> i64 {
 }
 
 /// A non-success Web API status as a [`ProviderError`].
-fn api_status_error(status: StatusCode, response: &HttpResponse) -> ProviderError {
+pub(crate) fn api_status_error(status: StatusCode, response: &HttpResponse) -> ProviderError {
     match status.as_u16() {
         401 => ProviderError::Unauthorized {
             reason: "Spotify refused the access token (HTTP 401); reconnect Spotify".into(),
@@ -704,7 +704,7 @@ fn api_status_error(status: StatusCode, response: &HttpResponse) -> ProviderErro
 }
 
 /// Logs the Web API's `{"error":{"status","message"}}` at debug level.
-fn log_api_error(response: &HttpResponse, access: &SecretString) {
+pub(crate) fn log_api_error(response: &HttpResponse, access: &SecretString) {
     #[derive(Deserialize)]
     struct Envelope {
         error: Option<Inner>,
@@ -727,7 +727,7 @@ fn log_api_error(response: &HttpResponse, access: &SecretString) {
 
 /// A token endpoint failure as a [`ProviderError`]. RFC 6749 §5.2 error codes decide;
 /// the description only reaches the debug log.
-fn token_error(
+pub(crate) fn token_error(
     status: StatusCode,
     retry_after: Option<Duration>,
     body: &[u8],
@@ -791,14 +791,14 @@ fn scrub(text: &str, secrets: &[&str]) -> String {
 }
 
 /// Spotify's wire format (only the fields spotter reads).
-mod wire {
+pub(crate) mod wire {
     use serde::Deserialize;
 
     use super::{MAX_EXPIRES_IN_SECS, ProviderError};
     use crate::crypto::SecretString;
 
     #[derive(Deserialize)]
-    pub(super) struct TokenAnswer {
+    pub(crate) struct TokenAnswer {
         pub access_token: SecretString,
         pub token_type: Option<String>,
         #[serde(default)]
@@ -808,7 +808,7 @@ mod wire {
     }
 
     impl TokenAnswer {
-        pub(super) fn validate(mut self) -> Result<Self, ProviderError> {
+        pub(crate) fn validate(mut self) -> Result<Self, ProviderError> {
             if self.access_token.expose().is_empty() {
                 return Err(ProviderError::malformed(
                     "Spotify issued an empty access token",
@@ -936,6 +936,14 @@ fn page_to_listens(page: wire::RecentlyPlayed) -> Result<RecentlyPlayedPage, Pro
         listens,
         next_after_ms,
     })
+}
+
+/// What [`SpotifyClient::recently_played`] makes of a 2xx answer (the fuzz targets'
+/// entry).
+pub(crate) fn recently_played_page(
+    response: &HttpResponse,
+) -> Result<RecentlyPlayedPage, ProviderError> {
+    page_to_listens(response.json()?)
 }
 
 use super::timestamp::rfc3339_ms as parse_rfc3339_ms;
