@@ -228,7 +228,12 @@ pub fn parse_redirect(
         })?;
     let has_scheme = ["http://", "https://"]
         .iter()
-        .any(|s| pasted.len() >= s.len() && pasted[..s.len()].eq_ignore_ascii_case(s));
+        // `get`: the text may hold a multi-byte character where the scheme would end.
+        .any(|s| {
+            pasted
+                .get(..s.len())
+                .is_some_and(|p| p.eq_ignore_ascii_case(s))
+        });
     let with_scheme;
     let text = if has_scheme {
         pasted
@@ -1018,6 +1023,21 @@ mod tests {
         // Percent-encoding is decoded.
         let r = ok(&redirect_url("code=a%2Bb&state=x%20y"));
         assert_eq!((r.code.expose(), r.state.as_str()), ("a+b", "x y"));
+    }
+
+    #[test]
+    fn a_multibyte_character_where_the_scheme_ends_is_no_panic() {
+        // Found by the spotify_redirect fuzz target: slicing at byte 7 or 8 split it.
+        for pasted in [
+            "2ttp://\u{fffd}127.0.0.1:8888/callback?code=c&state=s",
+            "https:/é",
+            "httpé",
+        ] {
+            assert!(matches!(
+                parse_redirect(pasted, DEFAULT_REDIRECT_URI),
+                Err(ProviderError::Invalid { .. })
+            ));
+        }
     }
 
     #[test]
