@@ -910,7 +910,10 @@ fn page_to_listens(page: wire::RecentlyPlayed) -> Result<RecentlyPlayedPage, Pro
             .join(", ");
         let duration_ms = track.duration_ms.filter(|d| *d > 0);
         listens.push(RemoteListen {
-            played_at: (played_at_ms - duration_ms.unwrap_or(0)).div_euclid(1000),
+            // Saturating: a hostile answer may pair year 1 with an endless duration.
+            played_at: played_at_ms
+                .saturating_sub(duration_ms.unwrap_or(0))
+                .div_euclid(1000),
             artist,
             album: track.album.and_then(|a| a.name).filter(|n| !n.is_empty()),
             title: track.name,
@@ -1234,6 +1237,18 @@ mod tests {
             page_to_listens(bad_cursor),
             Err(ProviderError::Malformed { .. })
         ));
+    }
+
+    #[test]
+    fn an_endless_track_played_in_year_one_is_no_overflow() {
+        // Found by the spotify_response fuzz target: played_at − duration overflowed.
+        let page: wire::RecentlyPlayed = serde_json::from_str(
+            r#"{"items":[{"track":{"id":"x","name":"n","duration_ms":9223372036854775807},
+                "played_at":"0001-01-01T00:00:00Z"}],"cursors":null}"#,
+        )
+        .unwrap();
+        let page = page_to_listens(page).unwrap();
+        assert_eq!(page.listens[0].played_at, i64::MIN.div_euclid(1000));
     }
 
     fn client(accounts_url: &str, api_url: &str) -> SpotifyClient {
