@@ -453,7 +453,11 @@ fn remote_listen(wire: WireListen) -> Option<RemoteListen> {
     let field = |name: &str| info.and_then(|i| i.get(name));
     let duration_ms = field("duration_ms")
         .and_then(whole_number)
-        .or_else(|| field("duration").and_then(whole_number).map(|s| s * 1000))
+        .or_else(|| {
+            field("duration")
+                .and_then(whole_number)
+                .and_then(|s| s.checked_mul(1000))
+        })
         .filter(|ms| *ms > 0);
     let recording_mbid = text(
         meta.mbid_mapping
@@ -682,6 +686,16 @@ mod tests {
 
         let untitled = wire(json!({"listened_at": 1, "track_metadata": {"artist_name": "A"}}));
         assert!(remote_listen(untitled).is_none());
+    }
+
+    #[test]
+    fn a_duration_too_large_in_milliseconds_is_unknown() {
+        // Found by the listenbrainz_response fuzz target: seconds × 1000 overflowed.
+        let huge = wire(json!({"listened_at": 1, "track_metadata": {
+            "artist_name": "A", "track_name": "T",
+            "additional_info": {"duration": 9_223_372_036_854_776_i64}
+        }}));
+        assert_eq!(remote_listen(huge).unwrap().duration_ms, None);
     }
 
     #[test]
