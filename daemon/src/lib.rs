@@ -10,6 +10,8 @@ pub mod config;
 pub mod crypto;
 pub mod events;
 mod fsutil;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod history_import;
 pub mod jobs;
 pub mod lock;

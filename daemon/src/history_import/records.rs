@@ -154,7 +154,8 @@ impl Ids {
 /// Unix seconds of a number that may be seconds or (lastfmstats) milliseconds:
 /// anything past 10^11 (year 5138 in seconds) is milliseconds.
 pub(super) fn secs_or_ms(n: i64) -> i64 {
-    if n.abs() >= 100_000_000_000 {
+    // `unsigned_abs`: `abs` overflows on i64::MIN, which a hostile file can hold.
+    if n.unsigned_abs() >= 100_000_000_000 {
         n.div_euclid(1000)
     } else {
         n

@@ -656,6 +656,30 @@ fn empty_and_unrecognised_files() {
 }
 
 #[test]
+fn the_smallest_integer_as_a_date_is_a_bad_row() {
+    // Found while fuzzing the imports: secs_or_ms took `abs` of i64::MIN.
+    let as_format = |bytes: &[u8], format| {
+        read_with(
+            bytes,
+            ImportOptions {
+                format,
+                ..ImportOptions::default()
+            },
+        )
+    };
+    let csv = as_format(
+        b"Artist,Album,Title,-9223372036854775808\n",
+        Format::LastfmCsv,
+    );
+    assert_eq!(csv.bad, [(1, "date outside 1970-2100".to_string())]);
+    let json = as_format(
+        br##"[{"artist": {"#text": "A"}, "name": "T", "date": {"uts": "-9223372036854775808"}}]"##,
+        Format::LastfmJson,
+    );
+    assert_eq!(json.bad, [(1, "date outside 1970-2100".to_string())]);
+}
+
+#[test]
 fn an_explicit_format_skips_detection() {
     // Keys Auto would not recognise, read as the format asked for.
     let doc = br#"[{"endTime": "2019-02-04 17:06", "artistName": "A", "trackName": "T", "msPlayed": 182000, "x": 1}]"#;

@@ -455,6 +455,15 @@ fn interpret(
     }
 }
 
+/// [`interpret`] with its error mapped as a read call maps it (the fuzz targets' entry).
+pub(crate) fn interpret_read(
+    method: &str,
+    response: HttpResponse,
+    secrets: &[Zeroizing<String>],
+) -> Result<Value, ProviderError> {
+    interpret(method, response, secrets).map_err(Into::into)
+}
+
 /// A Last.fm error code as a [`ProviderError`] (`wait`: what the server asked for).
 pub fn error_for_code(code: i64, wait: Option<std::time::Duration>) -> ProviderError {
     match code {
@@ -553,7 +562,7 @@ fn text(v: Option<&Value>) -> Option<&str> {
     (!s.is_empty()).then_some(s)
 }
 
-fn parse_recent_tracks(doc: &Value) -> Result<RecentTracksPage, ProviderError> {
+pub(crate) fn parse_recent_tracks(doc: &Value) -> Result<RecentTracksPage, ProviderError> {
     let recent = doc
         .get("recenttracks")
         .filter(|r| r.is_object())

@@ -313,7 +313,7 @@ fn revoked() -> ProviderError {
 
 /// Which call a status answers, for the statuses whose meaning depends on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Call {
+pub(crate) enum Call {
     ValidateToken,
     Listens,
     Submit,
@@ -330,7 +330,10 @@ impl Call {
 }
 
 /// `response` for a 2xx status, else the [`ProviderError`] its status means.
-fn check_status(response: HttpResponse, call: Call) -> Result<HttpResponse, ProviderError> {
+pub(crate) fn check_status(
+    response: HttpResponse,
+    call: Call,
+) -> Result<HttpResponse, ProviderError> {
     let status = response.status();
     if status.is_success() {
         return Ok(response);
@@ -416,6 +419,12 @@ struct WireTrackMetadata {
     mbid_mapping: Option<Value>,
 }
 
+/// What [`ListenBrainzClient::listens`] makes of a 2xx answer (the fuzz targets' entry).
+pub(crate) fn listens_page(response: &HttpResponse) -> Result<ListensPage, ProviderError> {
+    let answer: ListensAnswer = response.json()?;
+    Ok(page_from_wire(answer.payload.listens))
+}
+
 fn page_from_wire(wire: Vec<WireListen>) -> ListensPage {
     let oldest_ts = wire.iter().map(|l| l.listened_at).min();
     let newest_ts = wire.iter().map(|l| l.listened_at).max();
@@ -444,7 +453,11 @@ fn remote_listen(wire: WireListen) -> Option<RemoteListen> {
     let field = |name: &str| info.and_then(|i| i.get(name));
     let duration_ms = field("duration_ms")
         .and_then(whole_number)
-        .or_else(|| field("duration").and_then(whole_number).map(|s| s * 1000))
+        .or_else(|| {
+            field("duration")
+                .and_then(whole_number)
+                .and_then(|s| s.checked_mul(1000))
+        })
         .filter(|ms| *ms > 0);
     let recording_mbid = text(
         meta.mbid_mapping
@@ -673,6 +686,16 @@ mod tests {
 
         let untitled = wire(json!({"listened_at": 1, "track_metadata": {"artist_name": "A"}}));
         assert!(remote_listen(untitled).is_none());
+    }
+
+    #[test]
+    fn a_duration_too_large_in_milliseconds_is_unknown() {
+        // Found by the listenbrainz_response fuzz target: seconds × 1000 overflowed.
+        let huge = wire(json!({"listened_at": 1, "track_metadata": {
+            "artist_name": "A", "track_name": "T",
+            "additional_info": {"duration": 9_223_372_036_854_776_i64}
+        }}));
+        assert_eq!(remote_listen(huge).unwrap().duration_ms, None);
     }
 
     #[test]

@@ -228,7 +228,12 @@ pub fn parse_redirect(
         })?;
     let has_scheme = ["http://", "https://"]
         .iter()
-        .any(|s| pasted.len() >= s.len() && pasted[..s.len()].eq_ignore_ascii_case(s));
+        // `get`: the text may hold a multi-byte character where the scheme would end.
+        .any(|s| {
+            pasted
+                .get(..s.len())
+                .is_some_and(|p| p.eq_ignore_ascii_case(s))
+        });
     let with_scheme;
     let text = if has_scheme {
         pasted
@@ -404,7 +409,7 @@ pub struct RecentlyPlayedPage {
 
 /// Which grant a token request was, for mapping its errors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Grant {
+pub(crate) enum Grant {
     AuthorizationCode,
     RefreshToken,
 }
@@ -682,7 +687,7 @@ fn unix_now() -> i64 {
 }
 
 /// A non-success Web API status as a [`ProviderError`].
-fn api_status_error(status: StatusCode, response: &HttpResponse) -> ProviderError {
+pub(crate) fn api_status_error(status: StatusCode, response: &HttpResponse) -> ProviderError {
     match status.as_u16() {
         401 => ProviderError::Unauthorized {
             reason: "Spotify refused the access token (HTTP 401); reconnect Spotify".into(),
@@ -704,7 +709,7 @@ fn api_status_error(status: StatusCode, response: &HttpResponse) -> ProviderErro
 }
 
 /// Logs the Web API's `{"error":{"status","message"}}` at debug level.
-fn log_api_error(response: &HttpResponse, access: &SecretString) {
+pub(crate) fn log_api_error(response: &HttpResponse, access: &SecretString) {
     #[derive(Deserialize)]
     struct Envelope {
         error: Option<Inner>,
@@ -727,7 +732,7 @@ fn log_api_error(response: &HttpResponse, access: &SecretString) {
 
 /// A token endpoint failure as a [`ProviderError`]. RFC 6749 §5.2 error codes decide;
 /// the description only reaches the debug log.
-fn token_error(
+pub(crate) fn token_error(
     status: StatusCode,
     retry_after: Option<Duration>,
     body: &[u8],
@@ -791,14 +796,14 @@ fn scrub(text: &str, secrets: &[&str]) -> String {
 }
 
 /// Spotify's wire format (only the fields spotter reads).
-mod wire {
+pub(crate) mod wire {
     use serde::Deserialize;
 
     use super::{MAX_EXPIRES_IN_SECS, ProviderError};
     use crate::crypto::SecretString;
 
     #[derive(Deserialize)]
-    pub(super) struct TokenAnswer {
+    pub(crate) struct TokenAnswer {
         pub access_token: SecretString,
         pub token_type: Option<String>,
         #[serde(default)]
@@ -808,7 +813,7 @@ mod wire {
     }
 
     impl TokenAnswer {
-        pub(super) fn validate(mut self) -> Result<Self, ProviderError> {
+        pub(crate) fn validate(mut self) -> Result<Self, ProviderError> {
             if self.access_token.expose().is_empty() {
                 return Err(ProviderError::malformed(
                     "Spotify issued an empty access token",
@@ -905,7 +910,10 @@ fn page_to_listens(page: wire::RecentlyPlayed) -> Result<RecentlyPlayedPage, Pro
             .join(", ");
         let duration_ms = track.duration_ms.filter(|d| *d > 0);
         listens.push(RemoteListen {
-            played_at: (played_at_ms - duration_ms.unwrap_or(0)).div_euclid(1000),
+            // Saturating: a hostile answer may pair year 1 with an endless duration.
+            played_at: played_at_ms
+                .saturating_sub(duration_ms.unwrap_or(0))
+                .div_euclid(1000),
             artist,
             album: track.album.and_then(|a| a.name).filter(|n| !n.is_empty()),
             title: track.name,
@@ -936,6 +944,14 @@ fn page_to_listens(page: wire::RecentlyPlayed) -> Result<RecentlyPlayedPage, Pro
         listens,
         next_after_ms,
     })
+}
+
+/// What [`SpotifyClient::recently_played`] makes of a 2xx answer (the fuzz targets'
+/// entry).
+pub(crate) fn recently_played_page(
+    response: &HttpResponse,
+) -> Result<RecentlyPlayedPage, ProviderError> {
+    page_to_listens(response.json()?)
 }
 
 use super::timestamp::rfc3339_ms as parse_rfc3339_ms;
@@ -1010,6 +1026,21 @@ mod tests {
         // Percent-encoding is decoded.
         let r = ok(&redirect_url("code=a%2Bb&state=x%20y"));
         assert_eq!((r.code.expose(), r.state.as_str()), ("a+b", "x y"));
+    }
+
+    #[test]
+    fn a_multibyte_character_where_the_scheme_ends_is_no_panic() {
+        // Found by the spotify_redirect fuzz target: slicing at byte 7 or 8 split it.
+        for pasted in [
+            "2ttp://\u{fffd}127.0.0.1:8888/callback?code=c&state=s",
+            "https:/é",
+            "httpé",
+        ] {
+            assert!(matches!(
+                parse_redirect(pasted, DEFAULT_REDIRECT_URI),
+                Err(ProviderError::Invalid { .. })
+            ));
+        }
     }
 
     #[test]
@@ -1206,6 +1237,18 @@ mod tests {
             page_to_listens(bad_cursor),
             Err(ProviderError::Malformed { .. })
         ));
+    }
+
+    #[test]
+    fn an_endless_track_played_in_year_one_is_no_overflow() {
+        // Found by the spotify_response fuzz target: played_at − duration overflowed.
+        let page: wire::RecentlyPlayed = serde_json::from_str(
+            r#"{"items":[{"track":{"id":"x","name":"n","duration_ms":9223372036854775807},
+                "played_at":"0001-01-01T00:00:00Z"}],"cursors":null}"#,
+        )
+        .unwrap();
+        let page = page_to_listens(page).unwrap();
+        assert_eq!(page.listens[0].played_at, i64::MIN.div_euclid(1000));
     }
 
     fn client(accounts_url: &str, api_url: &str) -> SpotifyClient {

@@ -496,7 +496,10 @@ fn scrub_message(message: &str, secrets: &[Zeroizing<String>]) -> String {
 }
 
 /// The `subsonic-response` object of a successful answer, or the mapped error.
-fn parse_envelope(body: &[u8], secrets: &[Zeroizing<String>]) -> Result<Value, SubsonicError> {
+pub(crate) fn parse_envelope(
+    body: &[u8],
+    secrets: &[Zeroizing<String>],
+) -> Result<Value, SubsonicError> {
     let malformed = |detail: String| SubsonicError::Malformed { detail };
     let mut doc: Value =
         serde_json::from_slice(body).map_err(|e| malformed(format!("not JSON ({e})")))?;

@@ -775,6 +775,22 @@ impl fmt::Debug for HttpResponse {
 }
 
 impl HttpResponse {
+    /// A response built from its parts: the fuzz targets decode hostile bodies with
+    /// the providers' own code, without a server.
+    pub(crate) fn from_parts(
+        status: StatusCode,
+        headers: HeaderMap,
+        url: Url,
+        body: Vec<u8>,
+    ) -> Self {
+        HttpResponse {
+            status,
+            headers,
+            url,
+            body,
+        }
+    }
+
     pub fn status(&self) -> StatusCode {
         self.status
     }

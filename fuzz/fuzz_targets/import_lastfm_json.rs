@@ -1,0 +1,3 @@
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| spotter_daemon::fuzzing::import_lastfm_json(data));
