@@ -636,3 +636,99 @@ async fn finding_3_a_connection_that_never_speaks_is_closed() {
     assert!(buf.len() < 128, "only the daemon's SETTINGS: {buf:?}");
     i.running.shutdown().await;
 }
+
+// ---------------------------------------------------------------------------------
+// Finding 7: admins can act on the owner.
+
+/// Finding 7: a rogue admin kept ending the owner's sessions and cleared the owner's
+/// lockout to keep guessing their password. Both are refused; the owner can still
+/// do both.
+#[tokio::test]
+async fn finding_7_a_rogue_admin_can_neither_end_the_owners_sessions_nor_clear_their_lockout() {
+    let i = Instance::start().await;
+    let owner_id = i.owner.user.as_ref().unwrap().id;
+    let mallory = i.user("mallory").await;
+    i.api
+        .admin_as(&i.owner.access_token)
+        .set_user_role(v1::SetUserRoleRequest {
+            user_id: mallory.user.as_ref().unwrap().id,
+            role: v1::Role::Admin as i32,
+        })
+        .await
+        .unwrap();
+    let mallory = i
+        .api
+        .sign_in("mallory", spotter_e2e::USER_PW)
+        .await
+        .unwrap();
+    let mut rogue = i.api.admin_as(&mallory.access_token);
+
+    let e = rogue
+        .list_user_sessions(v1::ListUserSessionsRequest { user_id: owner_id })
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::PermissionDenied, "{e:?}");
+    let e = rogue
+        .revoke_user_session(v1::RevokeUserSessionRequest {
+            user_id: owner_id,
+            session_id: i.owner.session_id.clone(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::PermissionDenied, "{e:?}");
+    assert!(
+        i.api
+            .auth_as(&i.owner.access_token)
+            .who_am_i(v1::WhoAmIRequest {})
+            .await
+            .is_ok(),
+        "the owner's session lives on"
+    );
+
+    // Guess the owner's password until the account locks, then try to clear it.
+    for _ in 0..5 {
+        let _ = i
+            .api
+            .sign_in(spotter_e2e::OWNER, "wrong guess at the owner")
+            .await;
+    }
+    let locked = i
+        .api
+        .admin_as(&i.owner.access_token)
+        .list_lockouts(v1::ListLockoutsRequest {})
+        .await
+        .unwrap()
+        .into_inner()
+        .lockouts;
+    assert_eq!(locked.len(), 1, "{locked:?}");
+    for target in [
+        v1::clear_lockout_request::Target::Id(locked[0].id.clone()),
+        v1::clear_lockout_request::Target::Username(spotter_e2e::OWNER.to_uppercase()),
+    ] {
+        let e = rogue
+            .clear_lockout(v1::ClearLockoutRequest {
+                target: Some(target),
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Code::PermissionDenied, "{e:?}");
+    }
+    let e = i
+        .api
+        .sign_in(spotter_e2e::OWNER, spotter_e2e::OWNER_PW)
+        .await
+        .unwrap_err();
+    assert!(
+        e.message().contains("too many failed sign-ins"),
+        "still locked: {e:?}"
+    );
+    // The owner may.
+    i.api
+        .admin_as(&i.owner.access_token)
+        .clear_lockout(v1::ClearLockoutRequest {
+            target: Some(v1::clear_lockout_request::Target::Id(locked[0].id.clone())),
+        })
+        .await
+        .unwrap();
+    i.running.shutdown().await;
+}

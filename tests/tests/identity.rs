@@ -853,9 +853,55 @@ async fn only_the_owner_manages_admins_and_the_last_owner_is_protected() {
                 .await
                 .unwrap_err(),
         ),
+        // Issue 10, finding 7: sessions and lockouts of the owner (and of admins,
+        // the admin's own included) are the owner's business alone.
+        (
+            "list the owner's sessions",
+            admin
+                .list_user_sessions(v1::ListUserSessionsRequest { user_id: owner_id })
+                .await
+                .unwrap_err(),
+        ),
+        (
+            "end the owner's session",
+            admin
+                .revoke_user_session(v1::RevokeUserSessionRequest {
+                    user_id: owner_id,
+                    session_id: i.owner.session_id.clone(),
+                })
+                .await
+                .unwrap_err(),
+        ),
+        (
+            "list an admin's sessions",
+            admin
+                .list_user_sessions(v1::ListUserSessionsRequest { user_id: ada_id })
+                .await
+                .unwrap_err(),
+        ),
+        (
+            "clear the owner's lockout",
+            admin
+                .clear_lockout(v1::ClearLockoutRequest {
+                    target: Some(v1::clear_lockout_request::Target::Username(OWNER.into())),
+                })
+                .await
+                .unwrap_err(),
+        ),
     ] {
         assert_eq!(e.code(), Code::PermissionDenied, "{what}: {e:?}");
     }
+    // A plain user's sessions are an admin's to manage.
+    assert!(
+        admin
+            .list_user_sessions(v1::ListUserSessionsRequest { user_id: bob })
+            .await
+            .is_ok()
+    );
+    assert!(
+        i.who_am_i(&i.owner.access_token).await.is_ok(),
+        "the owner's session lives"
+    );
     // The last owner can neither be demoted, removed nor disabled, even by itself.
     for (what, e) in [
         (

@@ -29,6 +29,18 @@ pub struct Admin {
     min_password_length: usize,
 }
 
+fn owner_only() -> ServiceError {
+    ServiceError::PermissionDenied("only the owner acts on administrators and owners".into())
+}
+
+/// Only the owner acts on an admin or an owner.
+fn require_owner_for(caller: &Caller, target: Role) -> Result<()> {
+    if target >= Role::Admin && caller.role != Role::Owner {
+        return Err(owner_only());
+    }
+    Ok(())
+}
+
 /// Page size bounds (SECURITY.md T9).
 pub const MAX_USERS_PAGE: u32 = 200;
 pub const DEFAULT_USERS_PAGE: u32 = 50;
@@ -136,6 +148,15 @@ impl Admin {
             .ok_or(ServiceError::NotFound)
     }
 
+    /// A user whose sessions, lockout and account `caller` may act on: anyone for the
+    /// owner, plain users only for an admin (issue 10, finding 7: a rogue admin kept
+    /// ending the owner's sessions, or cleared a lockout to keep guessing).
+    async fn manageable(&self, caller: &Caller, user_id: i64) -> Result<Account> {
+        let target = self.target(user_id).await?;
+        require_owner_for(caller, target.role())?;
+        Ok(target)
+    }
+
     pub async fn set_role(&self, caller: &Caller, user_id: i64, role: Role) -> Result<Account> {
         caller.require(Access::Admin)?;
         let target = self.target(user_id).await?;
@@ -231,7 +252,7 @@ impl Admin {
 
     pub async fn user_sessions(&self, caller: &Caller, user_id: i64) -> Result<Vec<SessionRow>> {
         caller.require(Access::Admin)?;
-        self.target(user_id).await?;
+        self.manageable(caller, user_id).await?;
         Ok(self.store.list_sessions(user_id).await?)
     }
 
@@ -242,6 +263,7 @@ impl Admin {
         session_id: &str,
     ) -> Result<u32> {
         caller.require(Access::Admin)?;
+        self.manageable(caller, user_id).await?;
         if !self
             .store
             .revoke_session(user_id, session_id, "revoked by an administrator")
@@ -283,6 +305,15 @@ impl Admin {
                 ));
             }
         };
+        // Lockout rows are keyed by a keyed hash, never by name: an admin's or an
+        // owner's is recognised by hashing their names the same way.
+        if caller.role != Role::Owner {
+            for name in self.store.privileged_usernames().await? {
+                if self.identity.lockout_key(&name) == key {
+                    return Err(owner_only());
+                }
+            }
+        }
         let cleared = self.store.clear_lockout(&key).await?;
         if cleared {
             self.store

@@ -125,6 +125,15 @@ impl Store {
             .await?)
     }
 
+    /// The names of every admin and owner.
+    pub async fn privileged_usernames(&self) -> Result<Vec<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT username FROM users WHERE role IN ('admin', 'owner')")
+                .fetch_all(self.pool())
+                .await?,
+        )
+    }
+
     pub async fn account(&self, id: i64) -> Result<Option<Account>> {
         let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM users WHERE id = ?");
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
