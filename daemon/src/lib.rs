@@ -303,6 +303,7 @@ pub async fn boot(config: Config) -> Result<Running, BootError> {
     let (wake_tx, wake_rx) = tokio::sync::mpsc::unbounded_channel();
     let connections = Arc::new(service::connections::Connections::new(
         store.clone(),
+        identity.clone(),
         keyring.clone(),
         events.clone(),
         clients,

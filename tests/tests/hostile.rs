@@ -732,3 +732,141 @@ async fn finding_7_a_rogue_admin_can_neither_end_the_owners_sessions_nor_clear_t
         .unwrap();
     i.running.shutdown().await;
 }
+
+// ---------------------------------------------------------------------------------
+// Finding 4: ConnectNavidrome as a password oracle.
+
+async fn connect_navidrome(
+    i: &Instance,
+    token: &str,
+    username: &str,
+    password: &str,
+) -> Result<v1::Connection, Status> {
+    i.api
+        .connections_as(token)
+        .connect_navidrome(v1::ConnectNavidromeRequest {
+            username: username.into(),
+            password: password.into(),
+        })
+        .await
+        .map(tonic::Response::into_inner)
+}
+
+fn with_navidrome(fake: &spotter_e2e::fakes::subsonic::FakeSubsonic) -> Settings {
+    let mut settings = Settings::default();
+    settings.navidrome.base_url = Some(fake.base_url());
+    settings.auth.sign_in_attempts_per_minute = 100;
+    settings
+}
+
+/// Finding 4: ConnectNavidrome pinged Navidrome with any user name and password,
+/// unlimited, so one household member could guess another's Navidrome password.
+/// Now only the caller's own account (or one an admin allowed) may be tried, and
+/// failures lock the account out just as failed sign-ins do.
+#[tokio::test]
+async fn finding_4_connect_navidrome_is_no_password_oracle() {
+    use spotter_e2e::fakes::subsonic::{FakeLibrary, FakeSubsonic};
+    let fake = FakeSubsonic::start(FakeLibrary::generate(1, 1, 1)).await;
+    let i = Instance::with_settings(with_navidrome(&fake)).await;
+    // The victim's Navidrome account is "navi"; mallory is another household member.
+    let navi = i.user(fake.username()).await;
+    let mallory = i.user("mallory").await;
+
+    let pings = fake.requests("ping");
+    for guess in ["password", "hunter2", fake.password()] {
+        let e = connect_navidrome(&i, &mallory.access_token, fake.username(), guess)
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Code::PermissionDenied, "{e:?}");
+        assert!(e.message().contains("\"mallory\" only"), "{e:?}");
+    }
+    assert_eq!(fake.requests("ping"), pings, "Navidrome was never asked");
+
+    // Wrong guesses at one's own account count like failed sign-ins: five, then the
+    // account is locked and not even tried (sign-in included: the same lockout).
+    for _ in 0..5 {
+        let e = connect_navidrome(&i, &navi.access_token, fake.username(), "wrong")
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Code::InvalidArgument, "{e:?}");
+    }
+    let tried = fake.requests("ping");
+    assert!(
+        tried >= pings + 5,
+        "the wrong guesses were checked: {pings} → {tried}"
+    );
+    let e = connect_navidrome(&i, &navi.access_token, fake.username(), fake.password())
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::Unauthenticated, "{e:?}");
+    assert!(e.message().contains("too many failed"), "{e:?}");
+    assert_eq!(
+        fake.requests("ping"),
+        tried,
+        "a locked account is not tried"
+    );
+    let e = i
+        .api
+        .sign_in(fake.username(), spotter_e2e::USER_PW)
+        .await
+        .unwrap_err();
+    assert!(
+        e.message().contains("too many failed"),
+        "the same lockout: {e:?}"
+    );
+
+    // An admin may allow another account; the owner clears the lockout.
+    i.api
+        .admin_as(&i.owner.access_token)
+        .clear_lockout(v1::ClearLockoutRequest {
+            target: Some(v1::clear_lockout_request::Target::Username(
+                fake.username().into(),
+            )),
+        })
+        .await
+        .unwrap();
+    i.api
+        .admin_as(&i.owner.access_token)
+        .set_navidrome_account(v1::SetNavidromeAccountRequest {
+            user_id: mallory.user.as_ref().unwrap().id,
+            navidrome_username: fake.username().into(),
+        })
+        .await
+        .unwrap();
+    let conn = connect_navidrome(&i, &mallory.access_token, fake.username(), fake.password())
+        .await
+        .expect("allowed by an admin");
+    assert_eq!(conn.external_user, fake.username());
+    i.running.shutdown().await;
+}
+
+/// Finding 4: ConnectNavidrome shares sign-in's per-uid rate limit.
+#[tokio::test]
+async fn finding_4_connect_navidrome_attempts_share_the_sign_in_rate_limit() {
+    use spotter_e2e::fakes::subsonic::{FakeLibrary, FakeSubsonic};
+    let fake = FakeSubsonic::start(FakeLibrary::generate(1, 1, 1)).await;
+    let mut settings = with_navidrome(&fake);
+    settings.auth.sign_in_attempts_per_minute = 4;
+    let i = Instance::with_settings(settings).await;
+    let navi = i.user(fake.username()).await;
+    let mut limited = None;
+    for attempt in 0..5 {
+        match connect_navidrome(&i, &navi.access_token, fake.username(), "wrong").await {
+            Err(e) if e.code() == Code::ResourceExhausted => {
+                limited = Some(attempt);
+                break;
+            }
+            Err(e) => assert_eq!(e.code(), Code::InvalidArgument, "{e:?}"),
+            Ok(_) => panic!("a wrong password connected"),
+        }
+    }
+    assert!(limited.is_some(), "never rate limited");
+    // The budget is the same one sign-in draws on.
+    let e = i
+        .api
+        .sign_in(fake.username(), spotter_e2e::USER_PW)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::ResourceExhausted, "{e:?}");
+    i.running.shutdown().await;
+}

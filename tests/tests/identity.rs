@@ -698,6 +698,15 @@ async fn every_admin_rpc_as_a_plain_user_is_permission_denied() {
                 .unwrap_err()),
         ),
         (
+            "SetNavidromeAccount",
+            t(a.set_navidrome_account(v1::SetNavidromeAccountRequest {
+                user_id: 1,
+                navidrome_username: "x".into(),
+            })
+            .await
+            .unwrap_err()),
+        ),
+        (
             "ListUserSessions",
             t(
                 a.list_user_sessions(v1::ListUserSessionsRequest { user_id: 1 })

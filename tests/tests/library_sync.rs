@@ -70,7 +70,22 @@ impl<'a> Me<'a> {
         }
     }
 
-    async fn connect_navidrome(&self, username: &str, password: &str) -> v1::Connection {
+    /// Connects the Navidrome account `username`, which `admin_token`'s holder first
+    /// allows this user to (it is not named like them).
+    async fn connect_navidrome(
+        &self,
+        admin_token: &str,
+        username: &str,
+        password: &str,
+    ) -> v1::Connection {
+        self.api
+            .admin_as(admin_token)
+            .set_navidrome_account(v1::SetNavidromeAccountRequest {
+                user_id: self.id,
+                navidrome_username: username.into(),
+            })
+            .await
+            .expect("allow the Navidrome account");
         self.api
             .connections_as(&self.token)
             .connect_navidrome(ConnectNavidromeRequest {
@@ -428,7 +443,9 @@ async fn fake_library_second_sync_reads_only_changed_albums() {
     let i = Instance::with_settings(settings(&fake.base_url(), None)).await;
     let me = Me::new(&i.api, &i.owner);
     let store = &i.running.state().store;
-    let conn = me.connect_navidrome(fake.username(), fake.password()).await;
+    let conn = me
+        .connect_navidrome(&i.owner.access_token, fake.username(), fake.password())
+        .await;
     assert_eq!(conn.state, connection::State::Connected as i32);
     assert_eq!(conn.external_user, fake.username());
     me.settle().await;
@@ -549,7 +566,8 @@ async fn listens_link_to_library_tracks_whichever_arrives_first() {
     assert_eq!(library_size(&me.summary().await), (0, 0, 0));
 
     // The library sync links the listen it has a track for.
-    me.connect_navidrome(fake.username(), fake.password()).await;
+    me.connect_navidrome(&i.owner.access_token, fake.username(), fake.password())
+        .await;
     me.settle().await;
     let runs = me.runs(JobKind::LibrarySync).await;
     assert!(
@@ -606,7 +624,8 @@ async fn navidrome_plays_become_listens_merged_with_listenbrainz() {
     me.connect_lb().await;
     me.settle().await;
     assert_eq!(me.summary().await.listens, 2);
-    me.connect_navidrome(fake.username(), fake.password()).await;
+    me.connect_navidrome(&i.owner.access_token, fake.username(), fake.password())
+        .await;
     me.settle().await;
     let runs = me.runs(JobKind::HistorySync).await;
     succeeded(runs.last().unwrap());
@@ -677,7 +696,8 @@ async fn a_refused_navidrome_password_fails_the_library_job_and_parks_the_connec
     let me = Me::new(&i.api, &i.owner);
     // ConnectNavidrome checks the password, so a wrong one cannot be stored: the
     // server starts refusing it afterwards (as after a password change).
-    me.connect_navidrome(fake.username(), fake.password()).await;
+    me.connect_navidrome(&i.owner.access_token, fake.username(), fake.password())
+        .await;
     me.settle().await;
     assert_eq!(library_size(&me.summary().await), (3, 3, 6));
     for _ in 0..10 {
@@ -707,7 +727,9 @@ async fn a_refused_navidrome_password_fails_the_library_job_and_parks_the_connec
 
     // Reconnecting unblocks it.
     fake.faults().clear();
-    let conn = me.connect_navidrome(fake.username(), fake.password()).await;
+    let conn = me
+        .connect_navidrome(&i.owner.access_token, fake.username(), fake.password())
+        .await;
     assert_eq!(conn.state, connection::State::Connected as i32);
     me.settle().await;
     let runs = me.runs(JobKind::LibrarySync).await;
@@ -724,7 +746,8 @@ async fn another_user_sees_none_of_the_library() {
     let fake = FakeSubsonic::start(FakeLibrary::generate(4, 2, 3)).await;
     let i = Instance::with_settings(settings(&fake.base_url(), None)).await;
     let me = Me::new(&i.api, &i.owner);
-    me.connect_navidrome(fake.username(), fake.password()).await;
+    me.connect_navidrome(&i.owner.access_token, fake.username(), fake.password())
+        .await;
     me.settle().await;
     assert_eq!(library_size(&me.summary().await), (4, 8, 24));
 
@@ -742,7 +765,7 @@ async fn another_user_sees_none_of_the_library() {
     // With his own connection (the same Navidrome account), bob gets his own mirror;
     // the owner's is untouched by his sync.
     fake.rename_track(&fake.snapshot().albums[0].songs[0].id, "Only In Bob's Copy");
-    bob.connect_navidrome(fake.username(), fake.password())
+    bob.connect_navidrome(&i.owner.access_token, fake.username(), fake.password())
         .await;
     bob.settle().await;
     assert_eq!(library_size(&bob.summary().await), (4, 8, 24));

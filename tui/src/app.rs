@@ -73,6 +73,8 @@ pub enum Command {
     ToggleDisabled,
     DeleteUser,
     NewUser,
+    /// Users: which Navidrome account the selected user may connect.
+    NavidromeAccount,
     ClearLockout,
     OlderPage,
     Connect,
@@ -152,6 +154,7 @@ impl Command {
             | Command::PageUp
             | Command::PageDown
             | Command::PrevField
+            | Command::NavidromeAccount
             | Command::DeleteChar
             | Command::Newest
             | Command::PeriodWeek
@@ -182,6 +185,9 @@ impl Command {
             Command::ToggleDisabled => "disable or re-enable the selected user",
             Command::DeleteUser => "delete the selected user (asks first)",
             Command::NewUser => "create a local user",
+            Command::NavidromeAccount => {
+                "let the selected user connect a Navidrome account not named like them"
+            }
             Command::ClearLockout => "clear the selected lockout (asks first)",
             Command::OlderPage => "load the next, older page",
             Command::Connect => "connect or reconnect the selected provider",

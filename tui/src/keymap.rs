@@ -79,6 +79,7 @@ pub const BINDINGS: &[KeyBinding] = &[
     ch(S::Users, 'D', C::DeleteUser),
     key(S::Users, KeyCode::Delete, C::DeleteUser),
     ch(S::Users, 'n', C::NewUser),
+    ch(S::Users, 'a', C::NavidromeAccount),
     ch(S::Lockouts, 'c', C::ClearLockout),
     ch(S::Audit, 'n', C::OlderPage),
     ch(S::Connections, 'c', C::Connect),

@@ -62,6 +62,7 @@ pub const ACCESS: &[(&str, Access)] = &[
     ("/spotter.v1.Admin/SetUserRole", Access::Admin),
     ("/spotter.v1.Admin/SetUserDisabled", Access::Admin),
     ("/spotter.v1.Admin/DeleteUser", Access::Admin),
+    ("/spotter.v1.Admin/SetNavidromeAccount", Access::Admin),
     ("/spotter.v1.Admin/ListUserSessions", Access::Admin),
     ("/spotter.v1.Admin/RevokeUserSession", Access::Admin),
     ("/spotter.v1.Admin/ListLockouts", Access::Admin),

@@ -87,6 +87,20 @@ impl AdminRpc for AdminService {
         Ok(Response::new(v1::DeleteUserResponse {}))
     }
 
+    async fn set_navidrome_account(
+        &self,
+        request: Request<v1::SetNavidromeAccountRequest>,
+    ) -> Rpc<v1::User> {
+        let caller = Caller::of(&request)?;
+        let r = request.get_ref();
+        Ok(Response::new(convert::user(
+            &self
+                .admin
+                .set_navidrome_account(caller, r.user_id, &r.navidrome_username)
+                .await?,
+        )))
+    }
+
     async fn list_user_sessions(
         &self,
         request: Request<v1::ListUserSessionsRequest>,

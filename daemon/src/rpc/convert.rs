@@ -44,6 +44,7 @@ pub fn user(a: &Account) -> v1::User {
         created_at: a.created_at,
         has_local_password: a.password_hash.is_some(),
         navidrome_linked: a.navidrome_linked,
+        navidrome_account: a.navidrome_account.clone().unwrap_or_default(),
     }
 }
 

@@ -214,7 +214,7 @@ impl ConnectionsRpc for ConnectionsService {
         let r = request.get_ref();
         let view = self
             .connections
-            .connect_navidrome(caller.user_id, &r.username, &r.password)
+            .connect_navidrome(caller.user_id, caller.peer_uid, &r.username, &r.password)
             .await?;
         Ok(Response::new(connection(view)))
     }

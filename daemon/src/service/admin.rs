@@ -250,6 +250,39 @@ impl Admin {
         Ok(())
     }
 
+    /// Lets `user_id` connect the Navidrome account `name` instead of the one named
+    /// like them (`""`: only their own again). Audited.
+    pub async fn set_navidrome_account(
+        &self,
+        caller: &Caller,
+        user_id: i64,
+        name: &str,
+    ) -> Result<Account> {
+        caller.require(Access::Admin)?;
+        let target = self.manageable(caller, user_id).await?;
+        let name = match name.trim() {
+            "" => None,
+            other => Some(check_username(other)?),
+        };
+        self.store
+            .set_navidrome_account(user_id, name.as_deref())
+            .await?;
+        self.store
+            .audit(
+                "navidrome_account_set",
+                Some(caller.user_id),
+                Some(user_id),
+                Some(caller.peer_uid),
+                &format!(
+                    "{} may connect Navidrome account {}",
+                    target.username,
+                    name.as_deref().unwrap_or("(their own name)")
+                ),
+            )
+            .await?;
+        self.target(user_id).await
+    }
+
     pub async fn user_sessions(&self, caller: &Caller, user_id: i64) -> Result<Vec<SessionRow>> {
         caller.require(Access::Admin)?;
         self.manageable(caller, user_id).await?;

@@ -26,7 +26,7 @@ use subtle::ConstantTimeEq;
 use tokio::sync::{RwLock, mpsc};
 use zeroize::Zeroizing;
 
-use super::{Result, ServiceError};
+use super::{Result, ServiceError, identity::Identity};
 use crate::{
     crypto::{Keyring, SecretString},
     events::{self, EventBus},
@@ -83,6 +83,8 @@ pub struct ConnectionView {
 
 pub struct Connections {
     store: Store,
+    /// Checks of someone's password share sign-in's rate limit and lockout.
+    identity: Arc<Identity>,
     keyring: Arc<RwLock<Keyring>>,
     events: Arc<EventBus>,
     clients: Arc<ProviderClients>,
@@ -146,6 +148,7 @@ fn check_len(what: &str, value: &str) -> Result<()> {
 impl Connections {
     pub fn new(
         store: Store,
+        identity: Arc<Identity>,
         keyring: Arc<RwLock<Keyring>>,
         events: Arc<EventBus>,
         clients: Arc<ProviderClients>,
@@ -153,6 +156,7 @@ impl Connections {
     ) -> Self {
         Connections {
             store,
+            identity,
             keyring,
             events,
             clients,
@@ -447,14 +451,22 @@ impl Connections {
     }
 
     /// Connects Navidrome with a user name and password, checked with ping first.
+    ///
+    /// A ping says whether a password is right, so this is a password check like a
+    /// sign-in (issue 10, finding 4): only the account named like the caller, or the
+    /// one an administrator allowed them, may be tried; attempts share sign-in's per-uid
+    /// rate limit; failures count towards that account's lockout, and a locked account
+    /// is not tried at all.
     pub async fn connect_navidrome(
         &self,
         user_id: i64,
+        peer_uid: u32,
         username: &str,
         password: &str,
     ) -> Result<ConnectionView> {
         let provider = Provider::Navidrome;
         self.require_offered(provider)?;
+        self.identity.rate_limit(peer_uid)?;
         let username = username.trim();
         check_len("the user name", username)?;
         if username.len() > 255 {
@@ -463,6 +475,15 @@ impl Connections {
             ));
         }
         check_len("the password", password)?;
+        let me = self.identity.account(user_id).await?;
+        let allowed = me.navidrome_account.as_deref().unwrap_or(&me.username);
+        if !username.eq_ignore_ascii_case(allowed) {
+            return Err(ServiceError::PermissionDenied(format!(
+                "you may connect the Navidrome account {allowed:?} only; an administrator can \
+                 allow another (Admin.SetNavidromeAccount)"
+            )));
+        }
+        let key = self.identity.unlocked_account_key(username).await?;
         let password = SecretString::new(password);
         let client = self
             .clients
@@ -470,8 +491,11 @@ impl Connections {
             .as_ref()
             .map_err(|e| ServiceError::FailedPrecondition(e.clone()))?;
         match client.ping(username, &password).await {
-            Ok(()) => {}
+            Ok(()) => self.identity.succeeded(&key).await?,
             Err(e) if e.is_wrong_credentials() => {
+                self.identity
+                    .failed(&key, "navidrome-connect", peer_uid)
+                    .await;
                 return Err(ServiceError::InvalidArgument(
                     "Navidrome refused this user name and password".into(),
                 ));
@@ -662,9 +686,25 @@ mod tests {
             listenbrainz: Err(off),
         };
         let (wake, _) = mpsc::unbounded_channel();
+        let keyring = Arc::new(RwLock::new(Keyring::new(crate::crypto::Key::generate())));
+        let identity = Identity::new(crate::service::identity::IdentityConfig {
+            store: store.clone(),
+            keyring: keyring.clone(),
+            secret: crate::auth::jwt::JwtSecret::parse(
+                &crate::auth::jwt::JwtSecret::generate_text(),
+            )
+            .unwrap(),
+            settings: Default::default(),
+            mode: spotter_proto::locations::Mode::Personal,
+            navidrome: None,
+            state_dir: dir.path().to_path_buf(),
+        })
+        .await
+        .unwrap();
         let c = Connections::new(
             store,
-            Arc::new(RwLock::new(Keyring::new(crate::crypto::Key::generate()))),
+            Arc::new(identity),
+            keyring,
             Arc::new(EventBus::new()),
             Arc::new(clients),
             wake,

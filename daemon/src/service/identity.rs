@@ -212,15 +212,7 @@ impl Identity {
                 "first-run setup has not been completed yet".into(),
             ));
         }
-        let key = auth::lockout_key(&self.secret, &username);
-        if let Some(row) = self.store.lockout(&key).await?
-            && row.locked_until > now()
-        {
-            let minutes = (row.locked_until - now() + 59) / 60;
-            return Err(ServiceError::Unauthenticated(format!(
-                "too many failed sign-ins for this account; try again in {minutes} min"
-            )));
-        }
+        let key = self.unlocked_account_key(&username).await?;
 
         let account = match method {
             Method::Local => {
@@ -239,12 +231,12 @@ impl Identity {
                 .map_err(internal)?;
                 match account {
                     Some(a) if ok && a.password_hash.is_some() => a,
-                    _ => return Err(self.failed(&key, method, peer_uid).await),
+                    _ => return Err(self.failed(&key, method_name(method), peer_uid).await),
                 }
             }
             Method::Navidrome => match self.check_navidrome(&username, password).await? {
                 Ok(()) => self.navidrome_account(&username, peer_uid).await?,
-                Err(()) => return Err(self.failed(&key, method, peer_uid).await),
+                Err(()) => return Err(self.failed(&key, method_name(method), peer_uid).await),
             },
         };
         if account.disabled {
@@ -255,7 +247,7 @@ impl Identity {
                 .refuse(Some(account.id), peer_uid, "not on the sign-in allowlist")
                 .await);
         }
-        self.store.clear_lockout(&key).await?;
+        self.succeeded(&key).await?;
         if method == Method::Navidrome {
             // Only once the account may sign in: a disabled one keeps nothing new.
             self.store_navidrome_password(&account, password).await?;
@@ -273,8 +265,30 @@ impl Identity {
         self.issue(account, device_label, peer_uid).await
     }
 
+    /// The lockout key of `username`, unless that account is locked out now (then why).
+    /// Sign-in and every other check of someone's password go through here first
+    /// (SECURITY.md T4).
+    pub(crate) async fn unlocked_account_key(&self, username: &str) -> Result<String> {
+        let key = auth::lockout_key(&self.secret, username);
+        if let Some(row) = self.store.lockout(&key).await?
+            && row.locked_until > now()
+        {
+            let minutes = (row.locked_until - now() + 59) / 60;
+            return Err(ServiceError::Unauthenticated(format!(
+                "too many failed sign-ins for this account; try again in {minutes} min"
+            )));
+        }
+        Ok(key)
+    }
+
+    /// A password check of the account `key` succeeded: its failures are forgotten.
+    pub(crate) async fn succeeded(&self, key: &str) -> Result<()> {
+        Ok(self.store.clear_lockout(key).await.map(drop)?)
+    }
+
     /// Counts a failure, locks when the threshold is reached, logs one parseable line.
-    async fn failed(&self, key: &str, method: Method, peer_uid: u32) -> ServiceError {
+    /// `method` names what checked the password (`local`, `navidrome`, …).
+    pub(crate) async fn failed(&self, key: &str, method: &str, peer_uid: u32) -> ServiceError {
         let row = match self
             .store
             .record_failure(key, LOCKOUT_THRESHOLD, &LOCKOUT_TIERS_SECS)
@@ -286,8 +300,7 @@ impl Identity {
         // One line per failure for fail2ban-style tools: no password, no username
         // (people type passwords into the username field), the account's opaque key.
         tracing::warn!(
-            "spotter auth failure: uid={peer_uid} method={} account={key} failures={}",
-            method_name(method),
+            "spotter auth failure: uid={peer_uid} method={method} account={key} failures={}",
             row.failures
         );
         let _ = self
@@ -752,7 +765,9 @@ impl Identity {
         Ok(username)
     }
 
-    fn rate_limit(&self, peer_uid: u32) -> Result<()> {
+    /// The per-uid limit on password checks, shared by sign-in and every other RPC
+    /// that checks a password (SECURITY.md T4).
+    pub(crate) fn rate_limit(&self, peer_uid: u32) -> Result<()> {
         self.limiter.check_key(&peer_uid).map_err(|_| {
             tracing::warn!("spotter auth rate limited: uid={peer_uid}");
             ServiceError::ResourceExhausted(

@@ -17,6 +17,8 @@ pub struct Account {
     pub navidrome_linked: bool,
     pub disabled: bool,
     pub token_version: i64,
+    /// The Navidrome account an administrator allowed instead of the user's own name.
+    pub navidrome_account: Option<String>,
 }
 
 impl Account {
@@ -25,8 +27,8 @@ impl Account {
     }
 }
 
-const ACCOUNT_COLUMNS: &str =
-    "id, username, role, created_at, password_hash, navidrome_linked, disabled, token_version";
+const ACCOUNT_COLUMNS: &str = "id, username, role, created_at, password_hash, navidrome_linked, \
+     disabled, token_version, navidrome_account";
 
 #[derive(Debug, Clone, FromRow, PartialEq, Eq)]
 pub struct SessionRow {
@@ -123,6 +125,19 @@ impl Store {
             .bind(username)
             .fetch_optional(self.pool())
             .await?)
+    }
+
+    /// Allows `user_id` to connect the Navidrome account `name` (`None`: their own).
+    pub async fn set_navidrome_account(&self, user_id: i64, name: Option<&str>) -> Result<()> {
+        let done = sqlx::query("UPDATE users SET navidrome_account = ? WHERE id = ?")
+            .bind(name)
+            .bind(user_id)
+            .execute(self.writer())
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
     }
 
     /// The names of every admin and owner.

@@ -37,6 +37,11 @@ pub enum Call {
         user_id: i64,
         disabled: bool,
     },
+    /// `name` empty: the user's own name only.
+    SetNavidromeAccount {
+        user_id: i64,
+        name: String,
+    },
     DeleteUser {
         user_id: i64,
         username: String,
@@ -123,6 +128,7 @@ impl Call {
             Call::SetUserRole { .. } => "Could not change the role".into(),
             Call::SetUserDisabled { disabled: true, .. } => "Could not disable the user".into(),
             Call::SetUserDisabled { .. } => "Could not enable the user".into(),
+            Call::SetNavidromeAccount { .. } => "Could not change the Navidrome account".into(),
             Call::DeleteUser { username, .. } => format!("Could not delete {username}"),
             Call::ListLockouts => "Could not load lockouts".into(),
             Call::ClearLockout { .. } => "Could not clear the lockout".into(),
@@ -172,6 +178,7 @@ pub enum Reply {
     },
     UserCreated(User),
     UserUpdated(User),
+    NavidromeAccountSet(User),
     UserDeleted {
         username: String,
     },

@@ -19,6 +19,12 @@ pub enum Overlay {
     Confirm(Confirm),
     RoleChooser(RoleChooser),
     NewUser(Form),
+    /// The Navidrome account `user_id` may connect.
+    NavidromeAccount {
+        user_id: i64,
+        username: String,
+        form: Form,
+    },
     Filter(Form),
     /// A browser approval (Spotify, Last.fm).
     Approval(Approval),
@@ -110,6 +116,13 @@ pub fn new_user_form() -> Form {
     ])
 }
 
+/// The Navidrome account a user may connect; empty for their own name.
+pub fn navidrome_account_form(current: &str) -> Form {
+    let mut form = Form::new(vec![Form::plain(FieldId::Username, "Navidrome user")]);
+    form.set_text(FieldId::Username, current);
+    form
+}
+
 pub fn filter_form(query: &str) -> Form {
     let mut form = Form::new(vec![Form::plain(FieldId::Query, "Name contains")]);
     form.set_text(FieldId::Query, query);
@@ -165,6 +178,18 @@ impl Main {
                 }
                 _ => {}
             },
+            Overlay::NavidromeAccount { user_id, form, .. } => match command {
+                Command::DeleteChar => form.delete_char(),
+                Command::Back => self.overlay = None,
+                Command::Submit if !form.busy => {
+                    let (user_id, name) =
+                        (*user_id, form.text(FieldId::Username).trim().to_owned());
+                    form.busy = true;
+                    form.error = None;
+                    return vec![self.call(Call::SetNavidromeAccount { user_id, name })].into();
+                }
+                _ => {}
+            },
             Overlay::Filter(form) => match command {
                 Command::DeleteChar => form.delete_char(),
                 Command::Back => self.overlay = None,
@@ -191,6 +216,7 @@ impl Main {
         match &mut self.overlay {
             Some(
                 Overlay::NewUser(form)
+                | Overlay::NavidromeAccount { form, .. }
                 | Overlay::Filter(form)
                 | Overlay::Search(SearchBox { form, .. })
                 | Overlay::HistoryFilter(form)

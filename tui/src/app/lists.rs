@@ -8,7 +8,10 @@ use spotter_proto::v1::Role;
 use super::{
     Command, Effect,
     calls::{Call, CallError, Reply},
-    dialogs::{Confirm, Confirmed, Overlay, RoleChooser, filter_form, new_user_form},
+    dialogs::{
+        Confirm, Confirmed, Overlay, RoleChooser, filter_form, navidrome_account_form,
+        new_user_form,
+    },
     rows::PAGE_ROWS,
     signed_in::{Main, Notice, Outcome, Tab},
 };
@@ -45,6 +48,15 @@ impl Main {
             }
             (Tab::Users, Command::NewUser) => {
                 self.overlay = Some(Overlay::NewUser(new_user_form()));
+            }
+            (Tab::Users, Command::NavidromeAccount) => {
+                if let Some(user) = self.users.selected_item() {
+                    self.overlay = Some(Overlay::NavidromeAccount {
+                        user_id: user.id,
+                        username: user.username.clone(),
+                        form: navidrome_account_form(&user.navidrome_account),
+                    });
+                }
             }
             (Tab::Users, Command::ChangeRole) => {
                 if let Some(user) = self.users.selected_item() {
@@ -210,6 +222,25 @@ impl Main {
                     *row = user;
                 }
             }
+            Reply::NavidromeAccountSet(user) => {
+                if matches!(self.overlay, Some(Overlay::NavidromeAccount { .. })) {
+                    self.overlay = None;
+                }
+                self.notice = Some(Notice::info(if user.navidrome_account.is_empty() {
+                    format!(
+                        "{} may connect their own Navidrome account only.",
+                        user.username
+                    )
+                } else {
+                    format!(
+                        "{} may connect the Navidrome account {}.",
+                        user.username, user.navidrome_account
+                    )
+                }));
+                if let Some(row) = self.users.items.iter_mut().find(|u| u.id == user.id) {
+                    *row = user;
+                }
+            }
             Reply::UserDeleted { username } => {
                 self.notice = Some(Notice::info(format!("Deleted user {username}.")));
                 return self.reload_users();
@@ -272,11 +303,14 @@ impl Main {
         if shown || self.stats_failed(&call, &text) {
             return effects;
         }
-        if let (Call::CreateUser { .. }, Some(Overlay::NewUser(form))) = (&call, &mut self.overlay)
-        {
-            form.busy = false;
-            form.error = Some(text);
-            return effects;
+        match (&call, &mut self.overlay) {
+            (Call::CreateUser { .. }, Some(Overlay::NewUser(form)))
+            | (Call::SetNavidromeAccount { .. }, Some(Overlay::NavidromeAccount { form, .. })) => {
+                form.busy = false;
+                form.error = Some(text);
+                return effects;
+            }
+            _ => {}
         }
         if !self.connect_failed(&call, &text) {
             self.notice = Some(Notice::error(format!("{}: {text}", call.failure())));

@@ -226,6 +226,7 @@ impl Main {
             }
             Some(
                 Overlay::NewUser(_)
+                | Overlay::NavidromeAccount { .. }
                 | Overlay::Filter(_)
                 | Overlay::Approval(_)
                 | Overlay::Connect(_)

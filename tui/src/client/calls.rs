@@ -4,7 +4,8 @@
 use spotter_proto::v1::{
     ClearLockoutRequest, CreateUserRequest, DeleteUserRequest, ListAuditEventsRequest,
     ListLockoutsRequest, ListSessionsRequest, ListUsersRequest, RevokeOtherSessionsRequest,
-    RevokeSessionRequest, SetUserDisabledRequest, SetUserRoleRequest, clear_lockout_request,
+    RevokeSessionRequest, SetNavidromeAccountRequest, SetUserDisabledRequest, SetUserRoleRequest,
+    clear_lockout_request,
 };
 
 use super::{Authenticator, ClientError, DaemonClient, sync_calls as sync};
@@ -99,6 +100,19 @@ pub async fn run(
                 .within_deadline("SetUserRole", admin().set_user_role(request))
                 .await?;
             Reply::UserUpdated(user)
+        }
+        Call::SetNavidromeAccount { user_id, name } => {
+            let request = auth.authorize(SetNavidromeAccountRequest {
+                user_id,
+                navidrome_username: name,
+            });
+            let user = client
+                .within_deadline(
+                    "SetNavidromeAccount",
+                    admin().set_navidrome_account(request),
+                )
+                .await?;
+            Reply::NavidromeAccountSet(user)
         }
         Call::SetUserDisabled { user_id, disabled } => {
             let request = auth.authorize(SetUserDisabledRequest { user_id, disabled });

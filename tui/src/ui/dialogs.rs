@@ -35,6 +35,14 @@ pub fn render(frame: &mut Frame, area: Rect, now: i64, main: &Main, theme: Theme
             form,
             theme,
         ),
+        Some(Overlay::NavidromeAccount { username, form, .. }) => render_form(
+            frame,
+            area,
+            &format!(" Navidrome account {username} may connect "),
+            "Enter saves (empty: only their own name) · Esc cancels",
+            form,
+            theme,
+        ),
         Some(Overlay::Filter(form)) => render_form(
             frame,
             area,

@@ -86,6 +86,7 @@ fn with_users(colour: bool) -> App {
         created_at: NOW - id * 86_400,
         has_local_password: local,
         navidrome_linked: navidrome,
+        navidrome_account: String::new(),
     };
     app.update(Action::CallDone(Reply::Users {
         query: String::new(),

@@ -47,7 +47,11 @@ pub fn render(frame: &mut Frame, area: Rect, now: i64, main: &Main, theme: Theme
                 (false, false) => "none",
             };
             Row::new([
-                u.username.clone(),
+                if u.navidrome_account.is_empty() {
+                    u.username.clone()
+                } else {
+                    format!("{} (Navidrome: {})", u.username, u.navidrome_account)
+                },
                 role_name(u.role()).to_owned(),
                 if u.disabled { "disabled" } else { "active" }.to_owned(),
                 sign_in.to_owned(),

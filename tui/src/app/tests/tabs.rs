@@ -267,6 +267,59 @@ fn users_filter_disable_delete_and_create() {
 }
 
 #[test]
+fn an_admin_lets_a_user_connect_another_navidrome_account() {
+    let mut app = signed_in(Role::Admin);
+    press(&mut app, Command::ShowTab(Tab::Users));
+    app.update(Action::CallDone(Reply::Users {
+        query: String::new(),
+        after_id: 0,
+        users: vec![user(2, "bob", Role::User)],
+        next_after_id: 0,
+    }));
+    assert_eq!(press(&mut app, Command::NavidromeAccount), vec![]);
+    type_text(&mut app, " bobby ");
+    assert_eq!(
+        press(&mut app, Command::Submit),
+        vec![call(Call::SetNavidromeAccount {
+            user_id: 2,
+            name: "bobby".into()
+        })]
+    );
+    // Refused: the form stays open with the reason.
+    app.update(Action::CallFailed {
+        call: Call::SetNavidromeAccount {
+            user_id: 2,
+            name: "bobby".into(),
+        },
+        retried: false,
+        error: CallError::Rejected {
+            code: tonic::Code::PermissionDenied,
+            message: "only the owner acts on administrators and owners".into(),
+        },
+    });
+    match &main(&app).overlay {
+        Some(Overlay::NavidromeAccount { form, .. }) => {
+            assert!(form.error.as_deref().unwrap().contains("only the owner"));
+            assert!(!form.busy);
+        }
+        other => panic!("the form stays open with the error: {other:?}"),
+    }
+    let mut bob = user(2, "bob", Role::User);
+    bob.navidrome_account = "bobby".into();
+    app.update(Action::CallDone(Reply::NavidromeAccountSet(bob)));
+    assert!(main(&app).overlay.is_none());
+    assert_eq!(main(&app).users.items[0].navidrome_account, "bobby");
+    assert!(
+        main(&app)
+            .notice
+            .as_ref()
+            .is_some_and(|n| n.text.contains("may connect the Navidrome account bobby")),
+        "{:?}",
+        main(&app).notice
+    );
+}
+
+#[test]
 fn clearing_a_lockout_needs_confirmation() {
     let mut app = signed_in(Role::Admin);
     press(&mut app, Command::ShowTab(Tab::Lockouts));
