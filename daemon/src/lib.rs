@@ -146,7 +146,8 @@ impl Running {
             match tokio::time::timeout(self.shutdown_timeout, &mut server).await {
                 Ok(Ok(Ok(()))) => {}
                 Ok(Ok(Err(e))) => tracing::warn!(error = %e, "server ended with an error"),
-                Ok(Err(e)) => tracing::warn!(error = %e, "server task failed"),
+                // Never the panic's message: it may quote what the task held.
+                Ok(Err(e)) => tracing::warn!(panicked = e.is_panic(), "server task failed"),
                 Err(_) => {
                     tracing::warn!(timeout = ?self.shutdown_timeout, "requests still running at the shutdown timeout; aborting them");
                     server.abort();

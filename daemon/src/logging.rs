@@ -21,6 +21,31 @@ pub fn filter(level: &str) -> EnvFilter {
         .unwrap_or_else(|_| EnvFilter::new(format!("info,{WIRE_CAPS}")))
 }
 
+/// Replaces the standard panic report, which prints the panic's message: a message can
+/// quote whatever the panicking code held (a pasted URL with its OAuth code, once:
+/// issue 10, finding 6). Only where it happened is logged.
+pub fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let location = info.location().map_or_else(
+            || "an unknown place".to_owned(),
+            |l| format!("{}:{}:{}", l.file(), l.line(), l.column()),
+        );
+        let thread = std::thread::current()
+            .name()
+            .unwrap_or("unnamed")
+            .to_owned();
+        if tracing::dispatcher::has_been_set() {
+            tracing::error!(
+                location,
+                thread,
+                "spotterd panicked (its message is not logged: it may hold secrets)"
+            );
+        } else {
+            eprintln!("spotterd panicked at {location} in thread {thread}");
+        }
+    }));
+}
+
 /// Installs the global subscriber. Safe to call once; later calls are ignored.
 pub fn init(level: &str) {
     let journald = std::env::var_os("JOURNAL_STREAM").is_some();
@@ -39,4 +64,58 @@ pub fn init(level: &str) {
         builder.with_ansi(ansi).try_init()
     };
     let _ = result;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CHILD: &str = "SPOTTER_PANIC_HOOK_CHILD";
+    const SECRET: &str = "code=AQD9-oauth-code-that-must-never-be-logged";
+
+    /// Issue 10, finding 6: a panic's message went to the log, with the OAuth code
+    /// it quoted. The hook logs where, never what. Runs itself again as a child
+    /// process, since a panic hook is global.
+    #[test]
+    fn the_panic_hook_logs_where_never_what() {
+        if std::env::var_os(CHILD).is_some() {
+            init("info");
+            install_panic_hook();
+            let _ = std::panic::catch_unwind(|| panic!("bad redirect {SECRET}"));
+            return;
+        }
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "logging::tests::the_panic_hook_logs_where_never_what",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(CHILD, "1")
+            .env_remove("RUST_LOG")
+            .output()
+            .unwrap();
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.status.success(), "{all}");
+        assert!(all.contains("spotterd panicked"), "{all}");
+        assert!(all.contains("logging.rs:"), "the location: {all}");
+        assert!(!all.contains(SECRET), "the message leaked: {all}");
+    }
+
+    #[tokio::test]
+    async fn a_workers_failure_never_quotes_its_panic() {
+        let e = tokio::task::spawn_blocking(|| panic!("{}", SECRET))
+            .await
+            .unwrap_err();
+        match crate::service::worker_failed(e) {
+            crate::service::ServiceError::Internal(cause) => {
+                assert_eq!(cause.to_string(), "a worker task panicked");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
 }

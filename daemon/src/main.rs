@@ -82,6 +82,7 @@ fn main() -> ExitCode {
     // Everything this process creates is private unless made otherwise on purpose
     // (the system-mode socket is chmod'ed to 0660 explicitly).
     rustix::process::umask(rustix::fs::Mode::from_bits_truncate(0o077));
+    logging::install_panic_hook();
     let cli = Cli::parse();
     let mode = match cli.mode {
         ModeArg::Personal => Mode::Personal,

@@ -870,3 +870,55 @@ async fn finding_4_connect_navidrome_attempts_share_the_sign_in_rate_limit() {
     assert_eq!(e.code(), Code::ResourceExhausted, "{e:?}");
     i.running.shutdown().await;
 }
+
+// ---------------------------------------------------------------------------------
+// Finding 6: a pasted URL panicked the daemon (and logged the OAuth code).
+
+/// Finding 6: the pasted address was sliced by bytes; a multi-byte character where
+/// the scheme would end panicked the handler, which dropped the connection and put
+/// the panic's message, code and all, in the log. Now it is a clear refusal, and the
+/// daemon goes on answering. (That the panic hook never logs a message is
+/// `spotter_daemon::logging::tests`.)
+#[tokio::test]
+async fn finding_6_a_pasted_address_with_odd_characters_is_refused_not_a_panic() {
+    let spotify = spotter_e2e::fakes::spotify::FakeSpotify::start().await;
+    let mut settings = Settings::default();
+    settings.spotify.client_id = Some(spotter_e2e::fakes::spotify::CLIENT_ID.into());
+    settings.spotify.accounts_url = spotify.accounts_url();
+    settings.spotify.api_url = spotify.api_url();
+    let i = Instance::with_settings(settings).await;
+    let token = i.owner.access_token.clone();
+    let mut connections = i.api.connections_as(&token);
+    for pasted in [
+        "httpé://127.0.0.1:8888/callback?code=SECRET&state=x",
+        "httpsé://x",
+        "ħttp://127.0.0.1:8888/callback?code=SECRET&state=x",
+        // Cut by bytes at 7 or 8, these fall inside a character.
+        "🎵🎵🎵🎵",
+        "http:€€/callback?code=SECRET",
+    ] {
+        let began = connections
+            .begin_connect(v1::BeginConnectRequest {
+                provider: v1::Provider::Spotify as i32,
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        let e = connections
+            .complete_connect(v1::CompleteConnectRequest {
+                provider: v1::Provider::Spotify as i32,
+                flow_id: began.flow_id,
+                redirected_url: pasted.into(),
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Code::InvalidArgument, "{pasted}: {e:?}");
+        assert!(!e.message().contains("SECRET"), "{e:?}");
+    }
+    assert!(
+        spotter_e2e::get_status(i.running.socket_path())
+            .await
+            .is_ok()
+    );
+    i.running.shutdown().await;
+}

@@ -228,7 +228,7 @@ impl Identity {
                     )
                 })
                 .await
-                .map_err(internal)?;
+                .map_err(super::worker_failed)?;
                 match account {
                     Some(a) if ok && a.password_hash.is_some() => a,
                     _ => return Err(self.failed(&key, method_name(method), peer_uid).await),
@@ -704,7 +704,7 @@ impl Identity {
         let current_owned = Zeroizing::new(current.to_owned());
         let ok = tokio::task::spawn_blocking(move || password::verify(&current_owned, &hash))
             .await
-            .map_err(internal)?;
+            .map_err(super::worker_failed)?;
         if !ok {
             return Err(ServiceError::PermissionDenied(
                 "current password is wrong".into(),
