@@ -478,7 +478,13 @@ impl CryptoRates {
 
 fn crypto_rates(size: usize, budget: Duration) -> Result<CryptoRates> {
     let keyring = Keyring::new(Key::generate());
-    let at = PROVIDER_CREDENTIALS_SECRET.at("42");
+    let at = PROVIDER_CREDENTIALS_SECRET.at(
+        "42",
+        spotter_daemon::crypto::Owner {
+            user_id: Some("7"),
+            provider: Some("spotify"),
+        },
+    );
     let plaintext = "x".repeat(size);
     let seal = rate(
         size,

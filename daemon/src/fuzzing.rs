@@ -19,7 +19,7 @@ use zeroize::Zeroizing;
 
 use crate::{
     auth::jwt::{self, JwtSecret, TokenError, TokenSigner},
-    crypto::{ENVELOPE_PREFIX, Key, Keyring, OpenError, Sealed},
+    crypto::{ENVELOPE_PREFIX, ENVELOPE_V1_PREFIX, Key, Keyring, OpenError, Owner, Sealed},
     history_import::{Format, ImportError, ImportOptions, Item, Reader},
     providers::{
         ProviderError, RemoteListen,
@@ -192,6 +192,10 @@ const AT: Sealed<'static> = Sealed {
     table: "provider_credentials",
     column: "secret",
     row_id: "7",
+    owner: Owner {
+        user_id: Some("3"),
+        provider: Some("spotify"),
+    },
 };
 
 /// The keys the envelope targets seal and open with: fixed, so that a corpus of
@@ -210,7 +214,7 @@ pub fn envelope_open(data: &[u8]) {
     match Keyring::key_id_of(&text) {
         Err(e) => assert_eq!(opened.as_ref().err(), Some(&e), "open and key_id_of differ"),
         Ok(id) => {
-            assert!(text.starts_with(ENVELOPE_PREFIX));
+            assert!(text.starts_with(ENVELOPE_PREFIX) || text.starts_with(ENVELOPE_V1_PREFIX));
             assert!(
                 id.as_str().len() == 8 && id.as_str().bytes().all(|b| b.is_ascii_hexdigit()),
                 "key id {:?}",
@@ -227,6 +231,24 @@ pub fn envelope_open(data: &[u8]) {
         Some(OpenError::Authentication),
         "an envelope opened at another row"
     );
+    if Keyring::is_current(&text) {
+        let stranger = Owner {
+            user_id: Some("4"),
+            ..AT.owner
+        };
+        assert_eq!(
+            ring.open(
+                Sealed {
+                    owner: stranger,
+                    ..AT
+                },
+                &text
+            )
+            .err(),
+            Some(OpenError::Authentication),
+            "a version 2 envelope opened for another owner"
+        );
+    }
     let resealed = ring.seal(AT, plain.expose()).expect("seal");
     assert_eq!(
         ring.open(AT, &resealed).expect("reopen").expose(),

@@ -460,6 +460,7 @@ fn parse_shared_secret(text: &str) -> Result<crypto::SecretString, crypto::KeyFo
 /// keyring lacks: those connections will need reconnecting, but the daemon still works.
 async fn warn_about_foreign_keys(store: &Store, keyring: &Keyring) {
     let mut unknown: BTreeMap<String, usize> = BTreeMap::new();
+    let mut version_1 = 0;
     let Ok(mut conn) = store.pool().acquire().await else {
         return;
     };
@@ -473,7 +474,17 @@ async fn warn_about_foreign_keys(store: &Store, keyring: &Keyring) {
             {
                 *unknown.entry(id.to_string()).or_default() += 1;
             }
+            if !Keyring::is_current(&v.envelope) {
+                version_1 += 1;
+            }
         }
+    }
+    if version_1 > 0 {
+        tracing::info!(
+            count = version_1,
+            "stored credentials sealed before envelope version 2 are bound to their row but \
+             not their owner; a key rotation re-seals them"
+        );
     }
     for (key_id, count) in unknown {
         tracing::warn!(

@@ -82,7 +82,7 @@ async fn database_bytes_hold_no_plaintext_secret() {
 
     let bytes = read_all_db_bytes(&dirs);
     assert!(
-        contains(&bytes, "spotter:v1:"),
+        contains(&bytes, "spotter:v2:"),
         "sealed envelopes are in the file"
     );
     for secret in [
@@ -150,6 +150,67 @@ async fn ciphertext_moved_to_another_row_or_column_does_not_open() {
     running.shutdown().await;
 }
 
+/// Issue 10, finding 9: the associated data binds the owner. A credential sealed
+/// for one user, put back into the same row id after that row went to another user
+/// (ids can be reused: a restored backup, an old copy of the file), does not open as
+/// theirs; and a credential moved to another provider's row of the same user neither.
+#[tokio::test]
+async fn a_ciphertext_in_a_reused_row_of_another_owner_does_not_open() {
+    let dirs = TestDirs::new();
+    let running = boot(dirs.config()).await.unwrap();
+    let state = running.state().clone();
+    let ring = state.keyring.read().await.clone();
+    seed(&state.store, &ring).await;
+    let pool = state.store.writer();
+    // alice's Spotify tokens, row and all, kept aside (say, in an old backup).
+    let (row, stolen): (i64, String) = sqlx::query_as(
+        "SELECT id, secret FROM provider_credentials WHERE user_id = 1 AND provider = 'spotify'",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    // That row id later holds bob's Spotify credential; the old ciphertext goes in.
+    sqlx::query("DELETE FROM provider_credentials WHERE id = ?")
+        .bind(row)
+        .execute(pool)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO provider_credentials (id, user_id, provider, secret, created_at, updated_at) \
+         VALUES (?, 2, 'spotify', ?, 0, 0)",
+    )
+    .bind(row)
+    .bind(&stolen)
+    .execute(pool)
+    .await
+    .unwrap();
+    let err = state
+        .store
+        .credential(&ring, 2, Provider::Spotify)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Open(OpenError::Authentication)),
+        "another user's tokens opened as bob's: {err:?}"
+    );
+    // Same row, same user, another provider.
+    sqlx::query("UPDATE provider_credentials SET user_id = 1, provider = 'lastfm' WHERE id = ?")
+        .bind(row)
+        .execute(pool)
+        .await
+        .unwrap();
+    let err = state
+        .store
+        .credential(&ring, 1, Provider::LastFm)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Open(OpenError::Authentication)),
+        "{err:?}"
+    );
+    running.shutdown().await;
+}
+
 #[tokio::test]
 async fn wrong_key_fails_cleanly() {
     let dirs = TestDirs::new();
@@ -194,7 +255,7 @@ async fn every_sealed_value_lives_in_a_registered_column() {
     // proves nothing about it).
     for column in SEALED_COLUMNS {
         let sql = format!(
-            "SELECT COUNT(*) FROM {} WHERE {} LIKE 'spotter:v1:%'",
+            "SELECT COUNT(*) FROM {} WHERE {} LIKE 'spotter:v2:%'",
             column.table, column.column
         );
         let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
@@ -220,6 +281,7 @@ async fn every_sealed_value_lives_in_a_registered_column() {
                 table: "instance_settings",
                 column: "value",
                 row_id: "x",
+                owner: Default::default(),
             },
             "s",
         )
@@ -322,6 +384,7 @@ async fn a_failure_part_way_leaves_the_old_key_state_intact() {
                 table: "instance_secrets",
                 column: "value",
                 row_id: "zz_last",
+                owner: Default::default(),
             },
             "x",
         )

@@ -1,10 +1,15 @@
 //! The sealed envelope.
 //!
-//! Text form: `spotter:v1:<key id>:<base64url(nonce ‖ ciphertext ‖ tag)>`.
+//! Text form: `spotter:v2:<key id>:<base64url(nonce ‖ ciphertext ‖ tag)>`.
 //! AES-256-GCM with a fresh random 96-bit nonce per seal. The associated data binds the
-//! ciphertext to its place — envelope version, key id, table, column and row id — so a
-//! value copied to another row or column, or relabelled with another key id, does not
-//! open.
+//! ciphertext to its place — envelope version, key id, table, column, row id, and
+//! (version 2) the user and provider it belongs to — so a value copied to another row,
+//! column or owner, or relabelled with another key id, does not open.
+//!
+//! Version 1 (`spotter:v1:`) bound no owner: with ids that could be reused, a value
+//! could be moved to the same row id of another user (issue 10, finding 9). Version 1
+//! values still open; nothing seals them any more, and a key rotation re-seals them
+//! as version 2.
 
 use std::collections::HashMap;
 
@@ -17,8 +22,13 @@ use zeroize::Zeroizing;
 
 use super::{Key, KeyId, SecretString};
 
-/// Every sealed value starts with this; the registry test searches the database for it.
-pub const ENVELOPE_PREFIX: &str = "spotter:v1:";
+/// What every value sealed now starts with.
+pub const ENVELOPE_PREFIX: &str = "spotter:v2:";
+/// Values sealed before the owner was bound; they still open.
+pub const ENVELOPE_V1_PREFIX: &str = "spotter:v1:";
+/// What every sealed value of any version starts with; the registry audit searches
+/// the database for it.
+pub const ENVELOPE_MARKER: &str = "spotter:v";
 const NONCE_LEN: usize = 12;
 const TAG_LEN: usize = 16;
 
@@ -28,19 +38,53 @@ pub struct Sealed<'a> {
     pub table: &'a str,
     pub column: &'a str,
     pub row_id: &'a str,
+    /// Whose it is, where its column says (bound by version 2).
+    pub owner: Owner<'a>,
+}
+
+/// The user (id as text) and provider a sealed value belongs to, where it has them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Owner<'a> {
+    pub user_id: Option<&'a str>,
+    pub provider: Option<&'a str>,
+}
+
+/// The envelope versions that open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Version {
+    V1,
+    V2,
+}
+
+impl Version {
+    fn prefix(self) -> &'static str {
+        match self {
+            Version::V1 => ENVELOPE_V1_PREFIX,
+            Version::V2 => ENVELOPE_PREFIX,
+        }
+    }
 }
 
 impl Sealed<'_> {
-    fn aad(&self, key_id: &KeyId) -> Vec<u8> {
+    fn aad(&self, version: Version, key_id: &KeyId) -> Vec<u8> {
         // Unit separators keep "a|b" + "c" from colliding with "a" + "b|c".
-        format!(
-            "{ENVELOPE_PREFIX}{}\u{1f}{}\u{1f}{}\u{1f}{}",
+        let mut aad = format!(
+            "{}{}\u{1f}{}\u{1f}{}\u{1f}{}",
+            version.prefix(),
             key_id.as_str(),
             self.table,
             self.column,
             self.row_id
-        )
-        .into_bytes()
+        );
+        if version == Version::V2 {
+            // "-" for "none": never a user id or provider name, so absent and empty
+            // cannot be confused.
+            for part in [self.owner.user_id, self.owner.provider] {
+                aad.push('\u{1f}');
+                aad.push_str(part.unwrap_or("-"));
+            }
+        }
+        aad.into_bytes()
     }
 }
 
@@ -103,17 +147,22 @@ impl Keyring {
     }
 
     pub fn open(&self, at: Sealed<'_>, envelope: &str) -> Result<SecretString, OpenError> {
-        let (key_id, blob) = parse(envelope)?;
+        let (version, key_id, blob) = parse(envelope)?;
         let key = self
             .by_id
             .get(&key_id)
             .ok_or_else(|| OpenError::UnknownKey(key_id.0.clone()))?;
-        open_with(key, &key_id, at, &blob)
+        open_with(key, version, &key_id, at, &blob)
     }
 
     /// The key id named by an envelope, without opening it.
     pub fn key_id_of(envelope: &str) -> Result<KeyId, OpenError> {
-        parse(envelope).map(|(id, _)| id)
+        parse(envelope).map(|(_, id, _)| id)
+    }
+
+    /// True for an envelope of the current version (one a rotation need not upgrade).
+    pub fn is_current(envelope: &str) -> bool {
+        envelope.starts_with(ENVELOPE_PREFIX)
     }
 }
 
@@ -121,7 +170,7 @@ fn seal_with(key: &Key, at: Sealed<'_>, plaintext: &str) -> Result<String, SealE
     let cipher = Aes256Gcm::new_from_slice(key.as_bytes()).map_err(|_| SealError::Cipher)?;
     let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
     let key_id = key.id();
-    let aad = at.aad(&key_id);
+    let aad = at.aad(Version::V2, &key_id);
     let ciphertext = cipher
         .encrypt(
             &nonce,
@@ -141,9 +190,36 @@ fn seal_with(key: &Key, at: Sealed<'_>, plaintext: &str) -> Result<String, SealE
     ))
 }
 
-fn parse(envelope: &str) -> Result<(KeyId, Vec<u8>), OpenError> {
-    let rest = envelope
-        .strip_prefix(ENVELOPE_PREFIX)
+/// A version 1 envelope, as releases before version 2 wrote them (tests of what still
+/// opens and what rotation upgrades).
+#[cfg(test)]
+pub(crate) fn seal_v1(key: &Key, at: Sealed<'_>, plaintext: &str) -> String {
+    let cipher = Aes256Gcm::new_from_slice(key.as_bytes()).unwrap();
+    let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
+    let aad = at.aad(Version::V1, &key.id());
+    let mut blob = nonce.to_vec();
+    blob.extend(
+        cipher
+            .encrypt(
+                &nonce,
+                Payload {
+                    msg: plaintext.as_bytes(),
+                    aad: &aad,
+                },
+            )
+            .unwrap(),
+    );
+    format!(
+        "{ENVELOPE_V1_PREFIX}{}:{}",
+        key.id().as_str(),
+        URL_SAFE_NO_PAD.encode(blob)
+    )
+}
+
+fn parse(envelope: &str) -> Result<(Version, KeyId, Vec<u8>), OpenError> {
+    let (version, rest) = [Version::V2, Version::V1]
+        .into_iter()
+        .find_map(|v| envelope.strip_prefix(v.prefix()).map(|rest| (v, rest)))
         .ok_or(OpenError::NotSealed)?;
     let (key_id, b64) = rest.split_once(':').ok_or(OpenError::Malformed)?;
     if key_id.len() != 8 || !key_id.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -155,11 +231,12 @@ fn parse(envelope: &str) -> Result<(KeyId, Vec<u8>), OpenError> {
     if blob.len() < NONCE_LEN + TAG_LEN {
         return Err(OpenError::Malformed);
     }
-    Ok((KeyId(key_id.to_ascii_lowercase()), blob))
+    Ok((version, KeyId(key_id.to_ascii_lowercase()), blob))
 }
 
 fn open_with(
     key: &Key,
+    version: Version,
     key_id: &KeyId,
     at: Sealed<'_>,
     blob: &[u8],
@@ -168,7 +245,7 @@ fn open_with(
         Aes256Gcm::new_from_slice(key.as_bytes()).map_err(|_| OpenError::Authentication)?;
     let (nonce, ciphertext) = blob.split_at(NONCE_LEN);
     let nonce: [u8; NONCE_LEN] = nonce.try_into().map_err(|_| OpenError::Malformed)?;
-    let aad = at.aad(key_id);
+    let aad = at.aad(version, key_id);
     let plain = Zeroizing::new(
         cipher
             .decrypt(
@@ -193,6 +270,10 @@ mod tests {
         table: "provider_credentials",
         column: "secret",
         row_id: "7",
+        owner: Owner {
+            user_id: Some("3"),
+            provider: Some("spotify"),
+        },
     };
 
     proptest! {
@@ -244,6 +325,67 @@ mod tests {
                 OpenError::Authentication
             );
         }
+    }
+
+    /// Issue 10, finding 9: version 2 binds the owner: the same row id of another user
+    /// or provider does not open.
+    #[test]
+    fn moved_to_another_owner_fails() {
+        let ring = Keyring::new(Key::generate());
+        let sealed = ring.seal(AT, "token").unwrap();
+        assert!(sealed.starts_with("spotter:v2:"));
+        for owner in [
+            Owner {
+                user_id: Some("4"),
+                ..AT.owner
+            },
+            Owner {
+                provider: Some("lastfm"),
+                ..AT.owner
+            },
+            Owner {
+                user_id: None,
+                ..AT.owner
+            },
+            Owner {
+                user_id: Some(""),
+                ..AT.owner
+            },
+            Owner::default(),
+        ] {
+            assert_eq!(
+                ring.open(Sealed { owner, ..AT }, &sealed).unwrap_err(),
+                OpenError::Authentication,
+                "{owner:?}"
+            );
+        }
+        assert_eq!(ring.open(AT, &sealed).unwrap().expose(), "token");
+    }
+
+    /// A version 1 envelope (sealed before owners were bound) still opens, wherever
+    /// its owner is said to be; only its row binds it.
+    #[test]
+    fn version_1_envelopes_still_open() {
+        let key = Key::generate();
+        let ring = Keyring::new(key.clone());
+        let at = Sealed {
+            owner: Owner::default(),
+            ..AT
+        };
+        // What the previous release wrote: v1 associated data, v1 prefix.
+        let v1 = seal_v1(&key, at, "old token");
+        assert!(!Keyring::is_current(&v1));
+        assert_eq!(ring.open(AT, &v1).unwrap().expose(), "old token");
+        assert_eq!(
+            ring.open(Sealed { row_id: "8", ..AT }, &v1).unwrap_err(),
+            OpenError::Authentication
+        );
+        // Relabelling a v1 envelope as v2 does not open it (the version is bound).
+        let relabelled = v1.replacen(ENVELOPE_V1_PREFIX, ENVELOPE_PREFIX, 1);
+        assert_eq!(
+            ring.open(AT, &relabelled).unwrap_err(),
+            OpenError::Authentication
+        );
     }
 
     #[test]

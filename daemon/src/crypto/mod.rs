@@ -6,7 +6,12 @@ mod key;
 pub mod registry;
 mod secret;
 
-pub use envelope::{ENVELOPE_PREFIX, Keyring, OpenError, SealError, Sealed};
+#[cfg(test)]
+pub(crate) use envelope::seal_v1;
+pub use envelope::{
+    ENVELOPE_MARKER, ENVELOPE_PREFIX, ENVELOPE_V1_PREFIX, Keyring, OpenError, Owner, SealError,
+    Sealed,
+};
 pub(crate) use key::PLACEHOLDERS;
 pub use key::{
     ENCRYPTION_KEY, JWT_SECRET, KEY_ENV, KEY_FILE_NAME, Key, KeyError, KeyFormatError, KeyId,

@@ -103,7 +103,7 @@ pub(crate) async fn rotate_columns(
         let values = sealed_values(&mut tx, column).await?;
         for value in &values {
             let plain = current
-                .open(column.at(&value.row_id), &value.envelope)
+                .open(value.at(column), &value.envelope)
                 .map_err(|cause| RotationError::Unopenable {
                     table: column.table,
                     column: column.column,
@@ -111,7 +111,7 @@ pub(crate) async fn rotate_columns(
                     cause,
                 })?;
             let resealed = target
-                .seal(column.at(&value.row_id), plain.expose())
+                .seal(value.at(column), plain.expose())
                 .map_err(StoreError::from)?;
             replace_sealed(&mut tx, column, &value.row_id, &resealed).await?;
             expected.insert(
@@ -133,7 +133,7 @@ pub(crate) async fn rotate_columns(
             let want = expected
                 .get(&(column.table, column.column, value.row_id.clone()))
                 .map(|p| p.as_str());
-            let opened = target.open(column.at(&value.row_id), &value.envelope).ok();
+            let opened = target.open(value.at(column), &value.envelope).ok();
             verified += 1;
             if want.is_none() || opened.as_ref().map(|s| s.expose()) != want {
                 return Err(RotationError::Verification {
@@ -166,7 +166,7 @@ pub async fn verify_sealed(store: &Store, keyring: &Keyring) -> Result<usize, Ro
     for column in SEALED_COLUMNS {
         for value in sealed_values(&mut conn, column).await? {
             keyring
-                .open(column.at(&value.row_id), &value.envelope)
+                .open(value.at(column), &value.envelope)
                 .map_err(|cause| RotationError::Unopenable {
                     table: column.table,
                     column: column.column,
@@ -367,6 +367,87 @@ mod tests {
             created: false,
         };
         (store, source, path)
+    }
+
+    /// Issue 10, finding 9: rotation re-seals version 1 envelopes as version 2, bound
+    /// to their owner.
+    #[tokio::test]
+    async fn rotation_upgrades_version_1_envelopes_to_bind_their_owner() {
+        use crate::crypto::{
+            ENVELOPE_PREFIX, ENVELOPE_V1_PREFIX, Owner,
+            registry::PROVIDER_CREDENTIALS_SECRET as CREDS,
+        };
+        use crate::store::{Provider, Role};
+        let dir = tempfile::tempdir().unwrap();
+        let (old, new) = (Key::generate(), Key::generate());
+        let store = Store::open(&dir.path().join("t.db")).await.unwrap();
+        let ann = store
+            .create_account("ann", Role::User, None, false)
+            .await
+            .unwrap();
+        let ring = Keyring::new(old.clone());
+        store
+            .put_credential(&ring, ann.id, Provider::Spotify, &SecretString::new("tok"))
+            .await
+            .unwrap();
+        // As a release before version 2 left it.
+        let user = ann.id.to_string();
+        let v1 = crate::crypto::seal_v1(&old, CREDS.at("1", Owner::default()), "tok");
+        sqlx::query("UPDATE provider_credentials SET secret = ? WHERE id = 1")
+            .bind(&v1)
+            .execute(store.writer())
+            .await
+            .unwrap();
+        assert_eq!(
+            store
+                .credential(&ring, ann.id, Provider::Spotify)
+                .await
+                .unwrap()
+                .unwrap()
+                .expose(),
+            "tok"
+        );
+
+        rotate_encryption_key(&store, &ring, &new).await.unwrap();
+        let sealed: String =
+            sqlx::query_scalar("SELECT secret FROM provider_credentials WHERE id = 1")
+                .fetch_one(store.pool())
+                .await
+                .unwrap();
+        assert!(sealed.starts_with(ENVELOPE_PREFIX) && !sealed.starts_with(ENVELOPE_V1_PREFIX));
+        let after = Keyring::new(new);
+        assert_eq!(
+            after
+                .open(
+                    CREDS.at(
+                        "1",
+                        Owner {
+                            user_id: Some(&user),
+                            provider: Some("spotify")
+                        }
+                    ),
+                    &sealed
+                )
+                .unwrap()
+                .expose(),
+            "tok"
+        );
+        assert!(
+            after
+                .open(
+                    CREDS.at(
+                        "1",
+                        Owner {
+                            user_id: Some("999"),
+                            provider: Some("spotify")
+                        }
+                    ),
+                    &sealed
+                )
+                .is_err(),
+            "bound to its owner now"
+        );
+        assert_eq!(verify_sealed(&store, &after).await.unwrap(), 1);
     }
 
     #[tokio::test]

@@ -2,7 +2,9 @@
 //! The plaintext is whatever the provider needs (a password, or a JSON document of
 //! tokens); only the provider module interprets it.
 
-use crate::crypto::{Keyring, SecretString, registry::PROVIDER_CREDENTIALS_SECRET as COLUMN};
+use crate::crypto::{
+    Keyring, Owner, SecretString, registry::PROVIDER_CREDENTIALS_SECRET as COLUMN,
+};
 
 use super::{Result, Store, now};
 
@@ -66,7 +68,12 @@ impl Store {
         .fetch_optional(self.pool())
         .await?;
         match row {
-            Some((id, sealed)) => Ok(Some(keyring.open(COLUMN.at(&id.to_string()), &sealed)?)),
+            Some((id, sealed)) => {
+                let (row, user) = (id.to_string(), user_id.to_string());
+                Ok(Some(
+                    keyring.open(COLUMN.at(&row, owner(&user, provider)), &sealed)?,
+                ))
+            }
             None => Ok(None),
         }
     }
@@ -80,6 +87,14 @@ impl Store {
                 .execute(self.writer())
                 .await?;
         Ok(done.rows_affected() > 0)
+    }
+}
+
+/// Whose a credential is: bound into its envelope with its row.
+fn owner(user_id: &str, provider: Provider) -> Owner<'_> {
+    Owner {
+        user_id: Some(user_id),
+        provider: Some(provider.as_str()),
     }
 }
 
@@ -106,7 +121,8 @@ pub(super) async fn put_credential_in(
     .bind(t)
     .fetch_one(&mut *conn)
     .await?;
-    let sealed = keyring.seal(COLUMN.at(&id.to_string()), secret.expose())?;
+    let (row, user) = (id.to_string(), user_id.to_string());
+    let sealed = keyring.seal(COLUMN.at(&row, owner(&user, provider)), secret.expose())?;
     sqlx::query("UPDATE provider_credentials SET secret = ? WHERE id = ?")
         .bind(sealed)
         .bind(id)

@@ -6,15 +6,31 @@
 
 use sqlx::{AssertSqlSafe, SqliteConnection};
 
-use crate::crypto::{ENVELOPE_PREFIX, SEALED_COLUMNS, SealedColumn};
+use crate::crypto::{ENVELOPE_MARKER, Owner, SEALED_COLUMNS, Sealed, SealedColumn};
 
 use super::{Result, Store};
 
-/// One sealed value and the row id it is bound to.
+/// One sealed value and what it is bound to: its row id and, where its column has
+/// them, its user and provider.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SealedValue {
     pub row_id: String,
     pub envelope: String,
+    pub user_id: Option<String>,
+    pub provider: Option<String>,
+}
+
+impl SealedValue {
+    /// Where this value of `column` lives, for sealing and opening.
+    pub fn at<'a>(&'a self, column: &'a SealedColumn) -> Sealed<'a> {
+        column.at(
+            &self.row_id,
+            Owner {
+                user_id: self.user_id.as_deref(),
+                provider: self.provider.as_deref(),
+            },
+        )
+    }
 }
 
 /// A column that holds sealed values but is missing from the registry.
@@ -29,23 +45,34 @@ fn ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
-/// Every non-NULL value of `column`, with its row id as text.
+/// Every non-NULL value of `column`, with its row id, user and provider as text.
 pub async fn sealed_values(
     conn: &mut SqliteConnection,
     column: &SealedColumn,
 ) -> Result<Vec<SealedValue>> {
+    let text_or_null =
+        |c: Option<&str>| c.map_or("NULL".to_owned(), |c| format!("CAST({} AS TEXT)", ident(c)));
     let sql = format!(
-        "SELECT CAST({id} AS TEXT), {col} FROM {table} WHERE {col} IS NOT NULL ORDER BY {id}",
+        "SELECT CAST({id} AS TEXT), {col}, {user}, {provider} FROM {table} \
+         WHERE {col} IS NOT NULL ORDER BY {id}",
         id = ident(column.id_column),
         col = ident(column.column),
+        user = text_or_null(column.user_column),
+        provider = text_or_null(column.provider_column),
         table = ident(column.table),
     );
-    let rows: Vec<(String, String)> = sqlx::query_as(AssertSqlSafe(sql))
-        .fetch_all(&mut *conn)
-        .await?;
+    let rows: Vec<(String, String, Option<String>, Option<String>)> =
+        sqlx::query_as(AssertSqlSafe(sql))
+            .fetch_all(&mut *conn)
+            .await?;
     Ok(rows
         .into_iter()
-        .map(|(row_id, envelope)| SealedValue { row_id, envelope })
+        .map(|(row_id, envelope, user_id, provider)| SealedValue {
+            row_id,
+            envelope,
+            user_id,
+            provider,
+        })
         .collect())
 }
 
@@ -56,8 +83,10 @@ pub async fn replace_sealed(
     row_id: &str,
     envelope: &str,
 ) -> Result<()> {
+    // `{id} = ?` with the id as text still uses the key's index: SQLite converts the
+    // text to the column's affinity (a CAST of the column would scan every row).
     let sql = format!(
-        "UPDATE {table} SET {col} = ? WHERE CAST({id} AS TEXT) = ?",
+        "UPDATE {table} SET {col} = ? WHERE {id} = ?",
         id = ident(column.id_column),
         col = ident(column.column),
         table = ident(column.table),
@@ -103,8 +132,8 @@ impl Store {
                     ident(&column)
                 );
                 let count: i64 = sqlx::query_scalar(AssertSqlSafe(sql))
-                    .bind(ENVELOPE_PREFIX.len() as i64)
-                    .bind(ENVELOPE_PREFIX)
+                    .bind(ENVELOPE_MARKER.len() as i64)
+                    .bind(ENVELOPE_MARKER)
                     .fetch_one(self.pool())
                     .await?;
                 if count > 0 {

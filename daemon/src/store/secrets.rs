@@ -1,6 +1,6 @@
 //! Instance-wide secrets, sealed (registry: `instance_secrets.value`), keyed by name.
 
-use crate::crypto::{Keyring, SecretString, registry::INSTANCE_SECRETS_VALUE as COLUMN};
+use crate::crypto::{Keyring, Owner, SecretString, registry::INSTANCE_SECRETS_VALUE as COLUMN};
 
 use super::{Result, Store, now};
 
@@ -11,7 +11,7 @@ impl Store {
         name: &str,
         value: &SecretString,
     ) -> Result<()> {
-        let sealed = keyring.seal(COLUMN.at(name), value.expose())?;
+        let sealed = keyring.seal(COLUMN.at(name, Owner::default()), value.expose())?;
         sqlx::query(
             "INSERT INTO instance_secrets (name, value, updated_at) VALUES (?, ?, ?) \
              ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
@@ -35,7 +35,7 @@ impl Store {
                 .fetch_optional(self.pool())
                 .await?;
         match sealed {
-            Some(s) => Ok(Some(keyring.open(COLUMN.at(name), &s)?)),
+            Some(s) => Ok(Some(keyring.open(COLUMN.at(name, Owner::default()), &s)?)),
             None => Ok(None),
         }
     }
