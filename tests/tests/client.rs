@@ -203,6 +203,7 @@ async fn tui_in_tmux_sets_up_signs_in_shows_status_revokes_a_session_and_quits_c
         .unwrap_err();
     assert_eq!(e.code(), tonic::Code::Unauthenticated);
 
+    drop(api);
     // Help, then quit: back on the normal screen with a clean exit status.
     tmux.keys("?");
     tmux.wait_for(&["quit"]);
@@ -213,7 +214,12 @@ async fn tui_in_tmux_sets_up_signs_in_shows_status_revokes_a_session_and_quits_c
         !screen.contains("Your sessions"),
         "alternate screen not restored:\n{screen}"
     );
-    stop_pid(pid);
+    // Waited for off this runtime, which meanwhile closes our dropped connection:
+    // blocked, it could not, and the daemon's graceful shutdown would wait for it
+    // until its timeout.
+    tokio::task::spawn_blocking(move || stop_pid(pid))
+        .await
+        .unwrap();
 }
 
 #[test]
