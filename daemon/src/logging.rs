@@ -46,11 +46,32 @@ pub fn install_panic_hook() {
     }));
 }
 
+/// How every field of a log line is written: its value with control characters
+/// escaped. The standard field writer escapes messages and `?` values but writes `%`
+/// values (most errors) as they are, and those can hold text from outside (issue 10,
+/// finding 8): an escape sequence for the terminal showing the log, or a line break
+/// that starts a forged line (fail2ban reads these lines).
+pub fn safe_fields()
+-> impl for<'w> tracing_subscriber::fmt::FormatFields<'w> + Send + Sync + 'static {
+    use tracing_subscriber::field::MakeExt;
+    tracing_subscriber::fmt::format::debug_fn(|writer, field, value| {
+        let text = format!("{value:?}");
+        let text = crate::text::escape_controls(&text);
+        if field.name() == "message" {
+            write!(writer, "{text}")
+        } else {
+            write!(writer, "{field}={text}")
+        }
+    })
+    .delimited(" ")
+}
+
 /// Installs the global subscriber. Safe to call once; later calls are ignored.
 pub fn init(level: &str) {
     let journald = std::env::var_os("JOURNAL_STREAM").is_some();
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter(level))
+        .fmt_fields(safe_fields())
         .with_writer(std::io::stderr);
     let result = if journald {
         builder
@@ -104,6 +125,49 @@ mod tests {
         assert!(all.contains("spotterd panicked"), "{all}");
         assert!(all.contains("logging.rs:"), "the location: {all}");
         assert!(!all.contains(SECRET), "the message leaked: {all}");
+    }
+
+    /// Issue 10, finding 8: text from outside (a name, a provider's message) in a log
+    /// line cannot drive the terminal or the journal viewer showing it.
+    #[test]
+    fn logged_text_carries_no_control_characters() {
+        use std::sync::{Arc, Mutex};
+        #[derive(Clone, Default)]
+        struct Buffer(Arc<Mutex<Vec<u8>>>);
+        impl std::io::Write for Buffer {
+            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(b);
+                Ok(b.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let out = Buffer::default();
+        let writer = out.clone();
+        // As `init` builds it for a file or the journal (no colours of our own).
+        let subscriber = tracing_subscriber::fmt()
+            .with_ansi(false)
+            .fmt_fields(safe_fields())
+            .with_writer(move || writer.clone())
+            .finish();
+        let evil = "Song\u{1b}]0;pwned\u{7}\u{1b}[2J\u{9b}31m";
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::warn!(name = evil, shown = %evil, "message {evil}");
+            tracing::warn!(error = %"a\nspotter auth failure: uid=0 forged", "one line");
+        });
+        let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+        assert!(text.contains("pwned"), "{text}");
+        let controls: Vec<char> = text
+            .chars()
+            .filter(|c| c.is_control() && *c != '\n')
+            .collect();
+        assert!(controls.is_empty(), "{controls:?} in {text:?}");
+        assert_eq!(
+            text.lines().count(),
+            2,
+            "a value cannot start a line: {text}"
+        );
     }
 
     #[tokio::test]

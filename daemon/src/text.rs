@@ -57,6 +57,24 @@ pub fn clean_id(s: &str) -> Option<&str> {
     (!s.is_empty() && s.len() <= MAX_ID_BYTES && !has_control(s)).then_some(s)
 }
 
+/// `s` with every control character (line breaks included) written as a visible
+/// escape (`\u{1b}`), for a log line: a logged value can neither drive a terminal nor
+/// start a forged log line.
+pub fn escape_controls(s: &str) -> Cow<'_, str> {
+    if !has_control(s) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if c.is_control() {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// True when `s` holds a control character (Unicode `Cc`: C0, DEL, C1).
 pub fn has_control(s: &str) -> bool {
     // C0 and DEL are single bytes; C1 (U+0080..U+009F) is 0xC2 0x80..=0x9F in UTF-8.
@@ -109,6 +127,15 @@ mod tests {
         let s = format!("a{}", "é".repeat(MAX_NAME_BYTES));
         let n = clean_name(&s);
         assert_eq!(n.text.len(), MAX_NAME_BYTES - 1);
+    }
+
+    #[test]
+    fn escaping_makes_every_control_character_visible() {
+        assert_eq!(
+            escape_controls("a\u{1b}[2Jb\nc\u{9b}"),
+            "a\\u{1b}[2Jb\\u{a}c\\u{9b}"
+        );
+        assert!(matches!(escape_controls("Björk"), Cow::Borrowed("Björk")));
     }
 
     #[test]
