@@ -513,25 +513,6 @@ const SYNC_PAGE: usize = 1_000;
 /// Spreads kills over a few pages (fetch, dedupe, insert, commit).
 const SYNC_EXTRA: Duration = Duration::from_millis(300);
 
-/// (listened_at, title) of every listen the fake holds, oldest first.
-fn fake_listens(lb: &FakeListenBrainz, user: &str) -> Vec<(i64, String)> {
-    let mut all: Vec<(i64, String)> = lb
-        .history(user)
-        .iter()
-        .map(|l| {
-            (
-                l["listened_at"].as_i64().unwrap(),
-                l["track_metadata"]["track_name"]
-                    .as_str()
-                    .unwrap()
-                    .to_owned(),
-            )
-        })
-        .collect();
-    all.sort_unstable();
-    all
-}
-
 /// After a kill: the timeline is the oldest `n` of the fake's listens, each once, and
 /// the watermark is not ahead of them; returns `n`.
 async fn sync_on_disk(dirs: &TestDirs, fake: &[(i64, String)]) -> usize {
@@ -598,12 +579,12 @@ async fn a_history_sync_killed_again_and_again_ends_with_every_listen_once() {
     let mut on_disk = 0;
 
     for kill in 1..=plan.kills {
-        let fake = fake_listens(&lb, LB_USER);
+        let fake = lb.listened(LB_USER);
         if fake.len() - on_disk < 2 * SYNC_PAGE {
             // Nearly caught up: new listens arrive, so the next kill lands in a sync too.
             lb.add_listens(LB_USER, SYNC_BATCH, fake.last().unwrap().0 + 60, 60);
         }
-        let fake = fake_listens(&lb, LB_USER);
+        let fake = lb.listened(LB_USER);
         // Resumed by the scheduler after a restart, or asked for now.
         run_history_sync(&api, &token).await;
         let (api_ref, token_ref, total) = (&api, token.as_str(), fake.len());
@@ -663,7 +644,7 @@ async fn a_history_sync_killed_again_and_again_ends_with_every_listen_once() {
     }
 
     // Left alone, the sync finishes; a sync after it finds nothing new.
-    let fake = fake_listens(&lb, LB_USER);
+    let fake = lb.listened(LB_USER);
     run_history_sync(&api, &token).await;
     let (api_ref, token_ref, total) = (&api, token.as_str(), fake.len());
     wait_for("the sync to catch up", || async move {

@@ -39,6 +39,15 @@ async fn seed(store: &Store, ring: &Keyring) {
         .unwrap();
 }
 
+/// The credential of `user_id` for `provider` is refused by the associated data.
+async fn assert_does_not_open(store: &Store, ring: &Keyring, user_id: i64, provider: Provider) {
+    let err = store.credential(ring, user_id, provider).await.unwrap_err();
+    assert!(
+        matches!(err, StoreError::Open(OpenError::Authentication)),
+        "user {user_id}'s {provider:?} credential: {err:?}"
+    );
+}
+
 /// The credential of `user_id` for `provider`, opened with `ring`.
 async fn opened(store: &Store, ring: &Keyring, user_id: i64, provider: Provider) -> String {
     let secret = store.credential(ring, user_id, provider).await.unwrap();
@@ -119,15 +128,7 @@ async fn ciphertext_moved_to_another_row_or_column_does_not_open() {
     .execute(pool)
     .await
     .unwrap();
-    let err = state
-        .store
-        .credential(&ring, 2, Provider::Navidrome)
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(err, StoreError::Open(OpenError::Authentication)),
-        "{err:?}"
-    );
+    assert_does_not_open(&state.store, &ring, 2, Provider::Navidrome).await;
     // A provider credential copied into the instance secrets (other table and column).
     sqlx::query("UPDATE instance_secrets SET value = (SELECT secret FROM provider_credentials WHERE id = 1)")
         .execute(pool)
@@ -184,30 +185,15 @@ async fn a_ciphertext_in_a_reused_row_of_another_owner_does_not_open() {
     .execute(pool)
     .await
     .unwrap();
-    let err = state
-        .store
-        .credential(&ring, 2, Provider::Spotify)
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(err, StoreError::Open(OpenError::Authentication)),
-        "another user's tokens opened as bob's: {err:?}"
-    );
+    // Another user's tokens do not open as bob's.
+    assert_does_not_open(&state.store, &ring, 2, Provider::Spotify).await;
     // Same row, same user, another provider.
     sqlx::query("UPDATE provider_credentials SET user_id = 1, provider = 'lastfm' WHERE id = ?")
         .bind(row)
         .execute(pool)
         .await
         .unwrap();
-    let err = state
-        .store
-        .credential(&ring, 1, Provider::LastFm)
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(err, StoreError::Open(OpenError::Authentication)),
-        "{err:?}"
-    );
+    assert_does_not_open(&state.store, &ring, 1, Provider::LastFm).await;
     running.shutdown().await;
 }
 

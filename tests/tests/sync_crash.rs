@@ -85,31 +85,12 @@ async fn wait_history_run(
     }
 }
 
-/// (listened_at, title) of every listen the fake holds, oldest first.
-fn fake_listens(lb: &FakeListenBrainz) -> Vec<(i64, String)> {
-    let mut all: Vec<(i64, String)> = lb
-        .history(LB_USER)
-        .iter()
-        .map(|l| {
-            (
-                l["listened_at"].as_i64().unwrap(),
-                l["track_metadata"]["track_name"]
-                    .as_str()
-                    .unwrap()
-                    .to_owned(),
-            )
-        })
-        .collect();
-    all.sort_unstable();
-    all
-}
-
 #[tokio::test]
 async fn killing_the_daemon_mid_sync_loses_nothing_and_duplicates_nothing() {
     let lb = FakeListenBrainz::start().await;
     lb.add_user(LB_USER, LB_TOKEN);
     lb.add_listens(LB_USER, LISTENS, now() - 10 * 86_400, 60);
-    let expected = fake_listens(&lb);
+    let expected = lb.listened(LB_USER);
     assert_eq!(expected.len(), LISTENS);
     let dirs = TestDirs::new();
     let config = dirs.path("config.toml");

@@ -153,6 +153,25 @@ impl FakeListenBrainz {
         gate
     }
 
+    /// (listened_at, title) of every listen `user` has, oldest first.
+    pub fn listened(&self, user: &str) -> Vec<(i64, String)> {
+        let mut all: Vec<(i64, String)> = self
+            .history(user)
+            .iter()
+            .map(|l| {
+                (
+                    l["listened_at"].as_i64().unwrap(),
+                    l["track_metadata"]["track_name"]
+                        .as_str()
+                        .unwrap()
+                        .to_owned(),
+                )
+            })
+            .collect();
+        all.sort_unstable();
+        all
+    }
+
     pub fn add_user(&self, name: &str, token: &str) {
         let mut s = self.state.lock().unwrap();
         s.users.entry(name.to_string()).or_default();

@@ -207,14 +207,31 @@ mod tests {
     use super::*;
     use crate::store::jobs::JobKind;
 
-    async fn fixture() -> (tempfile::TempDir, Store, Arc<EventBus>, i64) {
+    /// A run's progress and its user's event stream, in a fresh store.
+    async fn fixture() -> (
+        tempfile::TempDir,
+        Progress,
+        Arc<EventBus>,
+        impl futures::Stream<Item = spotter_proto::v1::Event>,
+    ) {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("t.db")).await.unwrap();
         let user = store
             .create_account("ann", crate::store::Role::User, None, false)
             .await
+            .unwrap()
+            .id;
+        let events = Arc::new(EventBus::new());
+        let run = store
+            .start_run(user, JobKind::HistorySync, true)
+            .await
             .unwrap();
-        (dir, store, Arc::new(EventBus::new()), user.id)
+        let progress = Progress::new(run, user, JobKind::HistorySync, store, events.clone());
+        let stream = events
+            .clone()
+            .stream(events.subscribe(user, 0, 0), crate::events::always_valid())
+            .map(Result::unwrap);
+        (dir, progress, events, stream)
     }
 
     fn done_of(e: &spotter_proto::v1::Event) -> Option<(u64, i32)> {
@@ -226,18 +243,8 @@ mod tests {
 
     #[tokio::test]
     async fn an_update_that_comes_too_soon_is_published_later_not_dropped() {
-        let (_dir, store, events, user) = fixture().await;
-        let run = store
-            .start_run(user, JobKind::HistorySync, true)
-            .await
-            .unwrap();
-        let progress = Progress::new(run, user, JobKind::HistorySync, store, events.clone());
-        let mut stream = Box::pin(
-            events
-                .clone()
-                .stream(events.subscribe(user, 0, 0), crate::events::always_valid())
-                .map(Result::unwrap),
-        );
+        let (_dir, progress, _events, stream) = fixture().await;
+        let mut stream = Box::pin(stream);
         progress.update(0, 10, "started").await;
         // Within the interval: not published now, and no later update will come.
         progress.update(7, 10, "page 1").await;
@@ -255,18 +262,8 @@ mod tests {
 
     #[tokio::test]
     async fn nothing_is_published_after_the_end_of_the_run() {
-        let (_dir, store, events, user) = fixture().await;
-        let run = store
-            .start_run(user, JobKind::HistorySync, true)
-            .await
-            .unwrap();
-        let progress = Progress::new(run, user, JobKind::HistorySync, store, events.clone());
-        let mut stream = Box::pin(
-            events
-                .clone()
-                .stream(events.subscribe(user, 0, 0), crate::events::always_valid())
-                .map(Result::unwrap),
-        );
+        let (_dir, progress, events, stream) = fixture().await;
+        let mut stream = Box::pin(stream);
         progress.update(1, 10, "started").await;
         progress.update(2, 10, "page").await; // trailing, scheduled
         let end = Snapshot {
@@ -277,7 +274,7 @@ mod tests {
         progress.publish(&end, State::Succeeded).await;
         // A marker published once the trailing publish has run its course.
         progress.settled().await;
-        events.publish(user, events::new_listens("marker", 1));
+        events.publish(progress.user_id, events::new_listens("marker", 1));
         let mut seen = Vec::new();
         loop {
             let e = stream.next().await.expect("stream open");
