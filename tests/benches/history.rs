@@ -2,8 +2,8 @@
 //! history, how that compares with the fastest plain SQLite insert of the same rows,
 //! and how fast the history browser and the stats answer at that size.
 //!
-//! 1. A synthetic history, the same for every run of the same size on the same day
-//!    (seeded): 1,000,000 listens of ~20,000 artists over 5 years. Artist popularity
+//! 1. A synthetic history (`common/listens.rs`, shared with `load.rs`), the same for
+//!    every run of the same size on the same day (seeded): 1,000,000 listens of ~20,000 artists over 5 years. Artist popularity
 //!    is Zipf-like (exponent 1.1), and so are each artist's albums and each album's
 //!    tracks; most artists are discovered some time into the 5 years; half the plays
 //!    continue the album of the play before. Listening grows over the years, with a
@@ -50,38 +50,31 @@
 mod common;
 
 use std::{
-    fs::File,
     future::Future,
-    io::{BufWriter, Write as _},
     path::{Path, PathBuf},
     sync::Arc,
     time::{Duration, Instant},
 };
 
 use common::{
-    Daemon, Measured, Stopwatch, cpu_time, daemon_build, fmt_count, fmt_duration, full_run,
+    Daemon, Measured, Stopwatch, cpu_time, daemon_build, fmt_count, fmt_duration, fmt_latency,
+    full_run,
+    listens::{COMMON_WORD, History, Play, UTC_OFFSET_MINUTES, Upload},
     print_setup, size_from_env, unix_now,
 };
 use hdrhistogram::Histogram;
-use rand::{Rng, SeedableRng, rngs::StdRng};
-use sha2::{Digest, Sha256};
-use spotter_daemon::service::{
-    import::{MAX_CHUNK, PAGE},
-    normalize::{match_key, normalize},
-};
+use spotter_daemon::service::import::PAGE;
 use spotter_daemon::store::listens::{ADD_MONTHS, ADD_SLOTS, ADD_SOURCE_TOTAL, ADD_TOTALS};
 use spotter_e2e::{Api, Authed, OWNER, OWNER_PW, TestDirs, bin};
 use spotter_proto::v1::{
     GetActivityRequest, GetDiscoveriesRequest, GetListenRequest, GetSummaryRequest, GetTopRequest,
-    ImportRequest, ImportStart, ListListensRequest, ListenFilter, Provider, StatsPeriod,
-    StatsSubject, history_client::HistoryClient, import_request::Part,
-    stats_period::Kind as PeriodKind,
+    ListListensRequest, ListenFilter, Provider, StatsPeriod, StatsSubject,
+    history_client::HistoryClient, stats_period::Kind as PeriodKind,
 };
 use sqlx::{
     AssertSqlSafe, Connection, SqlSafeStr, SqlStr, SqliteConnection,
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous},
 };
-use tokio_stream::wrappers::ReceiverStream;
 use tonic::Status;
 
 /// The one test this binary reports to a libtest-style runner (nextest).
@@ -91,25 +84,6 @@ const LISTENS_ENV: &str = "SPOTTER_BENCH_LISTENS";
 /// Overrides the number of artists (default: one per [`LISTENS_PER_ARTIST`]).
 const ARTISTS_ENV: &str = "SPOTTER_BENCH_ARTISTS";
 const LISTENS_PER_ARTIST: usize = 50;
-/// The generator's seed: the same history for the same sizes (and day).
-const SEED: u64 = 0x5907_7e12;
-const DAY: i64 = 86_400;
-/// The history spans this many years, ending at the start of today (UTC).
-const YEARS: i64 = 5;
-/// The listener's time zone (minutes east of UTC): the daily rhythm is theirs, and
-/// `GetActivity` is asked in it.
-const UTC_OFFSET_MINUTES: i32 = 60;
-/// Zipf exponents of artist, album (within an artist) and track (within an album)
-/// popularity.
-const ARTIST_ZIPF: f64 = 1.1;
-const ALBUM_ZIPF: f64 = 1.0;
-const TRACK_ZIPF: f64 = 0.9;
-/// Chance that a play continues the album of the play before (when that one was less
-/// than half an hour earlier).
-const SAME_ALBUM: f64 = 0.5;
-/// Artists this popular are known from the first day; the others are discovered at a
-/// random time in the history.
-const KNOWN_FROM_START: usize = 30;
 /// Rows per statement of the multi-row `VALUES` inserts.
 const VALUES_ROWS: usize = 500;
 /// Page size of the deep paging (the most `ListListens` returns).
@@ -208,7 +182,7 @@ async fn run(plan: &Plan) -> Report {
 
     println!("\ngenerating the history ...");
     let started = Instant::now();
-    let history = History::generate(plan);
+    let history = History::generate(plan.listens, plan.artists);
     let generated = started.elapsed();
     let dirs = TestDirs::new();
     let file = dirs.path("listens.jsonl");
@@ -274,472 +248,6 @@ async fn run(plan: &Plan) -> Report {
         queries,
         rss_after_queries_mib: after_queries.rss_mib,
     }
-}
-
-// ---------------------------------------------------------------------------------------
-// 1: the synthetic history
-
-/// A discrete distribution: cumulative weights, sampled by binary search.
-struct Cdf(Vec<f64>);
-
-impl Cdf {
-    fn new(weights: impl IntoIterator<Item = f64>) -> Cdf {
-        let mut total = 0.0;
-        Cdf(weights
-            .into_iter()
-            .map(|w| {
-                total += w;
-                total
-            })
-            .collect())
-    }
-
-    /// Rank k (from 0) weighs 1 / (k + 1)^s.
-    fn zipf(n: usize, s: f64) -> Cdf {
-        Cdf::new((1..=n).map(|k| (k as f64).powf(-s)))
-    }
-
-    fn sample(&self, rng: &mut StdRng) -> usize {
-        let total = self.0.last().copied().unwrap_or(0.0);
-        let u = rng.random::<f64>() * total;
-        self.0.partition_point(|&c| c <= u).min(self.0.len() - 1)
-    }
-}
-
-struct Track {
-    title: Arc<str>,
-    duration_ms: u32,
-    /// `normalize::match_key(artist, title)`, as the daemon stores it.
-    key: Arc<str>,
-    /// The first 16 hex digits of sha256(key): the end of an imported play's
-    /// `source_ref` (`lb:<played_at>:<these>`).
-    key_hash: Box<str>,
-}
-
-struct Album {
-    name: Arc<str>,
-    tracks: Vec<Track>,
-    popularity: Cdf,
-}
-
-struct Artist {
-    name: Arc<str>,
-    /// The word of the name no other artist has.
-    word: String,
-    albums: Vec<Album>,
-    popularity: Cdf,
-    /// When in the history (0 = its start, 1 = its end) the listener discovers them.
-    debut: f64,
-}
-
-struct Catalogue {
-    /// Most popular first.
-    artists: Vec<Artist>,
-    popularity: Cdf,
-}
-
-impl Catalogue {
-    fn tracks(&self) -> usize {
-        self.artists
-            .iter()
-            .flat_map(|a| &a.albums)
-            .map(|b| b.tracks.len())
-            .sum()
-    }
-}
-
-/// One play: when, and which track of the catalogue.
-struct Play {
-    at: i64,
-    artist: u32,
-    album: u16,
-    track: u16,
-}
-
-struct History {
-    catalogue: Catalogue,
-    /// Oldest first, every time distinct.
-    plays: Vec<Play>,
-    start: i64,
-    end: i64,
-}
-
-const SYLLABLES: [&str; 40] = [
-    "ka", "lo", "mi", "ren", "dor", "sa", "vi", "tel", "mon", "ra", "zu", "bel", "cor", "da",
-    "fen", "gar", "hol", "is", "jun", "kes", "lan", "mar", "nor", "ol", "pra", "qui", "ros", "sil",
-    "tor", "ul", "vas", "wen", "xan", "yor", "zel", "bri", "cha", "dru", "ré", "nö",
-];
-const FIRST_NAMES: [&str; 24] = [
-    "Anna", "Jonas", "Mira", "Theo", "Lena", "Oskar", "Ida", "Felix", "Nora", "Emil", "Clara",
-    "Hugo", "Elif", "Malik", "Sofia", "Yuki", "Amara", "Lucas", "Ines", "Ravi", "Zoe", "Marek",
-    "Aiko", "Tomás",
-];
-const GROUPS: [&str; 8] = [
-    "Orchestra",
-    "Quartet",
-    "Trio",
-    "Collective",
-    "Ensemble",
-    "Band",
-    "Sound System",
-    "Choir",
-];
-const ADJECTIVES: [&str; 40] = [
-    "Blue", "Golden", "Silent", "Electric", "Broken", "Wild", "Quiet", "Distant", "Burning",
-    "Hollow", "Velvet", "Crystal", "Midnight", "Lonely", "Bright", "Secret", "Paper", "Northern",
-    "Frozen", "Neon", "Gentle", "Restless", "Endless", "Faded", "Hidden", "Little", "Strange",
-    "Sweet", "Dark", "Open", "Early", "Last", "Slow", "Young", "Summer", "Winter", "Silver",
-    "Empty", "Heavy", "Tender",
-];
-const NOUNS: [&str; 60] = [
-    "Heart", "Night", "River", "Dream", "Fire", "Light", "Ocean", "Road", "City", "Garden",
-    "Shadow", "Rain", "Star", "Moon", "Sun", "Mirror", "Window", "Song", "Dance", "Morning",
-    "Storm", "Island", "Echo", "Stone", "Bird", "Wolf", "Flower", "Train", "Letter", "Ghost",
-    "Machine", "Horizon", "Valley", "Forest", "Mountain", "Season", "Memory", "Signal", "Voice",
-    "Wave", "Sky", "Door", "Home", "Summer", "Fever", "Angel", "Desert", "Harbour", "Thunder",
-    "Silence", "Kingdom", "Circle", "Tide", "Spark", "Tears", "Feather", "Lantern", "Glass",
-    "Smoke", "Honey",
-];
-/// The common word searched for: in about one title in seven.
-const COMMON_WORD: &str = "love";
-
-/// Relative listening per local hour, weekdays and weekends.
-const WEEKDAY_HOURS: [f64; 24] = [
-    0.25, 0.12, 0.06, 0.03, 0.02, 0.03, 0.10, 0.35, 0.55, 0.45, 0.40, 0.40, 0.50, 0.45, 0.40, 0.42,
-    0.50, 0.65, 0.85, 1.00, 1.10, 1.10, 0.90, 0.55,
-];
-const WEEKEND_HOURS: [f64; 24] = [
-    0.45, 0.30, 0.15, 0.06, 0.03, 0.02, 0.03, 0.06, 0.15, 0.35, 0.60, 0.75, 0.80, 0.80, 0.80, 0.80,
-    0.85, 0.90, 0.95, 1.05, 1.15, 1.15, 1.00, 0.70,
-];
-/// Relative listening per day of the week, Monday first.
-const WEEK: [f64; 7] = [0.9, 0.9, 0.95, 1.0, 1.1, 1.25, 1.05];
-
-fn pick<'a>(rng: &mut StdRng, words: &[&'a str]) -> &'a str {
-    words[rng.random_range(0..words.len())]
-}
-
-fn capitalized(word: &str) -> String {
-    let mut chars = word.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
-}
-
-/// A made-up word of `syllables` syllables.
-fn random_word(rng: &mut StdRng, syllables: usize) -> String {
-    let word: String = (0..syllables).map(|_| pick(rng, &SYLLABLES)).collect();
-    capitalized(&word)
-}
-
-/// A standard normal deviate (Box-Muller).
-fn normal(rng: &mut StdRng) -> f64 {
-    let u1 = rng.random::<f64>().max(1e-12);
-    let u2 = rng.random::<f64>();
-    (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
-}
-
-impl History {
-    fn generate(plan: &Plan) -> History {
-        let mut rng = StdRng::seed_from_u64(SEED);
-        let catalogue = Catalogue::generate(&mut rng, plan.artists);
-        let end = unix_now().div_euclid(DAY) * DAY;
-        let start = end - YEARS * 365 * DAY;
-        let times = timestamps(&mut rng, plan.listens, start, end);
-        let span = (end - start) as f64;
-        let mut plays: Vec<Play> = Vec::with_capacity(times.len());
-        for at in times {
-            let (artist, album, track) = match plays.last() {
-                Some(last) if at - last.at < 1_800 && rng.random::<f64>() < SAME_ALBUM => {
-                    let tracks = catalogue.artists[last.artist as usize].albums
-                        [last.album as usize]
-                        .tracks
-                        .len();
-                    (
-                        last.artist,
-                        last.album,
-                        ((last.track as usize + 1) % tracks) as u16,
-                    )
-                }
-                _ => {
-                    // Only artists already discovered at this point of the history.
-                    let f = (at - start) as f64 / span;
-                    let a = (0..40)
-                        .map(|_| catalogue.popularity.sample(&mut rng))
-                        .find(|&a| catalogue.artists[a].debut <= f)
-                        .unwrap_or(0);
-                    let artist = &catalogue.artists[a];
-                    let b = artist.popularity.sample(&mut rng);
-                    let t = artist.albums[b].popularity.sample(&mut rng);
-                    (a as u32, b as u16, t as u16)
-                }
-            };
-            plays.push(Play {
-                at,
-                artist,
-                album,
-                track,
-            });
-        }
-        History {
-            catalogue,
-            plays,
-            start,
-            end,
-        }
-    }
-
-    fn names(&self, play: &Play) -> (&Artist, &Album, &Track) {
-        let artist = &self.catalogue.artists[play.artist as usize];
-        let album = &artist.albums[play.album as usize];
-        (artist, album, &album.tracks[play.track as usize])
-    }
-
-    /// Plays per artist.
-    fn plays_per_artist(&self) -> Vec<usize> {
-        let mut counts = vec![0; self.catalogue.artists.len()];
-        for p in &self.plays {
-            counts[p.artist as usize] += 1;
-        }
-        counts
-    }
-
-    fn artists_heard(&self) -> usize {
-        self.plays_per_artist().iter().filter(|&&n| n > 0).count()
-    }
-
-    /// The artist at 1/100 of the artists ranked by plays (the 200th of 20,000): a
-    /// mid-popularity artist, and their plays.
-    fn mid_artist(&self) -> (&Artist, usize) {
-        let counts = self.plays_per_artist();
-        let mut ranked: Vec<usize> = (0..counts.len()).collect();
-        ranked.sort_by_key(|&a| (std::cmp::Reverse(counts[a]), a));
-        let a = ranked[(ranked.len() / 100).min(ranked.len() - 1)];
-        (&self.catalogue.artists[a], counts[a])
-    }
-
-    /// About how many plays a search for `word` finds: plays with a word in the
-    /// artist, album or title that starts with it (folded as the daemon folds).
-    fn plays_matching(&self, word: &str) -> usize {
-        let word = normalize(word);
-        let hit = |text: &str| normalize(text).split(' ').any(|w| w.starts_with(&word));
-        let marks: Vec<Vec<Vec<bool>>> = self
-            .catalogue
-            .artists
-            .iter()
-            .map(|a| {
-                let in_artist = hit(&a.name);
-                a.albums
-                    .iter()
-                    .map(|b| {
-                        let in_album = in_artist || hit(&b.name);
-                        b.tracks.iter().map(|t| in_album || hit(&t.title)).collect()
-                    })
-                    .collect()
-            })
-            .collect();
-        self.plays
-            .iter()
-            .filter(|p| marks[p.artist as usize][p.album as usize][p.track as usize])
-            .count()
-    }
-
-    /// Writes the history as a ListenBrainz export (JSON lines); returns its size.
-    fn write_listenbrainz(&self, path: &Path) -> u64 {
-        let file = File::create(path).expect("create the export file");
-        let mut out = BufWriter::with_capacity(1 << 20, file);
-        let json = |s: &str| serde_json::to_string(s).expect("a JSON string");
-        for play in &self.plays {
-            let (artist, album, track) = self.names(play);
-            writeln!(
-                out,
-                "{{\"listened_at\":{},\"track_metadata\":{{\"artist_name\":{},\"track_name\":{},\
-                 \"release_name\":{},\"additional_info\":{{\"duration_ms\":{}}}}}}}",
-                play.at,
-                json(&artist.name),
-                json(&track.title),
-                json(&album.name),
-                track.duration_ms
-            )
-            .expect("write the export file");
-        }
-        out.flush().expect("write the export file");
-        std::fs::metadata(path).expect("the export file").len()
-    }
-}
-
-impl Catalogue {
-    fn generate(rng: &mut StdRng, artists: usize) -> Catalogue {
-        // Each artist's own word: their index, scrambled, in base-40 syllables.
-        let mut digits = 3;
-        while SYLLABLES.len().pow(digits) < artists {
-            digits += 1;
-        }
-        let words = SYLLABLES.len().pow(digits);
-        let list = (0..artists)
-            .map(|rank| {
-                let mut code = rank * 7_919 % words;
-                let mut word = String::new();
-                for _ in 0..digits {
-                    word.push_str(SYLLABLES[code % SYLLABLES.len()]);
-                    code /= SYLLABLES.len();
-                }
-                Artist::generate(rng, rank, &capitalized(&word))
-            })
-            .collect();
-        Catalogue {
-            artists: list,
-            popularity: Cdf::zipf(artists, ARTIST_ZIPF),
-        }
-    }
-}
-
-impl Artist {
-    fn generate(rng: &mut StdRng, rank: usize, word: &str) -> Artist {
-        let (name, word) = match rng.random_range(0..20) {
-            0..=5 => (word.to_owned(), word.to_owned()),
-            6..=9 => (format!("The {word}s"), format!("{word}s")),
-            10..=14 => (
-                format!("{} {word}", pick(rng, &FIRST_NAMES)),
-                word.to_owned(),
-            ),
-            15..=17 => (format!("{word} {}", pick(rng, &GROUPS)), word.to_owned()),
-            _ => (format!("DJ {word}"), word.to_owned()),
-        };
-        let extra = match rank {
-            0..100 => 4,
-            100..1_000 => 2,
-            _ => 0,
-        };
-        let mut count = 1 + extra;
-        while count < 12 && rng.random::<f64>() < 0.45 {
-            count += 1;
-        }
-        let albums: Vec<Album> = (0..count)
-            .map(|_| Album::generate(rng, &name, &word))
-            .collect();
-        Artist {
-            popularity: Cdf::zipf(albums.len(), ALBUM_ZIPF),
-            debut: if rank < KNOWN_FROM_START {
-                0.0
-            } else {
-                rng.random::<f64>() * 0.98
-            },
-            name: name.into(),
-            word,
-            albums,
-        }
-    }
-}
-
-impl Album {
-    fn generate(rng: &mut StdRng, artist: &str, word: &str) -> Album {
-        let name = match rng.random_range(0..10) {
-            0..=3 => format!("{} {}", pick(rng, &ADJECTIVES), pick(rng, &NOUNS)),
-            4..=5 => pick(rng, &NOUNS).to_owned(),
-            6 => format!("{} of {}", pick(rng, &NOUNS), pick(rng, &NOUNS)),
-            7 => format!("Songs from the {}", pick(rng, &NOUNS)),
-            8 => word.to_owned(),
-            _ => format!("Live at the {}", pick(rng, &NOUNS)),
-        };
-        let count = if rng.random::<f64>() < 0.15 {
-            rng.random_range(1..=3)
-        } else {
-            rng.random_range(7..=14)
-        };
-        let tracks: Vec<Track> = (0..count).map(|_| Track::generate(rng, artist)).collect();
-        Album {
-            name: name.into(),
-            popularity: Cdf::zipf(tracks.len(), TRACK_ZIPF),
-            tracks,
-        }
-    }
-}
-
-impl Track {
-    fn generate(rng: &mut StdRng, artist: &str) -> Track {
-        let adjective = pick(rng, &ADJECTIVES);
-        let noun = pick(rng, &NOUNS);
-        let mut title = match rng.random_range(0..20) {
-            0..=4 => noun.to_owned(),
-            5..=9 => format!("{adjective} {noun}"),
-            10..=11 => format!("{noun} of the {}", pick(rng, &NOUNS)),
-            12 => format!("Love {noun}"),
-            13 => format!("{adjective} Love"),
-            14 => "All My Love".to_owned(),
-            15 => format!("Into the {noun}"),
-            16 => format!("{noun} {}", pick(rng, &NOUNS)),
-            _ => format!("{adjective} {noun}s"),
-        };
-        // Edition suffixes and featured artists, which match keys drop.
-        match rng.random_range(0..100) {
-            0..=3 => title.push_str(&format!(" - Remastered {}", rng.random_range(1995..2025))),
-            4..=5 => title.push_str(" - Live"),
-            6..=8 => {
-                let first = pick(rng, &FIRST_NAMES);
-                let word = random_word(rng, 2);
-                title.push_str(&format!(" (feat. {first} {word})"));
-            }
-            _ => {}
-        }
-        let key = match_key(artist, &title);
-        let digest = Sha256::digest(key.as_bytes());
-        Track {
-            duration_ms: rng.random_range(150_000..330_000),
-            key_hash: hex::encode(&digest[..8]).into(),
-            key: key.into(),
-            title: title.into(),
-        }
-    }
-}
-
-/// `n` distinct times in `[start, end)` (oldest first) with the listener's rhythm:
-/// hours weighted by time of day and day of week in their time zone, days by a
-/// slow growth over the years, a random mood, days without music and a holiday.
-fn timestamps(rng: &mut StdRng, n: usize, start: i64, end: i64) -> Vec<i64> {
-    let offset = i64::from(UTC_OFFSET_MINUTES) * 60;
-    let hours = ((end - start) / 3_600) as usize;
-    let first_day = (start + offset).div_euclid(DAY);
-    let days = hours / 24 + 2;
-    let day_weight: Vec<f64> = (0..days)
-        .map(|d| {
-            let day = first_day + d as i64;
-            let weekday = (day + 3).rem_euclid(7) as usize;
-            let growth = 0.7 + 0.6 * d as f64 / days as f64;
-            let mood = (0.45 * normal(rng)).exp();
-            let presence = if rng.random::<f64>() < 0.03 {
-                0.0
-            } else if (200..211).contains(&day.rem_euclid(365)) {
-                0.1
-            } else {
-                1.0
-            };
-            WEEK[weekday] * growth * mood * presence
-        })
-        .collect();
-    let weights = (0..hours).map(|h| {
-        let local = start + h as i64 * 3_600 + offset;
-        let day = local.div_euclid(DAY);
-        let hour = (local.rem_euclid(DAY) / 3_600) as usize;
-        let curve = if (day + 3).rem_euclid(7) >= 5 {
-            &WEEKEND_HOURS
-        } else {
-            &WEEKDAY_HOURS
-        };
-        curve[hour] * day_weight[(day - first_day) as usize]
-    });
-    let by_hour = Cdf::new(weights);
-    let mut times: Vec<i64> = (0..n)
-        .map(|_| start + by_hour.sample(rng) as i64 * 3_600 + rng.random_range(0..3_600))
-        .collect();
-    times.sort_unstable();
-    for i in 1..times.len() {
-        if times[i] <= times[i - 1] {
-            times[i] = times[i - 1] + 1;
-        }
-    }
-    times
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1009,71 +517,20 @@ async fn import(
     size: u64,
     daemon: &Daemon,
 ) -> Measured {
-    let (tx, rx) = tokio::sync::mpsc::channel::<ImportRequest>(2);
-    let path = file.to_path_buf();
     let stopwatch = Stopwatch::start(daemon);
-    let producer = tokio::spawn(async move {
-        use tokio::io::AsyncReadExt as _;
-        let start = ImportRequest {
-            part: Some(Part::Start(ImportStart {
-                file_name: "listens.jsonl".into(),
-                format: "listenbrainz".into(),
-                size,
-                min_play_ms: 0,
-            })),
-        };
-        if tx.send(start).await.is_err() {
-            return;
-        }
-        let mut input = tokio::fs::File::open(&path).await.expect("open the export");
-        loop {
-            let mut chunk = Vec::with_capacity(MAX_CHUNK);
-            while chunk.len() < MAX_CHUNK {
-                let n = (&mut input)
-                    .take((MAX_CHUNK - chunk.len()) as u64)
-                    .read_to_end(&mut chunk)
-                    .await
-                    .expect("read the export");
-                if n == 0 {
-                    break;
-                }
-            }
-            if chunk.is_empty() {
-                return;
-            }
-            let message = ImportRequest {
-                part: Some(Part::Chunk(chunk)),
-            };
-            if tx.send(message).await.is_err() {
-                return;
-            }
-        }
-    });
-    let mut stream = api
-        .history_as(token)
-        .import(ReceiverStream::new(rx))
+    let upload = Upload::start(api.history_as(token), file, size)
         .await
-        .unwrap_or_else(|s| daemon.fail(&format!("Import: {s:?}")))
-        .into_inner();
-    let last = tokio::time::timeout(plan.import_timeout, async {
-        loop {
-            match stream.message().await {
-                Ok(Some(p)) if p.done => return p,
-                Ok(Some(_)) => {}
-                Ok(None) => daemon.fail("the import ended without its final report"),
-                Err(s) => daemon.fail(&format!("Import: {s:?}")),
-            }
-        }
-    })
-    .await
-    .unwrap_or_else(|_| {
-        daemon.fail(&format!(
-            "the import did not end within {:?}",
-            plan.import_timeout
-        ))
-    });
+        .unwrap_or_else(|s| daemon.fail(&format!("Import: {s:?}")));
+    let last = tokio::time::timeout(plan.import_timeout, upload.finish())
+        .await
+        .unwrap_or_else(|_| {
+            daemon.fail(&format!(
+                "the import did not end within {:?}",
+                plan.import_timeout
+            ))
+        })
+        .unwrap_or_else(|s| daemon.fail(&format!("Import: {s:?}")));
     let measured = stopwatch.stop(daemon);
-    producer.await.expect("the upload task");
     let n = plan.listens as u64;
     if (last.plays, last.added, last.bad) != (n, n, 0) {
         daemon.fail(&format!(
@@ -1525,20 +982,6 @@ struct Report {
     plain: Vec<PlainFigures>,
     queries: Vec<QueryFigures>,
     rss_after_queries_mib: f64,
-}
-
-/// A latency with a useful precision: `0.42 ms`, `12.3 ms`, `1.25 s`.
-fn fmt_latency(d: Duration) -> String {
-    let ms = d.as_secs_f64() * 1e3;
-    if ms < 1.0 {
-        format!("{ms:.2} ms")
-    } else if ms < 100.0 {
-        format!("{ms:.1} ms")
-    } else if ms < 1_000.0 {
-        format!("{ms:.0} ms")
-    } else {
-        format!("{:.2} s", ms / 1e3)
-    }
 }
 
 fn verdict(met: bool) -> &'static str {

@@ -1,11 +1,14 @@
-//! What the end-to-end benchmarks (`sync.rs`, `history.rs`) share: the libtest-style
-//! command line (so that nextest can run their smoke test), the `spotterd` child
-//! process, CPU time and memory read from `/proc`, and number formatting.
+//! What the end-to-end benchmarks (`sync.rs`, `history.rs`, `load.rs`) share: the
+//! libtest-style command line (so that nextest can run their smoke test), the
+//! `spotterd` child process, CPU time and memory read from `/proc`, number formatting,
+//! and (in [`listens`]) a generated listening history and its import.
 //!
 //! Each benchmark binary includes this file with `mod common;` and uses a part of it.
 
 // Each binary uses only some of these helpers.
 #![allow(dead_code)]
+
+pub mod listens;
 
 use std::{
     fs::{self, File},
@@ -213,6 +216,14 @@ impl Daemon {
         }
     }
 
+    /// Starts the daemon's peak resident memory (`VmHWM`) afresh from its current
+    /// resident memory, so that the next [`Daemon::memory`] gives the peak since now
+    /// (writing 5 to `/proc/<pid>/clear_refs`, Linux 4.0 and later); false when the
+    /// kernel does not allow it, and the peak stays the one since the start.
+    pub fn reset_peak_memory(&self) -> bool {
+        fs::write(format!("/proc/{}/clear_refs", self.child.id()), "5").is_ok()
+    }
+
     /// CPU time (user + system, all threads) the daemon has used so far.
     pub fn cpu_time(&self) -> Duration {
         let pid = self.child.id().to_string();
@@ -292,6 +303,20 @@ pub fn cpu_name() -> String {
 pub fn fmt_duration(d: Duration) -> String {
     let ms = d.as_secs_f64() * 1e3;
     if ms < 1_000.0 {
+        format!("{ms:.0} ms")
+    } else {
+        format!("{:.2} s", ms / 1e3)
+    }
+}
+
+/// A latency with a useful precision: `0.42 ms`, `12.3 ms`, `1.25 s`.
+pub fn fmt_latency(d: Duration) -> String {
+    let ms = d.as_secs_f64() * 1e3;
+    if ms < 1.0 {
+        format!("{ms:.2} ms")
+    } else if ms < 100.0 {
+        format!("{ms:.1} ms")
+    } else if ms < 1_000.0 {
         format!("{ms:.0} ms")
     } else {
         format!("{:.2} s", ms / 1e3)
