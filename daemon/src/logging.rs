@@ -169,17 +169,4 @@ mod tests {
             "a value cannot start a line: {text}"
         );
     }
-
-    #[tokio::test]
-    async fn a_workers_failure_never_quotes_its_panic() {
-        let e = tokio::task::spawn_blocking(|| panic!("{}", SECRET))
-            .await
-            .unwrap_err();
-        match crate::service::worker_failed(e) {
-            crate::service::ServiceError::Internal(cause) => {
-                assert_eq!(cause.to_string(), "a worker task panicked");
-            }
-            other => panic!("{other:?}"),
-        }
-    }
 }

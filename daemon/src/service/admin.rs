@@ -117,8 +117,7 @@ impl Admin {
         let username = check_username(username)?;
         password::check_new(password_text, &username, self.min_password_length)
             .map_err(|e| ServiceError::InvalidArgument(e.to_string()))?;
-        let hash =
-            password::hash(password_text).map_err(|e| ServiceError::Internal(Box::new(e)))?;
+        let hash = self.identity.hash_password(password_text).await?;
         let account = self
             .store
             .create_account(&username, Role::User, Some(&hash), false)

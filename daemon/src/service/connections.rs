@@ -483,7 +483,7 @@ impl Connections {
                  allow another (Admin.SetNavidromeAccount)"
             )));
         }
-        let key = self.identity.unlocked_account_key(username).await?;
+        let (key, failures) = self.identity.unlocked_account_key(username).await?;
         let password = SecretString::new(password);
         let client = self
             .clients
@@ -491,7 +491,8 @@ impl Connections {
             .as_ref()
             .map_err(|e| ServiceError::FailedPrecondition(e.clone()))?;
         match client.ping(username, &password).await {
-            Ok(()) => self.identity.succeeded(&key).await?,
+            Ok(()) if failures => self.identity.succeeded(&key).await?,
+            Ok(()) => {}
             Err(e) if e.is_wrong_credentials() => {
                 self.identity
                     .failed(&key, "navidrome-connect", peer_uid)

@@ -23,7 +23,7 @@ use crate::{
     store::{
         Provider, Role, Store,
         connections::ConnectionState,
-        identity::{Account, RefreshOutcome},
+        identity::{Account, Audit, NewSession, RefreshOutcome},
         now,
     },
 };
@@ -61,6 +61,8 @@ pub struct Identity {
     mode: Mode,
     navidrome: Option<SubsonicClient>,
     limiter: DefaultKeyedRateLimiter<u32>,
+    /// Where passwords are hashed and checked (bounded threads and memory).
+    passwords: password::PasswordWorkers,
     /// System mode before setup: the one-time code and where it was written.
     setup_code: Option<(Zeroizing<String>, PathBuf)>,
 }
@@ -88,6 +90,7 @@ impl Identity {
             mode: c.mode,
             navidrome: c.navidrome,
             limiter: RateLimiter::keyed(Quota::per_minute(per_minute)),
+            passwords: password::PasswordWorkers::new(password::PasswordWorkers::default_count()),
             setup_code: None,
         };
         if identity.mode == Mode::System && !identity.setup_completed().await? {
@@ -150,7 +153,7 @@ impl Identity {
             Method::Local => {
                 password::check_new(password, &username, self.settings.min_password_length)
                     .map_err(|e| ServiceError::InvalidArgument(e.to_string()))?;
-                (Some(password::hash(password).map_err(internal)?), false)
+                (Some(self.hash_password(password).await?), false)
             }
             Method::Navidrome => {
                 self.check_navidrome(&username, password)
@@ -183,17 +186,17 @@ impl Identity {
         if linked {
             self.store_navidrome_password(&account, password).await?;
         }
-        self.store
-            .audit(
-                "setup",
-                Some(account.id),
-                Some(account.id),
-                Some(peer_uid),
-                &format!("owner {username} created"),
-            )
-            .await?;
         tracing::info!(user_id = account.id, "first-run setup completed");
-        self.issue(account, device_label, peer_uid).await
+        let detail = format!("owner {username} created");
+        let audit = Audit {
+            kind: "setup",
+            actor: Some(account.id),
+            subject: Some(account.id),
+            peer_uid: Some(peer_uid),
+            detail: &detail,
+        };
+        self.issue(account, device_label, peer_uid, Some(audit), None)
+            .await
     }
 
     /// Sign-in by either method. Failures are counted per account (known or not) and
@@ -212,23 +215,19 @@ impl Identity {
                 "first-run setup has not been completed yet".into(),
             ));
         }
-        let key = self.unlocked_account_key(&username).await?;
+        let (key, failures) = self.unlocked_account_key(&username).await?;
 
         let account = match method {
             Method::Local => {
                 let account = self.store.account_by_name(&username).await?;
                 // Unknown users and users without a local password verify against the
                 // dummy hash: same work, same time, same answer.
-                let hash = account.as_ref().and_then(|a| a.password_hash.clone());
-                let password_owned = Zeroizing::new(password.to_owned());
-                let ok = tokio::task::spawn_blocking(move || {
-                    password::verify(
-                        &password_owned,
-                        hash.as_deref().unwrap_or_else(|| password::dummy_hash()),
-                    )
-                })
-                .await
-                .map_err(super::worker_failed)?;
+                let hash = account.as_ref().and_then(|a| a.password_hash.as_deref());
+                let ok = self
+                    .passwords
+                    .verify(password, hash.unwrap_or_else(|| password::dummy_hash()))
+                    .await
+                    .map_err(internal)?;
                 match account {
                     Some(a) if ok && a.password_hash.is_some() => a,
                     _ => return Err(self.failed(&key, method_name(method), peer_uid).await),
@@ -247,30 +246,32 @@ impl Identity {
                 .refuse(Some(account.id), peer_uid, "not on the sign-in allowlist")
                 .await);
         }
-        self.succeeded(&key).await?;
         if method == Method::Navidrome {
             // Only once the account may sign in: a disabled one keeps nothing new.
             self.store_navidrome_password(&account, password).await?;
         }
         let detail = format!("method={}", method_name(method));
-        self.store
-            .audit(
-                "sign_in",
-                Some(account.id),
-                Some(account.id),
-                Some(peer_uid),
-                &detail,
-            )
-            .await?;
-        self.issue(account, device_label, peer_uid).await
+        let audit = Audit {
+            kind: "sign_in",
+            actor: Some(account.id),
+            subject: Some(account.id),
+            peer_uid: Some(peer_uid),
+            detail: &detail,
+        };
+        // The session, its audit event and the end of past failures: one write.
+        let forget = failures.then_some(key.as_str());
+        self.issue(account, device_label, peer_uid, Some(audit), forget)
+            .await
     }
 
     /// The lockout key of `username`, unless that account is locked out now (then why).
     /// Sign-in and every other check of someone's password go through here first
     /// (SECURITY.md T4).
-    pub(crate) async fn unlocked_account_key(&self, username: &str) -> Result<String> {
+    /// Also whether the account has failures on record (a success forgets them).
+    pub(crate) async fn unlocked_account_key(&self, username: &str) -> Result<(String, bool)> {
         let key = auth::lockout_key(&self.secret, username);
-        if let Some(row) = self.store.lockout(&key).await?
+        let row = self.store.lockout(&key).await?;
+        if let Some(row) = &row
             && row.locked_until > now()
         {
             let minutes = (row.locked_until - now() + 59) / 60;
@@ -278,7 +279,7 @@ impl Identity {
                 "too many failed sign-ins for this account; try again in {minutes} min"
             )));
         }
-        Ok(key)
+        Ok((key, row.is_some()))
     }
 
     /// A password check of the account `key` succeeded: its failures are forgotten.
@@ -437,8 +438,16 @@ impl Identity {
         Ok(())
     }
 
-    /// A new session for `account`, with its first tokens.
-    async fn issue(&self, account: Account, device_label: &str, peer_uid: u32) -> Result<Issued> {
+    /// A new session for `account`, with its first tokens; `audit` and the lockout row
+    /// `clear_lockout` are written in the same transaction.
+    async fn issue(
+        &self,
+        account: Account,
+        device_label: &str,
+        peer_uid: u32,
+        audit: Option<Audit<'_>>,
+        clear_lockout: Option<&str>,
+    ) -> Result<Issued> {
         let session_id = auth::random_id();
         let (refresh, hash) = auth::new_refresh_token();
         let refresh_expires_at = now() + self.session_ttl();
@@ -448,14 +457,16 @@ impl Identity {
             device_label.trim()
         };
         self.store
-            .create_session(
-                &session_id,
-                account.id,
-                label,
+            .create_session(&NewSession {
+                id: &session_id,
+                user_id: account.id,
+                device_label: label,
                 peer_uid,
-                refresh_expires_at,
-                &hash,
-            )
+                expires_at: refresh_expires_at,
+                refresh_hash: &hash,
+                clear_lockout,
+                audit,
+            })
             .await?;
         let (access_token, access_expires_at) =
             self.access_token(&account, &session_id, peer_uid)?;
@@ -644,18 +655,19 @@ impl Identity {
     pub async fn sign_out(&self, caller: &Caller) -> Result<u32> {
         let ended = self
             .store
-            .revoke_session(caller.user_id, &caller.session_id, "signed out")
-            .await?;
-        self.store
-            .revoke_access_token(&caller.jti, caller.access_expires_at)
-            .await?;
-        self.store
-            .audit(
-                "sign_out",
-                Some(caller.user_id),
-                Some(caller.user_id),
-                Some(caller.peer_uid),
-                "",
+            .end_session(
+                caller.user_id,
+                &caller.session_id,
+                "signed out",
+                &caller.jti,
+                caller.access_expires_at,
+                &Audit {
+                    kind: "sign_out",
+                    actor: Some(caller.user_id),
+                    subject: Some(caller.user_id),
+                    peer_uid: Some(caller.peer_uid),
+                    detail: "",
+                },
             )
             .await?;
         Ok(u32::from(ended))
@@ -701,10 +713,11 @@ impl Identity {
                 "this account has no local password (it signs in through Navidrome)".into(),
             ));
         };
-        let current_owned = Zeroizing::new(current.to_owned());
-        let ok = tokio::task::spawn_blocking(move || password::verify(&current_owned, &hash))
+        let ok = self
+            .passwords
+            .verify(current, &hash)
             .await
-            .map_err(super::worker_failed)?;
+            .map_err(internal)?;
         if !ok {
             return Err(ServiceError::PermissionDenied(
                 "current password is wrong".into(),
@@ -712,7 +725,7 @@ impl Identity {
         }
         password::check_new(new, &account.username, self.settings.min_password_length)
             .map_err(|e| ServiceError::InvalidArgument(e.to_string()))?;
-        let new_hash = password::hash(new).map_err(internal)?;
+        let new_hash = self.hash_password(new).await?;
         self.store.set_password_hash(account.id, &new_hash).await?;
         self.store
             .revoke_sessions(account.id, None, "password changed")
@@ -732,7 +745,13 @@ impl Identity {
             .await?
             .ok_or(ServiceError::NotFound)?;
         let label = format!("after password change (uid {})", caller.peer_uid);
-        self.issue(account, &label, caller.peer_uid).await
+        self.issue(account, &label, caller.peer_uid, None, None)
+            .await
+    }
+
+    /// A PHC hash of a new password, made on the password workers.
+    pub async fn hash_password(&self, password: &str) -> Result<String> {
+        self.passwords.hash(password).await.map_err(internal)
     }
 
     pub async fn account(&self, user_id: i64) -> Result<Account> {

@@ -42,10 +42,10 @@ use crate::{
 };
 
 /// Plays per transaction at most.
-pub const PAGE: usize = 2_000;
+pub const PAGE: usize = 1_000;
 /// Text per transaction at most (names, ids and a fixed allowance per play): a page
 /// of long names is fewer plays, so a transaction never holds much more than this.
-pub const PAGE_BYTES: usize = 2 << 20;
+pub const PAGE_BYTES: usize = 1 << 20;
 /// What a play costs in a page besides its text.
 const PLAY_OVERHEAD_BYTES: usize = 64;
 /// Bad rows reported line by line (all are counted).

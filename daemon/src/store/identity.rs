@@ -296,40 +296,86 @@ impl Store {
     // --- sessions and tokens -------------------------------------------------------
 
     /// A new session with its first refresh token.
-    pub async fn create_session(
-        &self,
-        session_id: &str,
-        user_id: i64,
-        device_label: &str,
-        peer_uid: u32,
-        expires_at: i64,
-        refresh_hash: &[u8],
-    ) -> Result<()> {
+    /// Opens a session with its first refresh token and, in the same transaction, what
+    /// comes with a sign-in: its audit event and the account's failures forgotten.
+    /// One transaction, so a sign-in waits its turn at the writer once (a busy import
+    /// holds it a page at a time).
+    pub async fn create_session(&self, new: &NewSession<'_>) -> Result<()> {
         let mut tx = self.begin_write().await?;
         let t = now();
         sqlx::query(
             "INSERT INTO sessions (id, user_id, device_label, peer_uid, created_at, last_used_at, expires_at) \
              VALUES (?, ?, ?, ?, ?, ?, ?)",
         )
-        .bind(session_id)
-        .bind(user_id)
-        .bind(device_label)
-        .bind(i64::from(peer_uid))
+        .bind(new.id)
+        .bind(new.user_id)
+        .bind(new.device_label)
+        .bind(i64::from(new.peer_uid))
         .bind(t)
         .bind(t)
-        .bind(expires_at)
+        .bind(new.expires_at)
         .execute(&mut *tx)
         .await?;
         sqlx::query(
             "INSERT INTO refresh_tokens (token_hash, session_id, created_at) VALUES (?, ?, ?)",
         )
-        .bind(refresh_hash)
-        .bind(session_id)
+        .bind(new.refresh_hash)
+        .bind(new.id)
         .bind(t)
         .execute(&mut *tx)
         .await?;
+        if let Some(key) = new.clear_lockout {
+            sqlx::query("DELETE FROM login_lockouts WHERE account_key = ?")
+                .bind(key)
+                .execute(&mut *tx)
+                .await?;
+        }
+        if let Some(audit) = &new.audit {
+            audit_in(&mut tx, audit).await?;
+        }
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Signs a session out in one transaction: the session revoked, its access token
+    /// blacklisted until it would have expired (expired entries dropped), the audit
+    /// event written. False when the session was not live.
+    pub async fn end_session(
+        &self,
+        user_id: i64,
+        session_id: &str,
+        reason: &str,
+        jti: &str,
+        jti_expires_at: i64,
+        audit: &Audit<'_>,
+    ) -> Result<bool> {
+        let mut tx = self.begin_write().await?;
+        let t = now();
+        let ended = sqlx::query(
+            "UPDATE sessions SET revoked_at = ?, revoked_reason = ? \
+             WHERE id = ? AND user_id = ? AND revoked_at IS NULL",
+        )
+        .bind(t)
+        .bind(reason)
+        .bind(session_id)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        sqlx::query("DELETE FROM revoked_access_tokens WHERE expires_at < ?")
+            .bind(t)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("INSERT OR IGNORE INTO revoked_access_tokens (jti, expires_at) VALUES (?, ?)")
+            .bind(jti)
+            .bind(jti_expires_at)
+            .execute(&mut *tx)
+            .await?;
+        audit_in(&mut tx, audit).await?;
+        tx.commit().await?;
+        self.auth_changed(AuthChange::User(user_id));
+        Ok(ended)
     }
 
     /// Consumes the refresh token whose hash is `presented` and stores `next` in the
@@ -660,18 +706,18 @@ impl Store {
         peer_uid: Option<u32>,
         detail: &str,
     ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO audit_events (at, kind, actor_user_id, subject_user_id, peer_uid, detail) VALUES (?, ?, ?, ?, ?, ?)",
+        let mut conn = self.writer().acquire().await?;
+        audit_in(
+            &mut conn,
+            &Audit {
+                kind,
+                actor,
+                subject,
+                peer_uid,
+                detail,
+            },
         )
-        .bind(now())
-        .bind(kind)
-        .bind(actor)
-        .bind(subject)
-        .bind(peer_uid.map(i64::from))
-        .bind(detail)
-        .execute(self.writer())
-        .await?;
-        Ok(())
+        .await
     }
 
     pub async fn list_audit(
@@ -692,6 +738,45 @@ impl Store {
         .fetch_all(self.pool())
         .await?)
     }
+}
+
+/// One event of the audit log.
+#[derive(Debug, Clone, Copy)]
+pub struct Audit<'a> {
+    pub kind: &'a str,
+    pub actor: Option<i64>,
+    pub subject: Option<i64>,
+    pub peer_uid: Option<u32>,
+    pub detail: &'a str,
+}
+
+/// A session to open; see [`Store::create_session`].
+#[derive(Debug, Clone, Copy)]
+pub struct NewSession<'a> {
+    pub id: &'a str,
+    pub user_id: i64,
+    pub device_label: &'a str,
+    pub peer_uid: u32,
+    pub expires_at: i64,
+    pub refresh_hash: &'a [u8],
+    /// The lockout row to clear with it (a sign-in after failures).
+    pub clear_lockout: Option<&'a str>,
+    pub audit: Option<Audit<'a>>,
+}
+
+async fn audit_in(conn: &mut SqliteConnection, a: &Audit<'_>) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO audit_events (at, kind, actor_user_id, subject_user_id, peer_uid, detail) VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(now())
+    .bind(a.kind)
+    .bind(a.actor)
+    .bind(a.subject)
+    .bind(a.peer_uid.map(i64::from))
+    .bind(a.detail)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 async fn revoke_session_in(
