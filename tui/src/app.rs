@@ -21,7 +21,6 @@ pub mod auth;
 pub mod calls;
 pub mod connect;
 pub mod connections;
-pub mod dates;
 pub mod dialogs;
 pub mod form;
 pub mod history;
@@ -42,9 +41,9 @@ use spotter_proto::{
     v1::{Event, SignInMethod},
 };
 
+pub use crate::dates::Zone;
 pub use auth::{AuthState, Identity, SetupState};
 pub use calls::{Call, CallError, Reply};
-pub use dates::Zone;
 pub use history::import::ImportEvent;
 pub use signed_in::{Main, Tab};
 

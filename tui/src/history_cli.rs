@@ -4,13 +4,12 @@
 //!
 //! stdout carries only the data (plain columns, JSON, export bytes, import
 //! summaries); notes, progress and errors go to stderr. Times are local (the
-//! system time zone, `TZ` honoured), see [`dates`]. Both carry stored text, so both
+//! system time zone, `TZ` honoured), see [`crate::dates`]. Both carry stored text, so both
 //! go through [`crate::safe_text`]: no control character reaches the terminal raw.
 //!
 //! The argument types live here (clap `Args`) so their mapping onto requests is
 //! tested without a daemon; `main.rs` only lists the subcommands.
 
-pub mod dates;
 mod export;
 mod import;
 mod listing;
@@ -27,7 +26,7 @@ use clap::ValueEnum;
 use jiff::tz::TimeZone;
 use spotter_proto::v1::{ListenFilter, Provider};
 
-pub use dates::{DateSpec, parse_date};
+pub use crate::dates::{DateSpec, parse_date};
 pub use session::NOT_SIGNED_IN;
 
 use crate::{

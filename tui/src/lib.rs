@@ -19,6 +19,7 @@
 pub mod app;
 pub mod client;
 pub mod daemon_launch;
+pub mod dates;
 pub mod event_loop;
 pub mod history_cli;
 pub mod keymap;

@@ -24,6 +24,10 @@ use spotter_proto::locations::{Dirs, LocationError, Mode};
 
 use crate::secret::Secret;
 
+/// Refresh the access token this long before it expires, so no call races the
+/// expiry (the TUI and the subcommands alike).
+pub const REFRESH_MARGIN_SECONDS: i64 = 60;
+
 /// What is kept on disk for one daemon.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredSession {

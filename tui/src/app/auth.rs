@@ -15,8 +15,7 @@ use super::{
 };
 use crate::problem::Problem;
 
-/// Refresh this long before the access token expires, so no call races the expiry.
-pub const REFRESH_MARGIN_SECONDS: i64 = 60;
+pub use crate::session_file::REFRESH_MARGIN_SECONDS;
 /// How long to wait before asking again after the daemon could not say what it
 /// needs (an older daemon without the Auth service, a hiccup).
 pub const AUTH_RETRY_SECONDS: i64 = 5;

@@ -8,7 +8,6 @@ use super::{
     Command, Effect, Scope,
     auth::{Identity, REFRESH_MARGIN_SECONDS},
     calls::{Call, CallError},
-    dates::Zone,
     dialogs::Overlay,
     history::{HistoryView, import::ImportPhase},
     jobs::JobsView,
@@ -16,7 +15,7 @@ use super::{
     rows::Rows,
     stats::StatsState,
 };
-use crate::problem::Problem;
+use crate::{dates::Zone, problem::Problem};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Tab {

@@ -16,10 +16,10 @@ use spotter_proto::v1::{ExportRequest, export_request};
 use tokio::io::AsyncWriteExt as _;
 
 use super::{
-    ExportArgs, ExportFormat, Outcome, Stdout, dates,
+    ExportArgs, ExportFormat, Outcome, Stdout,
     session::{Session, client_failure, status_failure},
 };
-use crate::{client::ClientError, safe_text::SafeStream, socket::SocketTarget};
+use crate::{client::ClientError, dates, safe_text::SafeStream, socket::SocketTarget};
 
 /// The request for `args`, dates resolved in `tz`.
 pub(super) fn request(args: &ExportArgs, tz: &jiff::tz::TimeZone) -> Result<ExportRequest, String> {

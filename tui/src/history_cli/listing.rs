@@ -11,12 +11,9 @@ use serde_json::json;
 use spotter_proto::v1::{ListListensRequest, Listen};
 use unicode_width::{UnicodeWidthChar as _, UnicodeWidthStr as _};
 
-use super::{
-    HistoryArgs, Outcome, Source, Stdout,
-    dates::{self, local_minute, local_rfc3339},
-    session::Session,
-};
+use super::{HistoryArgs, Outcome, Source, Stdout, session::Session};
 use crate::{
+    dates::{self, local_minute, local_rfc3339},
     safe_text::{escape_controls, json_line},
     socket::SocketTarget,
 };

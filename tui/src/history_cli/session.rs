@@ -13,12 +13,9 @@ use crate::{
     daemon_launch::connect_or_start,
     problem::Problem,
     safe_text::eprint_message,
-    session_file::SessionFile,
+    session_file::{REFRESH_MARGIN_SECONDS, SessionFile},
     socket::SocketTarget,
 };
-
-/// Refresh this long before the access token expires.
-const REFRESH_MARGIN_SECONDS: i64 = 60;
 
 /// What a command says when nothing is stored.
 pub const NOT_SIGNED_IN: &str =
@@ -112,7 +109,7 @@ impl Session {
 
     /// Refreshes when the access token is about to run out.
     pub async fn ensure_fresh(&mut self) -> Result<(), Failure> {
-        if super::dates::now() + REFRESH_MARGIN_SECONDS >= self.access_expires_at {
+        if crate::dates::now() + REFRESH_MARGIN_SECONDS >= self.access_expires_at {
             self.refresh().await?;
         }
         Ok(())

@@ -11,13 +11,9 @@ use spotter_proto::v1::{
     StatsSubject, TopEntry, stats_period::Kind,
 };
 
-use super::{
-    Outcome, PeriodName, StatsArgs, Stdout,
-    dates::{self, local_date},
-    listing::truncate,
-    session::Session,
-};
+use super::{Outcome, PeriodName, StatsArgs, Stdout, listing::truncate, session::Session};
 use crate::{
+    dates::{self, local_date},
     safe_text::{escape_controls, json_line},
     socket::SocketTarget,
 };

@@ -6,10 +6,10 @@
 use spotter_proto::v1::{ListenFilter, Provider};
 
 use super::super::{
-    dates::{Zone, parse_date},
     form::{FieldId, Form},
     providers,
 };
+use crate::dates::{Zone, parse_day};
 
 /// A date bound as the user typed it, and the unix second it stands for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,7 +111,7 @@ impl HistoryFilter {
             if date.is_empty() {
                 return Ok(None);
             }
-            let day = parse_date(&date).map_err(|message| (id, message))?;
+            let day = parse_day(&date).map_err(|message| (id, message))?;
             let (start, next) = zone.day(day);
             Ok(Some(DateBound {
                 date,
@@ -210,7 +210,7 @@ pub fn jump_from_form(form: &Form, zone: Zone) -> Result<Option<Jump>, String> {
     if date.is_empty() {
         return Ok(None);
     }
-    let (_, next) = zone.day(parse_date(&date)?);
+    let (_, next) = zone.day(parse_day(&date)?);
     Ok(Some(Jump { date, at: next - 1 }))
 }
 

@@ -1,8 +1,12 @@
-//! Dates on the command line and times in the output, in the local time zone.
+//! Dates and local time, for the TUI and the scriptable subcommands alike: the one
+//! date parser ([`parse_date`]; the TUI's forms take its days only, [`parse_day`]),
+//! local times for the output, and the TUI's [`Zone`].
 //!
 //! The zone is the system's (`TZ`, else `/etc/localtime`) read through `jiff`, which
 //! keeps its own copy of the rules: unlike `time`'s local offset it works in any
 //! process, threads or not, and gives each instant its own offset (summer time).
+//! The TUI stays deterministic: it holds a [`Zone`], fixed in tests and
+//! [`Zone::System`] in the real TUI.
 
 use jiff::{
     Timestamp,
@@ -145,6 +149,59 @@ fn format_local(tz: &TimeZone, at: i64, pattern: &str) -> String {
     }
 }
 
+/// How local time relates to UTC, for the TUI (whose state must stay pure: tests
+/// fix it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Zone {
+    #[default]
+    Utc,
+    /// A fixed offset in minutes east of UTC (tests).
+    Fixed(i32),
+    /// The system's time zone (`TZ`, `/etc/localtime`), daylight saving included.
+    System,
+}
+
+impl Zone {
+    /// Minutes east of UTC at the unix second `at`.
+    pub fn offset_minutes(self, at: i64) -> i32 {
+        match self {
+            Zone::Utc => 0,
+            Zone::Fixed(minutes) => minutes,
+            Zone::System => offset_minutes(&TimeZone::system(), at),
+        }
+    }
+
+    /// The unix second at which `date` starts, local time.
+    pub fn midnight(self, date: time::Date) -> i64 {
+        let utc = date.midnight().assume_utc().unix_timestamp();
+        // The offset in force at local midnight: guess with the offset at UTC
+        // midnight, then look again there (a change of offset may lie between).
+        let guess = utc - i64::from(self.offset_minutes(utc)) * 60;
+        utc - i64::from(self.offset_minutes(guess)) * 60
+    }
+
+    /// `[start, end)` of the local day `date`, in unix seconds.
+    pub fn day(self, date: time::Date) -> (i64, i64) {
+        let next = date.next_day().unwrap_or(date);
+        (self.midnight(date), self.midnight(next))
+    }
+}
+
+/// A day as typed into a TUI form, `YYYY-MM-DD` (the [`parse_date`] forms that name
+/// a day); the error is for the form.
+pub fn parse_day(text: &str) -> Result<time::Date, String> {
+    let text = text.trim();
+    let day = match parse_date(text) {
+        Ok(DateSpec::Day(day)) => time::Month::try_from(day.month() as u8)
+            .ok()
+            .and_then(|month| {
+                time::Date::from_calendar_date(i32::from(day.year()), month, day.day() as u8).ok()
+            }),
+        _ => None,
+    };
+    day.ok_or_else(|| format!("\"{text}\" is not a date: write it as YYYY-MM-DD, e.g. 2024-06-01."))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -271,5 +328,30 @@ mod tests {
         );
         assert_eq!(offset_minutes(&tz, 1_610_000_000), 60);
         assert_eq!(offset_minutes(&tz, instant("2024-07-15T06:30:00Z")), 120);
+    }
+
+    #[test]
+    fn local_days_start_at_local_midnight() {
+        use time::macros::date;
+        // 2024-06-01 00:00 UTC is 1717200000.
+        assert_eq!(Zone::Utc.midnight(date!(2024 - 06 - 01)), 1_717_200_000);
+        // Two hours east: midnight there is 22:00 UTC the day before.
+        assert_eq!(
+            Zone::Fixed(120).day(date!(2024 - 06 - 01)),
+            (1_717_200_000 - 7_200, 1_717_286_400 - 7_200)
+        );
+        assert_eq!(
+            Zone::Fixed(-300).midnight(date!(2024 - 06 - 01)),
+            1_717_200_000 + 18_000
+        );
+    }
+
+    #[test]
+    fn dates_parse_strictly() {
+        use time::macros::date;
+        assert_eq!(parse_day(" 2024-06-01 "), Ok(date!(2024 - 06 - 01)));
+        for bad in ["2024-6-1x", "01/06/2024", "2024-02-30", "", "1717200000"] {
+            assert!(parse_day(bad).unwrap_err().contains("YYYY-MM-DD"), "{bad}");
+        }
     }
 }
