@@ -5,250 +5,34 @@
 //! [`Action`]s (via `client::effects` and the event loop), and whatever must happen
 //! outside is returned as [`Effect`]s for the effect runner.
 //!
-//! Submodules own one concern each: [`auth`] the way in (setup, sign-in, resuming,
-//! token refresh policy, sign-out), [`signed_in`] the tabs behind it, [`lists`]
-//! the list tabs' keys and answers, [`connections`] and [`connect`] the provider
-//! connections, [`jobs`] its tab, [`history`] the history browser and its import
-//! dialog, [`stats`] and [`stats_tab`] the Stats tab ([`dates`]: local dates for
-//! both), [`live`] the live events,
-//! [`dialogs`] the confirmations, choosers and small forms on top, [`form`] and
-//! [`rows`] the building blocks, [`calls`] the authenticated calls as data.
+//! [`auth`] is the way in (setup, sign-in, resuming, token refresh policy,
+//! sign-out); [`shell`] is what is behind it: the tabs (each a component in its
+//! folder under `tabs/`), the overlay stack, the session and the live events, with
+//! every reply routed to the tab that asked; [`effect`] is what the app asks of
+//! the outside world.
 //!
 //! While signed in the app asks for the live event stream ([`Effect::StartEvents`])
 //! and drops it on the way out; the client keeps it open and reports back.
 
 pub mod auth;
-pub mod calls;
-pub mod connect;
-pub mod connections;
-pub mod dialogs;
-pub mod form;
-pub mod history;
-pub mod jobs;
-pub mod lists;
-pub mod live;
-pub mod providers;
-pub mod rows;
-pub mod signed_in;
-pub mod stats;
-pub mod stats_tab;
+pub mod effect;
+pub mod shell;
 
 use std::path::PathBuf;
 
-use spotter_proto::{
-    PROTOCOL_VERSION,
-    locations::Mode,
-    v1::{Event, SignInMethod},
+use spotter_proto::{PROTOCOL_VERSION, locations::Mode, v1::Event};
+
+pub use auth::{AuthState, SetupState};
+pub use effect::Effect;
+pub use shell::Main;
+
+pub use crate::{
+    component::{CallError, Command, ImportEvent, Scope, Tab},
+    dates::Zone,
+    identity::Identity,
+    tabs::{Call, Reply},
 };
-
-pub use crate::dates::Zone;
-pub use auth::{AuthState, Identity, SetupState};
-pub use calls::{Call, CallError, Reply};
-pub use history::import::ImportEvent;
-pub use signed_in::{Main, Tab};
-
-use crate::{problem::Problem, secret::Secret, socket::SocketTarget, status::DaemonStatus};
-
-/// What a user can ask for. The keymap binds keys to these; the footer and the
-/// help screen are generated from the bindings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Command {
-    Quit,
-    /// Close whatever is open on top (help, a dialog), or quit when nothing is.
-    Back,
-    Refresh,
-    ToggleHelp,
-    ShowTab(Tab),
-    NextTab,
-    SignOut,
-    Up,
-    Down,
-    PageUp,
-    PageDown,
-    Revoke,
-    RevokeOthers,
-    Filter,
-    ChangeRole,
-    ToggleDisabled,
-    DeleteUser,
-    NewUser,
-    /// Users: which Navidrome account the selected user may connect.
-    NavidromeAccount,
-    ClearLockout,
-    OlderPage,
-    Connect,
-    Disconnect,
-    ToggleSubmission,
-    RunJob,
-    /// History sync from each source's very first listen.
-    SyncEverything,
-    CancelJob,
-    /// History: search as you type.
-    Search,
-    /// History: filter by artist, album, title, source, dates.
-    FilterHistory,
-    JumpToDate,
-    ClearFilters,
-    Import,
-    /// History: the selected listen in full.
-    Details,
-    /// History: back to the newest listen.
-    Newest,
-    /// Stats: the period.
-    PeriodWeek,
-    PeriodMonth,
-    PeriodYear,
-    PeriodAllTime,
-    NextPeriod,
-    NextField,
-    PrevField,
-    SwitchMethod,
-    DeleteChar,
-    Submit,
-    Yes,
-    No,
-}
-
-impl Command {
-    /// A word or two for the footer; `None` keeps it out of the footer (help
-    /// still lists it).
-    pub fn label(self) -> Option<&'static str> {
-        Some(match self {
-            Command::Quit => "quit",
-            Command::Back => "back",
-            Command::Refresh => "refresh",
-            Command::ToggleHelp => "help",
-            Command::SignOut => "sign out",
-            Command::Revoke => "revoke",
-            Command::RevokeOthers => "revoke others",
-            Command::Filter => "filter",
-            Command::ChangeRole => "role",
-            Command::ToggleDisabled => "disable",
-            Command::DeleteUser => "delete",
-            Command::NewUser => "new user",
-            Command::ClearLockout => "clear",
-            Command::OlderPage => "older",
-            Command::Connect => "connect",
-            Command::Disconnect => "disconnect",
-            Command::ToggleSubmission => "submission",
-            Command::RunJob => "sync now",
-            Command::SyncEverything => "sync all history",
-            Command::CancelJob => "cancel",
-            Command::Search => "search",
-            Command::FilterHistory => "filter",
-            Command::JumpToDate => "go to date",
-            Command::ClearFilters => "clear",
-            Command::Import => "import",
-            Command::Details => "details",
-            Command::NextPeriod => "period",
-            Command::NextField => "next field",
-            Command::SwitchMethod => "method",
-            Command::Submit => "submit",
-            Command::Yes => "yes",
-            Command::No => "no",
-            Command::ShowTab(_)
-            | Command::NextTab
-            | Command::Up
-            | Command::Down
-            | Command::PageUp
-            | Command::PageDown
-            | Command::PrevField
-            | Command::NavidromeAccount
-            | Command::DeleteChar
-            | Command::Newest
-            | Command::PeriodWeek
-            | Command::PeriodMonth
-            | Command::PeriodYear
-            | Command::PeriodAllTime => return None,
-        })
-    }
-
-    /// One line for the help screen.
-    pub fn description(self) -> &'static str {
-        match self {
-            Command::Quit => "quit spotter (the daemon keeps running)",
-            Command::Back => "close what is open, or quit",
-            Command::Refresh => "refresh now; retry reaching the daemon",
-            Command::ToggleHelp => "show or hide this help",
-            Command::ShowTab(_) => "switch to that tab",
-            Command::NextTab => "next tab",
-            Command::SignOut => "sign out of this session",
-            Command::Up => "select the row above",
-            Command::Down => "select the row below (loads older rows at the end)",
-            Command::PageUp => "up one page",
-            Command::PageDown => "down one page (loads older rows at the end)",
-            Command::Revoke => "revoke the selected session (asks first)",
-            Command::RevokeOthers => "revoke every other session (asks first)",
-            Command::Filter => "filter users by name",
-            Command::ChangeRole => "change the selected user's role",
-            Command::ToggleDisabled => "disable or re-enable the selected user",
-            Command::DeleteUser => "delete the selected user (asks first)",
-            Command::NewUser => "create a local user",
-            Command::NavidromeAccount => {
-                "let the selected user connect a Navidrome account not named like them"
-            }
-            Command::ClearLockout => "clear the selected lockout (asks first)",
-            Command::OlderPage => "load the next, older page",
-            Command::Connect => "connect or reconnect the selected provider",
-            Command::Disconnect => "disconnect the selected provider (asks first)",
-            Command::ToggleSubmission => "ListenBrainz: submit your other listens, or stop",
-            Command::RunJob => "run the selected job now",
-            Command::SyncEverything => "history sync from the very first listen of every source",
-            Command::CancelJob => "cancel the selected job's run",
-            Command::Search => "search artist, album and title as you type",
-            Command::FilterHistory => "filter by artist, album, title, source or dates",
-            Command::JumpToDate => "go to a date (YYYY-MM-DD) and older",
-            Command::ClearFilters => "clear the search, filters and date",
-            Command::Import => "import a Last.fm, ListenBrainz or Spotify export",
-            Command::Details => "the selected listen in full (Esc closes)",
-            Command::Newest => "back to the newest listen",
-            Command::PeriodWeek => "the last 7 days",
-            Command::PeriodMonth => "the last 30 days",
-            Command::PeriodYear => "the last 365 days",
-            Command::PeriodAllTime => "all time",
-            Command::NextPeriod => "the next period",
-            Command::NextField => "next field",
-            Command::PrevField => "previous field",
-            Command::SwitchMethod => "switch Local / Navidrome (on the method field)",
-            Command::DeleteChar => "delete the last character",
-            Command::Submit => "submit",
-            Command::Yes => "yes, do it",
-            Command::No => "no, cancel",
-        }
-    }
-}
-
-/// The groups of keys that can be live. The app says which are live right now
-/// ([`App::key_scopes`]), most specific first; the keymap binds keys per scope.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Scope {
-    /// Live everywhere, even while typing (Ctrl-C).
-    Always,
-    /// Any screen that is not taking typed text.
-    Screen,
-    /// The signed-in screens: switching tabs, signing out.
-    Tabs,
-    /// Moving through a list.
-    List,
-    Sessions,
-    Users,
-    Lockouts,
-    Audit,
-    Connections,
-    Jobs,
-    History,
-    Stats,
-    /// A form taking typed text; unbound characters are typed into it.
-    Form,
-    Confirm,
-    Chooser,
-    /// A browser approval waiting for the user to say it is done (Last.fm).
-    Approval,
-    /// The import dialog when it has finished (Enter or Esc closes).
-    Import,
-    /// The import dialog while the import runs (Esc cancels it).
-    ImportRunning,
-}
+use crate::{problem::Problem, socket::SocketTarget, status::DaemonStatus};
 
 /// Everything that can happen to the app.
 #[derive(Debug, Clone, PartialEq)]
@@ -309,54 +93,6 @@ pub enum Action {
     Import {
         id: u64,
         event: ImportEvent,
-    },
-}
-
-/// Work the app asks the outside world to do.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Effect {
-    /// Call `System.GetStatus`, (re)connecting first if needed; when nobody listens,
-    /// start a daemon only if `may_start_daemon`.
-    FetchStatus {
-        may_start_daemon: bool,
-    },
-    GetSetupState,
-    Setup {
-        method: SignInMethod,
-        username: String,
-        password: Secret,
-        setup_code: Secret,
-    },
-    SignIn {
-        method: SignInMethod,
-        username: String,
-        password: Secret,
-    },
-    /// Refresh the stored session, if there is one.
-    ResumeSession,
-    RefreshTokens,
-    /// An authenticated call; `retried` once it follows a refresh.
-    Call {
-        call: Call,
-        retried: bool,
-    },
-    /// End the session at the daemon and forget the stored token.
-    SignOut,
-    /// Keep the live event stream open (on its own connection, resuming after
-    /// breaks) until [`Effect::StopEvents`].
-    StartEvents,
-    StopEvents,
-    /// Stream the file at `path` (`~` expanded by the client) through
-    /// `History.Import`, reporting back with [`Action::Import`], beside the other
-    /// effects.
-    Import {
-        id: u64,
-        path: String,
-        format: String,
-    },
-    /// Stop the import `id` (what the daemon has stored stays).
-    CancelImport {
-        id: u64,
     },
 }
 
@@ -662,4 +398,4 @@ impl App {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -14,8 +14,7 @@ use tokio::{
 
 use crate::{
     app::{Action, App, Command, Zone},
-    client::effects,
-    keymap,
+    keymap, runner as effects,
     session_file::SessionFile,
     socket::SocketTarget,
     terminal::{TerminalGuard, install_panic_hook},

@@ -7,42 +7,19 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use crate::app::{Action, Command, Scope, Tab};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct KeyBinding {
-    pub scope: Scope,
-    pub code: KeyCode,
-    pub modifiers: KeyModifiers,
-    pub command: Command,
-}
-
-const fn key(scope: Scope, code: KeyCode, command: Command) -> KeyBinding {
-    KeyBinding {
-        scope,
-        code,
-        modifiers: KeyModifiers::NONE,
-        command,
-    }
-}
-
-const fn ch(scope: Scope, c: char, command: Command) -> KeyBinding {
-    key(scope, KeyCode::Char(c), command)
-}
-
-const fn ctrl(scope: Scope, c: char, command: Command) -> KeyBinding {
-    KeyBinding {
-        scope,
-        code: KeyCode::Char(c),
-        modifiers: KeyModifiers::CONTROL,
-        command,
-    }
-}
+pub use crate::component::KeyBinding;
+use crate::{
+    app::{Action, Command, Scope},
+    component::command::{ch, ctrl, key},
+    tabs,
+};
 
 use Command as C;
 use Scope as S;
 
-/// Every binding, in the order keys are listed in the footer and help.
+/// The shell's and the dialogs' bindings, in the order keys are listed in the
+/// footer and help. The tab digits follow the registry ([`tab_digits`]); each
+/// tab's own keys are declared in its folder ([`tabs::keys`]).
 pub const BINDINGS: &[KeyBinding] = &[
     ctrl(S::Always, 'c', C::Quit),
     // Screens that are not taking text.
@@ -51,18 +28,8 @@ pub const BINDINGS: &[KeyBinding] = &[
     ch(S::Screen, 'r', C::Refresh),
     key(S::Screen, KeyCode::F(5), C::Refresh),
     key(S::Screen, KeyCode::Esc, C::Back),
-    // Signed in.
+    // Signed in: `S`, then the digits, then Tab.
     ch(S::Tabs, 'S', C::SignOut),
-    // The digits follow `Tab::ALL` (a test checks).
-    ch(S::Tabs, '1', C::ShowTab(Tab::Status)),
-    ch(S::Tabs, '2', C::ShowTab(Tab::Sessions)),
-    ch(S::Tabs, '3', C::ShowTab(Tab::Connections)),
-    ch(S::Tabs, '4', C::ShowTab(Tab::Jobs)),
-    ch(S::Tabs, '5', C::ShowTab(Tab::History)),
-    ch(S::Tabs, '6', C::ShowTab(Tab::Stats)),
-    ch(S::Tabs, '7', C::ShowTab(Tab::Users)),
-    ch(S::Tabs, '8', C::ShowTab(Tab::Lockouts)),
-    ch(S::Tabs, '9', C::ShowTab(Tab::Audit)),
     key(S::Tabs, KeyCode::Tab, C::NextTab),
     // Lists.
     key(S::List, KeyCode::Up, C::Up),
@@ -71,37 +38,6 @@ pub const BINDINGS: &[KeyBinding] = &[
     ch(S::List, 'j', C::Down),
     key(S::List, KeyCode::PageUp, C::PageUp),
     key(S::List, KeyCode::PageDown, C::PageDown),
-    ch(S::Sessions, 'd', C::Revoke),
-    ch(S::Sessions, 'o', C::RevokeOthers),
-    ch(S::Users, '/', C::Filter),
-    ch(S::Users, 'r', C::ChangeRole),
-    ch(S::Users, 'x', C::ToggleDisabled),
-    ch(S::Users, 'D', C::DeleteUser),
-    key(S::Users, KeyCode::Delete, C::DeleteUser),
-    ch(S::Users, 'n', C::NewUser),
-    ch(S::Users, 'a', C::NavidromeAccount),
-    ch(S::Lockouts, 'c', C::ClearLockout),
-    ch(S::Audit, 'n', C::OlderPage),
-    ch(S::Connections, 'c', C::Connect),
-    ch(S::Connections, 'd', C::Disconnect),
-    ch(S::Connections, 's', C::ToggleSubmission),
-    // `r` stays refresh everywhere but Users; "sync now" is `n`.
-    ch(S::Jobs, 'n', C::RunJob),
-    ch(S::Jobs, 'N', C::SyncEverything),
-    ch(S::Jobs, 'x', C::CancelJob),
-    // The history browser: older pages load by themselves as the selection goes.
-    key(S::History, KeyCode::Enter, C::Details),
-    ch(S::History, '/', C::Search),
-    ch(S::History, 'f', C::FilterHistory),
-    ch(S::History, 'g', C::JumpToDate),
-    ch(S::History, 'c', C::ClearFilters),
-    ch(S::History, 'i', C::Import),
-    key(S::History, KeyCode::Home, C::Newest),
-    ch(S::Stats, 'p', C::NextPeriod),
-    ch(S::Stats, 'w', C::PeriodWeek),
-    ch(S::Stats, 'm', C::PeriodMonth),
-    ch(S::Stats, 'y', C::PeriodYear),
-    ch(S::Stats, 'a', C::PeriodAllTime),
     // Forms: every other character is typed into the focused field.
     key(S::Form, KeyCode::Enter, C::Submit),
     key(S::Form, KeyCode::Tab, C::NextField),
@@ -129,12 +65,40 @@ pub const BINDINGS: &[KeyBinding] = &[
     key(S::ImportRunning, KeyCode::Esc, C::Back),
 ];
 
+/// `1`…`9`: the tabs in registry order.
+pub fn tab_digits() -> Vec<KeyBinding> {
+    tabs::ALL
+        .iter()
+        .zip('1'..='9')
+        .map(|(&tab, digit)| ch(S::Tabs, digit, C::ShowTab(tab)))
+        .collect()
+}
+
+/// Every binding of `scope`, in order.
+pub fn bindings(scope: Scope) -> Vec<KeyBinding> {
+    let mut bound: Vec<KeyBinding> = BINDINGS
+        .iter()
+        .copied()
+        .filter(|b| b.scope == scope)
+        .collect();
+    match scope {
+        // The digits go between `S` and Tab.
+        S::Tabs => {
+            let digits = tab_digits();
+            bound.splice(1..1, digits);
+        }
+        S::Tab(tab) => bound.extend_from_slice(tabs::keys(tab)),
+        _ => {}
+    }
+    bound
+}
+
 /// The bindings live in `scopes` (most specific first), without those shadowed by
 /// a more specific binding of the same key.
-pub fn live_bindings(scopes: &[Scope]) -> Vec<&'static KeyBinding> {
-    let mut live: Vec<&KeyBinding> = Vec::new();
+pub fn live_bindings(scopes: &[Scope]) -> Vec<KeyBinding> {
+    let mut live: Vec<KeyBinding> = Vec::new();
     for &scope in scopes {
-        for binding in BINDINGS.iter().filter(|b| b.scope == scope) {
+        for binding in bindings(scope) {
             if !live
                 .iter()
                 .any(|b| b.code == binding.code && b.modifiers == binding.modifiers)
@@ -249,7 +213,7 @@ fn merged_help_lines(scopes: &[Scope]) -> Vec<HelpLine> {
     let mut lines: Vec<HelpLine> = Vec::new();
     for binding in live_bindings(scopes) {
         let description = binding.command.description();
-        let label = key_label(binding);
+        let label = key_label(&binding);
         match lines.iter_mut().find(|l| l.description == description) {
             Some(line) => {
                 line.keys.push_str(", ");
@@ -273,7 +237,7 @@ pub fn footer_hints(scopes: &[Scope]) -> Vec<(Command, String, &'static str)> {
         if let Some(label) = binding.command.label()
             && !hints.iter().any(|(c, ..)| *c == binding.command)
         {
-            hints.push((binding.command, key_label(binding), label));
+            hints.push((binding.command, key_label(&binding), label));
         }
     }
     hints

@@ -2,8 +2,12 @@
 //!
 //! The TUI follows "state in, frames out": [`app`] holds pure state and turns
 //! [`app::Action`]s into [`app::Effect`]s, [`ui`] draws `&App`, [`keymap`] turns keys
-//! into actions, and [`client`] runs effects against the daemon and reports back.
-//! [`event_loop`] wires them together; [`terminal`] owns the terminal.
+//! into actions, and [`runner`] runs effects against the daemon (through
+//! [`client`]) and reports back. [`event_loop`] wires them together; [`terminal`]
+//! owns the terminal. Each tab is a component in its own folder under [`tabs`]
+//! (its state, update, view and calls, behind [`component::Component`]); the
+//! registry in [`tabs`] lists them, one line each, and the shell
+//! ([`app::shell`]) routes to them.
 //!
 //! Sessions: [`session_file`] keeps the refresh token between runs,
 //! [`client::Authenticator`] holds the access token and signs requests, and
@@ -18,12 +22,17 @@
 
 pub mod app;
 pub mod client;
+pub mod component;
 pub mod daemon_launch;
 pub mod dates;
 pub mod event_loop;
 pub mod history_cli;
+pub mod identity;
+pub mod job_kinds;
 pub mod keymap;
 pub mod problem;
+pub mod providers;
+pub mod runner;
 pub mod safe_text;
 pub mod secret;
 pub mod session_command;
@@ -31,6 +40,7 @@ pub mod session_file;
 pub mod socket;
 pub mod status;
 pub mod status_command;
+pub mod tabs;
 pub mod terminal;
 pub mod ui;
 pub mod when;

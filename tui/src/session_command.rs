@@ -18,10 +18,11 @@ use spotter_proto::{
 use zeroize::Zeroizing;
 
 use crate::{
-    app::{Identity, calls::rejection_text},
     client::connect_and_handshake,
     client::{AuthError, Authenticator, DaemonClient, SignOutResult, Timeouts},
+    component::rejection_text,
     daemon_launch::connect_or_start,
+    identity::Identity,
     problem::Problem,
     safe_text::{eprint_message, escape_controls},
     secret::Secret,
@@ -52,7 +53,7 @@ pub async fn sign_in(target: &SocketTarget, username: &str, navidrome: bool) -> 
             println!(
                 "signed in as {} ({})",
                 escape_controls(&identity.user.username),
-                crate::app::signed_in::role_name(identity.role())
+                identity.role_name()
             );
             ExitCode::SUCCESS
         }

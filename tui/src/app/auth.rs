@@ -2,18 +2,22 @@
 //! setup and sign-in forms, resuming a stored session, reacting when the daemon
 //! ends a session, and signing out.
 //!
-//! The refresh *policy* lives here and in [`super::signed_in`] (refresh shortly
+//! The refresh *policy* lives here and in [`super::shell`] (refresh shortly
 //! before the access token expires, and once after an UNAUTHENTICATED answer, then
 //! retry that call once); the tokens themselves live only in the client.
 
-use spotter_proto::v1::{GetSetupStateResponse, Role, User};
+use spotter_proto::v1::GetSetupStateResponse;
 
-use super::{
-    App, Command, Connection, Effect, Main,
-    calls::{Call, CallError},
-    form::{FieldId, Form},
+use super::{App, Connection, Effect, Main};
+use crate::{
+    component::{
+        CallError, Command,
+        form::{FieldId, Form},
+    },
+    identity::Identity,
+    problem::Problem,
+    tabs::Call,
 };
-use crate::problem::Problem;
 
 pub use crate::session_file::REFRESH_MARGIN_SECONDS;
 /// How long to wait before asking again after the daemon could not say what it
@@ -35,26 +39,6 @@ impl From<GetSetupStateResponse> for SetupState {
             setup_code_required: r.setup_code_required,
             navidrome_available: r.navidrome_available,
         }
-    }
-}
-
-/// Who is signed in and until when the access token lasts (the token itself stays
-/// with the client).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Identity {
-    pub user: User,
-    pub session_id: String,
-    /// Unix seconds.
-    pub access_expires_at: i64,
-}
-
-impl Identity {
-    pub fn role(&self) -> Role {
-        self.user.role()
-    }
-
-    pub fn is_admin(&self) -> bool {
-        matches!(self.role(), Role::Admin | Role::Owner)
     }
 }
 
@@ -127,10 +111,10 @@ impl App {
         }
     }
 
-    pub(super) fn signed_in(&mut self, identity: super::Identity) -> Vec<Effect> {
+    pub(super) fn signed_in(&mut self, identity: Identity) -> Vec<Effect> {
         match &self.auth {
             AuthState::Checking | AuthState::Setup(_) | AuthState::SignIn(_) => {
-                let main = Main::new(identity).in_zone(self.zone, self.now);
+                let main = Main::new(identity, self.zone, self.now);
                 self.auth = AuthState::SignedIn(Box::new(main));
             }
             _ => {}
@@ -166,7 +150,7 @@ impl App {
         self.auth = AuthState::SignIn(form);
     }
 
-    pub(super) fn tokens_refreshed(&mut self, identity: super::Identity) -> Vec<Effect> {
+    pub(super) fn tokens_refreshed(&mut self, identity: Identity) -> Vec<Effect> {
         match &mut self.auth {
             AuthState::SignedIn(main) => main.tokens_refreshed(identity),
             _ => Vec::new(),

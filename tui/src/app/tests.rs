@@ -7,10 +7,22 @@ mod history;
 mod jobs_listens;
 mod live_events;
 mod stats;
-mod tabs;
+mod tab_lists;
 
 use super::*;
+pub use crate::tabs::{
+    audit::AuditTab, connections::ConnectionsTab, history::HistoryTab, jobs::JobsTab,
+    stats::StatsTab, users::UsersTab,
+};
 use crate::test_support::{sample_status, sample_target};
+
+/// The state of the tab of type `C`.
+pub fn tab<C: 'static>(app: &App) -> &C {
+    app.main()
+        .expect("signed in")
+        .state::<C>()
+        .expect("a registered tab")
+}
 
 /// The clock the tests run at.
 const NOW: i64 = 1_750_000_000;

@@ -20,7 +20,7 @@ use zeroize::Zeroizing;
 
 use super::{ClientError, DaemonClient};
 use crate::{
-    app::Identity,
+    identity::Identity,
     secret::Secret,
     session_file::{SessionFile, StoredSession},
 };

@@ -1,20 +1,17 @@
 //! Everything that talks to the daemon: the connection and handshake
 //! ([`DaemonClient`], [`connect_and_handshake`]), who may serve the socket
 //! ([`PeerRule`], checked on every connection), the error taxonomy with fixes
-//! ([`ClientError`]), sessions and tokens ([`Authenticator`]), the authenticated
-//! calls ([`calls`], [`sync_calls`]), the live event stream on its own connection
-//! ([`events`]), imports streamed beside everything else ([`import`]), and the task
-//! that runs the app's effects and feeds results back as actions ([`effects`]).
+//! ([`ClientError`]), sessions and tokens ([`Authenticator`]), and a file streamed
+//! as import messages ([`upload`]). The calls
+//! themselves are each tab's (`tabs/<tab>/calls.rs`); the effect runner and the
+//! live event stream are `runner`'s.
 
 mod auth;
 pub mod calls;
 mod connection;
-pub mod effects;
 mod error;
-pub mod events;
-pub mod import;
 mod peer;
-pub mod sync_calls;
+pub mod upload;
 
 pub use auth::{
     AccessToken, AuthError, Authenticator, SignOutResult, device_label, session_is_dead,

@@ -12,7 +12,7 @@ use super::{
     session::{Failure, Session, client_failure, status_failure},
 };
 use crate::{
-    client::{ClientError, import::file_messages},
+    client::{ClientError, upload::file_messages},
     safe_text::{eprint_message, escape_controls},
     socket::SocketTarget,
 };

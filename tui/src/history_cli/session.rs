@@ -8,8 +8,8 @@ use spotter_proto::{locations::Mode, v1::history_client::HistoryClient};
 use tonic::transport::Channel;
 
 use crate::{
-    app::calls::rejection_text,
     client::{AuthError, Authenticator, ClientError, DaemonClient, session_is_dead},
+    component::rejection_text,
     daemon_launch::connect_or_start,
     problem::Problem,
     safe_text::eprint_message,

@@ -1,20 +1,21 @@
 use std::collections::HashSet;
 
 use super::*;
+use crate::tabs::{audit, connections, history, jobs, lockouts, sessions, stats, users};
 
 const ALL_SCOPES: [Scope; 18] = [
     Scope::Always,
     Scope::Screen,
     Scope::Tabs,
     Scope::List,
-    Scope::Sessions,
-    Scope::Users,
-    Scope::Lockouts,
-    Scope::Audit,
-    Scope::Connections,
-    Scope::Jobs,
-    Scope::History,
-    Scope::Stats,
+    Scope::Tab(sessions::TAB),
+    Scope::Tab(users::TAB),
+    Scope::Tab(lockouts::TAB),
+    Scope::Tab(audit::TAB),
+    Scope::Tab(connections::TAB),
+    Scope::Tab(jobs::TAB),
+    Scope::Tab(history::TAB),
+    Scope::Tab(stats::TAB),
     Scope::Form,
     Scope::Confirm,
     Scope::Chooser,
@@ -32,14 +33,14 @@ fn command(c: Command) -> Option<Action> {
 }
 
 const SESSIONS: &[Scope] = &[
-    Scope::Sessions,
+    Scope::Tab(sessions::TAB),
     Scope::List,
     Scope::Tabs,
     Scope::Screen,
     Scope::Always,
 ];
 const USERS: &[Scope] = &[
-    Scope::Users,
+    Scope::Tab(users::TAB),
     Scope::List,
     Scope::Tabs,
     Scope::Screen,
@@ -50,7 +51,7 @@ const FORM: &[Scope] = &[Scope::Form, Scope::Always];
 #[test]
 fn no_key_is_bound_twice_in_one_scope() {
     let mut seen = HashSet::new();
-    for b in BINDINGS {
+    for b in ALL_SCOPES.into_iter().flat_map(bindings) {
         assert!(
             seen.insert((b.scope, b.code, b.modifiers)),
             "{b:?} bound twice"
@@ -60,7 +61,7 @@ fn no_key_is_bound_twice_in_one_scope() {
 
 #[test]
 fn every_binding_dispatches_to_its_command_in_its_own_scope() {
-    for binding in BINDINGS {
+    for binding in ALL_SCOPES.into_iter().flat_map(bindings) {
         let scopes = [binding.scope];
         let event = KeyEvent::new(binding.code, binding.modifiers);
         assert_eq!(
@@ -86,7 +87,7 @@ fn every_scope_has_help_and_every_command_a_description() {
 fn specific_scopes_shadow_general_ones() {
     assert_eq!(
         press(KeyCode::Char('r'), KeyModifiers::NONE, USERS),
-        command(Command::ChangeRole)
+        command(Command::Tab(users::CHANGE_ROLE))
     );
     assert_eq!(
         press(KeyCode::Char('r'), KeyModifiers::NONE, SESSIONS),
@@ -146,11 +147,11 @@ fn documented_keys_work() {
     );
     assert_eq!(
         press(KeyCode::Char('2'), KeyModifiers::NONE, SESSIONS),
-        command(Command::ShowTab(Tab::Sessions))
+        command(Command::ShowTab(sessions::TAB))
     );
     assert_eq!(
         press(KeyCode::Char('d'), KeyModifiers::NONE, SESSIONS),
-        command(Command::Revoke)
+        command(Command::Tab(sessions::REVOKE))
     );
     assert_eq!(
         press(KeyCode::Char('S'), KeyModifiers::SHIFT, SESSIONS),
@@ -158,7 +159,7 @@ fn documented_keys_work() {
     );
     assert_eq!(
         press(KeyCode::Delete, KeyModifiers::NONE, USERS),
-        command(Command::DeleteUser)
+        command(Command::Tab(users::DELETE_USER))
     );
     let confirm = &[Scope::Confirm, Scope::Always];
     assert_eq!(
@@ -187,8 +188,8 @@ fn help_merges_keys_of_one_command_and_of_the_tab_digits() {
 
 #[test]
 fn tab_digits_follow_the_tab_order() {
-    for tab in Tab::ALL {
-        let digit = char::from_digit(u32::try_from(tab.number()).unwrap(), 10).unwrap();
+    for (number, &tab) in (1..).zip(crate::tabs::ALL) {
+        let digit = char::from_digit(number, 10).unwrap();
         assert_eq!(
             press(KeyCode::Char(digit), KeyModifiers::NONE, &[Scope::Tabs]),
             command(Command::ShowTab(tab)),
@@ -198,14 +199,14 @@ fn tab_digits_follow_the_tab_order() {
 }
 
 const CONNECTIONS: &[Scope] = &[
-    Scope::Connections,
+    Scope::Tab(connections::TAB),
     Scope::List,
     Scope::Tabs,
     Scope::Screen,
     Scope::Always,
 ];
 const JOBS: &[Scope] = &[
-    Scope::Jobs,
+    Scope::Tab(jobs::TAB),
     Scope::List,
     Scope::Tabs,
     Scope::Screen,
@@ -215,33 +216,56 @@ const JOBS: &[Scope] = &[
 #[test]
 fn the_sync_tabs_keys_do_not_take_refresh_or_quit() {
     let key = |c, scopes| press(KeyCode::Char(c), KeyModifiers::NONE, scopes);
-    assert_eq!(key('c', CONNECTIONS), command(Command::Connect));
-    assert_eq!(key('d', CONNECTIONS), command(Command::Disconnect));
-    assert_eq!(key('s', CONNECTIONS), command(Command::ToggleSubmission));
-    assert_eq!(key('n', JOBS), command(Command::RunJob));
-    assert_eq!(key('x', JOBS), command(Command::CancelJob));
-    let history = &[Scope::History, Scope::List, Scope::Tabs, Scope::Screen];
-    assert_eq!(key('/', history), command(Command::Search));
-    assert_eq!(key('f', history), command(Command::FilterHistory));
-    assert_eq!(key('g', history), command(Command::JumpToDate));
-    assert_eq!(key('c', history), command(Command::ClearFilters));
-    assert_eq!(key('i', history), command(Command::Import));
+    assert_eq!(
+        key('c', CONNECTIONS),
+        command(Command::Tab(connections::CONNECT))
+    );
+    assert_eq!(
+        key('d', CONNECTIONS),
+        command(Command::Tab(connections::DISCONNECT))
+    );
+    assert_eq!(
+        key('s', CONNECTIONS),
+        command(Command::Tab(connections::TOGGLE_SUBMISSION))
+    );
+    assert_eq!(key('n', JOBS), command(Command::Tab(jobs::RUN_JOB)));
+    assert_eq!(key('x', JOBS), command(Command::Tab(jobs::CANCEL_JOB)));
+    let history = &[
+        Scope::Tab(history::TAB),
+        Scope::List,
+        Scope::Tabs,
+        Scope::Screen,
+    ];
+    assert_eq!(key('/', history), command(Command::Tab(history::SEARCH)));
+    assert_eq!(key('f', history), command(Command::Tab(history::FILTER)));
+    assert_eq!(
+        key('g', history),
+        command(Command::Tab(history::JUMP_TO_DATE))
+    );
+    assert_eq!(
+        key('c', history),
+        command(Command::Tab(history::CLEAR_FILTERS))
+    );
+    assert_eq!(key('i', history), command(Command::Tab(history::IMPORT)));
     assert_eq!(
         press(KeyCode::Enter, KeyModifiers::NONE, history),
-        command(Command::Details)
+        command(Command::Tab(history::DETAILS))
     );
     assert_eq!(
         press(KeyCode::Home, KeyModifiers::NONE, history),
-        command(Command::Newest)
+        command(Command::Tab(history::NEWEST))
     );
     assert_eq!(key('r', history), command(Command::Refresh));
-    let stats = &[Scope::Stats, Scope::Tabs, Scope::Screen];
-    assert_eq!(key('w', stats), command(Command::PeriodWeek));
-    assert_eq!(key('m', stats), command(Command::PeriodMonth));
-    assert_eq!(key('y', stats), command(Command::PeriodYear));
-    assert_eq!(key('a', stats), command(Command::PeriodAllTime));
-    assert_eq!(key('p', stats), command(Command::NextPeriod));
-    assert_eq!(key('6', stats), command(Command::ShowTab(Tab::Stats)));
+    let stats = &[Scope::Tab(stats::TAB), Scope::Tabs, Scope::Screen];
+    assert_eq!(key('w', stats), command(Command::Tab(stats::PERIOD_WEEK)));
+    assert_eq!(key('m', stats), command(Command::Tab(stats::PERIOD_MONTH)));
+    assert_eq!(key('y', stats), command(Command::Tab(stats::PERIOD_YEAR)));
+    assert_eq!(
+        key('a', stats),
+        command(Command::Tab(stats::PERIOD_ALL_TIME))
+    );
+    assert_eq!(key('p', stats), command(Command::Tab(stats::NEXT_PERIOD)));
+    assert_eq!(key('6', stats), command(Command::ShowTab(stats::TAB)));
     assert_eq!(key('r', stats), command(Command::Refresh));
     for scopes in [CONNECTIONS, JOBS] {
         assert_eq!(key('r', scopes), command(Command::Refresh));
@@ -249,12 +273,22 @@ fn the_sync_tabs_keys_do_not_take_refresh_or_quit() {
         assert_eq!(key('S', scopes), command(Command::SignOut));
     }
     let hints = footer_hints(JOBS);
-    assert_eq!(hints[0], (Command::RunJob, "n".into(), "sync now"));
+    assert_eq!(
+        hints[0],
+        (Command::Tab(jobs::RUN_JOB), "n".into(), "sync now")
+    );
     assert_eq!(
         hints[1],
-        (Command::SyncEverything, "N".into(), "sync all history")
+        (
+            Command::Tab(jobs::SYNC_EVERYTHING),
+            "N".into(),
+            "sync all history"
+        )
     );
-    assert_eq!(hints[2], (Command::CancelJob, "x".into(), "cancel"));
+    assert_eq!(
+        hints[2],
+        (Command::Tab(jobs::CANCEL_JOB), "x".into(), "cancel")
+    );
     // The Last.fm approval: Enter confirms, Esc cancels, letters do nothing.
     let approval = &[Scope::Approval, Scope::Always];
     assert_eq!(
@@ -267,10 +301,17 @@ fn the_sync_tabs_keys_do_not_take_refresh_or_quit() {
 #[test]
 fn footer_starts_with_the_screen_specific_keys() {
     let hints = footer_hints(SESSIONS);
-    assert_eq!(hints[0], (Command::Revoke, "d".into(), "revoke"));
+    assert_eq!(
+        hints[0],
+        (Command::Tab(sessions::REVOKE), "d".into(), "revoke")
+    );
     assert_eq!(
         hints[1],
-        (Command::RevokeOthers, "o".into(), "revoke others")
+        (
+            Command::Tab(sessions::REVOKE_OTHERS),
+            "o".into(),
+            "revoke others"
+        )
     );
     assert!(hints.contains(&(Command::Quit, "q".into(), "quit")));
     assert!(

@@ -8,8 +8,11 @@ use ratatui::{
     widgets::{Block, Padding, Paragraph, Wrap},
 };
 
-use super::{fields::field, status_screen::socket_source, theme::Theme};
 use crate::{app::App, problem::Problem};
+use crate::{
+    component::widgets::{fields::field, theme::Theme},
+    tabs::status::view::socket_source,
+};
 
 /// Rows the explanation needs (borders included) when reason and hint take two lines
 /// each; the log tail only gets what is left.

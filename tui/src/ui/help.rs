@@ -8,7 +8,7 @@ use ratatui::{
     widgets::{Block, Clear, Paragraph},
 };
 
-use super::theme::Theme;
+use crate::component::widgets::theme::Theme;
 use crate::{app::Scope, keymap};
 
 const WIDTH: u16 = 66;

@@ -11,7 +11,10 @@ use super::{
     signed_in_tests::{press, screen, signed_in, type_text},
     tests::{NOW, draw},
 };
-use crate::app::{Action, App, Command, ImportEvent, Reply, Tab, history::ListenSummary};
+use crate::{
+    app::{Action, App, Command, ImportEvent, Reply},
+    tabs::history::{self, ListenSummary},
+};
 
 fn listen(
     id: i64,
@@ -36,55 +39,59 @@ fn listen(
 /// The History tab with its totals and a first page (more to come).
 pub(super) fn with_history(colour: bool) -> App {
     let mut app = signed_in(Role::User, colour);
-    press(&mut app, Command::ShowTab(Tab::History));
-    app.update(Action::CallDone(Reply::ListenSummary(ListenSummary {
-        listens: 12_345,
-        by_source: vec![
-            ("spotify".into(), 8_020),
-            ("lastfm".into(), 6_400),
-            ("listenbrainz".into(), 310),
-            ("navidrome".into(), 45),
-        ],
-        library_artists: 1_234,
-        library_albums: 2_345,
-        library_tracks: 23_456,
-    })));
+    press(&mut app, Command::ShowTab(history::TAB));
+    app.update(Action::CallDone(Reply::History(
+        history::Reply::ListenSummary(ListenSummary {
+            listens: 12_345,
+            by_source: vec![
+                ("spotify".into(), 8_020),
+                ("lastfm".into(), 6_400),
+                ("listenbrainz".into(), 310),
+                ("navidrome".into(), 45),
+            ],
+            library_artists: 1_234,
+            library_albums: 2_345,
+            library_tracks: 23_456,
+        }),
+    )));
     use Provider::{Lastfm as LF, Listenbrainz as LB, Navidrome as ND, Spotify as SP};
     let mut imported = listen(5, 400 * 86_400, "Portishead", "Roads", "Dummy", &[]);
     imported.imported = true;
-    let generation = app.main().unwrap().history.generation;
-    app.update(Action::CallDone(Reply::ListenPage {
-        generation,
-        page: 0,
-        listens: vec![
-            listen(9, 240, "Sigur Rós", "Hoppípolla", "Takk…", &[SP, LF, LB]),
-            listen(
-                8,
-                600,
-                "Radiohead",
-                "Weird Fishes/Arpeggi",
-                "In Rainbows",
-                &[ND, LF],
-            ),
-            listen(7, 3 * 86_400, "Björk", "Jóga", "Homogenic", &[SP]),
-            listen(
-                6,
-                200 * 86_400,
-                "Massive Attack",
-                "Teardrop",
-                "Mezzanine",
-                &[LF, ND, LB, SP],
-            ),
-            imported,
-        ],
-        next_cursor: String::new(),
-    }));
+    let generation = crate::app::tests::tab::<crate::tabs::history::HistoryTab>(&app).generation;
+    app.update(Action::CallDone(Reply::History(
+        history::Reply::ListenPage {
+            generation,
+            page: 0,
+            listens: vec![
+                listen(9, 240, "Sigur Rós", "Hoppípolla", "Takk…", &[SP, LF, LB]),
+                listen(
+                    8,
+                    600,
+                    "Radiohead",
+                    "Weird Fishes/Arpeggi",
+                    "In Rainbows",
+                    &[ND, LF],
+                ),
+                listen(7, 3 * 86_400, "Björk", "Jóga", "Homogenic", &[SP]),
+                listen(
+                    6,
+                    200 * 86_400,
+                    "Massive Attack",
+                    "Teardrop",
+                    "Mezzanine",
+                    &[LF, ND, LB, SP],
+                ),
+                imported,
+            ],
+            next_cursor: String::new(),
+        },
+    )));
     app
 }
 
 fn filtered(colour: bool) -> App {
     let mut app = with_history(colour);
-    press(&mut app, Command::FilterHistory);
+    press(&mut app, Command::Tab(history::FILTER));
     type_text(&mut app, "Björk");
     for _ in 0..3 {
         press(&mut app, Command::NextField);
@@ -93,20 +100,22 @@ fn filtered(colour: bool) -> App {
     press(&mut app, Command::NextField);
     type_text(&mut app, "2025-01-01");
     press(&mut app, Command::Submit);
-    let generation = app.main().unwrap().history.generation;
-    app.update(Action::CallDone(Reply::ListenPage {
-        generation,
-        page: 0,
-        listens: vec![listen(
-            7,
-            3 * 86_400,
-            "Björk",
-            "Jóga",
-            "Homogenic",
-            &[Provider::Spotify],
-        )],
-        next_cursor: String::new(),
-    }));
+    let generation = crate::app::tests::tab::<crate::tabs::history::HistoryTab>(&app).generation;
+    app.update(Action::CallDone(Reply::History(
+        history::Reply::ListenPage {
+            generation,
+            page: 0,
+            listens: vec![listen(
+                7,
+                3 * 86_400,
+                "Björk",
+                "Jóga",
+                "Homogenic",
+                &[Provider::Spotify],
+            )],
+            next_cursor: String::new(),
+        },
+    )));
     app
 }
 
@@ -114,34 +123,36 @@ fn with_details(colour: bool) -> App {
     let mut app = with_history(colour);
     press(&mut app, Command::Down);
     press(&mut app, Command::Down);
-    press(&mut app, Command::Details);
-    app.update(Action::CallDone(Reply::ListenDetails {
-        id: 7,
-        details: ListenDetails {
-            listen: None,
-            isrc: "GBAAP9700121".into(),
-            recording_mbid: String::new(),
-            sources: vec![
-                ListenSource {
-                    source: "spotify".into(),
-                    source_ref: "spotify:track:6ySU1SvjSHZ8wJMcxKGtqz".into(),
-                },
-                ListenSource {
-                    source: "import".into(),
-                    source_ref: "listens.jsonl:12".into(),
-                },
-            ],
-            track_listens: 42,
-            first_listened_at: NOW - 2_000 * 86_400,
-            library_album: "Homogenic (Remastered)".into(),
+    press(&mut app, Command::Tab(history::DETAILS));
+    app.update(Action::CallDone(Reply::History(
+        history::Reply::ListenDetails {
+            id: 7,
+            details: ListenDetails {
+                listen: None,
+                isrc: "GBAAP9700121".into(),
+                recording_mbid: String::new(),
+                sources: vec![
+                    ListenSource {
+                        source: "spotify".into(),
+                        source_ref: "spotify:track:6ySU1SvjSHZ8wJMcxKGtqz".into(),
+                    },
+                    ListenSource {
+                        source: "import".into(),
+                        source_ref: "listens.jsonl:12".into(),
+                    },
+                ],
+                track_listens: 42,
+                first_listened_at: NOW - 2_000 * 86_400,
+                library_album: "Homogenic (Remastered)".into(),
+            },
         },
-    }));
+    )));
     app
 }
 
 fn importing(colour: bool) -> App {
     let mut app = with_history(colour);
-    press(&mut app, Command::Import);
+    press(&mut app, Command::Tab(history::IMPORT));
     type_text(&mut app, "~/exports/listenbrainz.jsonl");
     press(&mut app, Command::Submit);
     let event = |event| Action::Import { id: 1, event };
@@ -264,7 +275,7 @@ fn the_details_pane_goes_beside_the_table_when_wide() {
 #[test]
 fn the_details_pane_says_when_it_is_loading() {
     let mut app = with_history(true);
-    press(&mut app, Command::Details);
+    press(&mut app, Command::Tab(history::DETAILS));
     let text = screen(&app);
     assert!(
         text.contains("Hoppípolla") && text.contains("Loading…"),
@@ -275,7 +286,7 @@ fn the_details_pane_says_when_it_is_loading() {
 #[test]
 fn more_shows_while_the_next_page_is_fetched() {
     let mut app = signed_in(Role::User, true);
-    press(&mut app, Command::ShowTab(Tab::History));
+    press(&mut app, Command::ShowTab(history::TAB));
     let listens = (0..200)
         .map(|i| {
             listen(
@@ -288,12 +299,14 @@ fn more_shows_while_the_next_page_is_fetched() {
             )
         })
         .collect();
-    app.update(Action::CallDone(Reply::ListenPage {
-        generation: 1,
-        page: 0,
-        listens,
-        next_cursor: "c1".into(),
-    }));
+    app.update(Action::CallDone(Reply::History(
+        history::Reply::ListenPage {
+            generation: 1,
+            page: 0,
+            listens,
+            next_cursor: "c1".into(),
+        },
+    )));
     for _ in 0..14 {
         press(&mut app, Command::PageDown);
     }
@@ -306,7 +319,7 @@ fn more_shows_while_the_next_page_is_fetched() {
 #[test]
 fn the_search_box_sits_below_the_list_it_filters() {
     let mut app = with_history(true);
-    press(&mut app, Command::Search);
+    press(&mut app, Command::Tab(history::SEARCH));
     type_text(&mut app, "bjö");
     let text = screen(&app);
     let row = text
@@ -322,7 +335,7 @@ fn the_search_box_sits_below_the_list_it_filters() {
 #[test]
 fn the_filter_form_keeps_a_bad_date_with_the_reason() {
     let mut app = with_history(true);
-    press(&mut app, Command::FilterHistory);
+    press(&mut app, Command::Tab(history::FILTER));
     for _ in 0..4 {
         press(&mut app, Command::NextField);
     }
@@ -339,7 +352,7 @@ fn the_filter_form_keeps_a_bad_date_with_the_reason() {
 #[test]
 fn the_import_form_names_the_formats() {
     let mut app = with_history(true);
-    press(&mut app, Command::Import);
+    press(&mut app, Command::Tab(history::IMPORT));
     let text = screen(&app);
     assert!(text.contains("Import listens"), "{text}");
     assert!(text.contains("lastfm-csv"), "{text}");
@@ -393,9 +406,9 @@ fn a_failed_import_says_why_in_the_dialog() {
 
 fn all_screens(colour: bool) -> Vec<App> {
     let mut search = with_history(colour);
-    press(&mut search, Command::Search);
+    press(&mut search, Command::Tab(history::SEARCH));
     let mut form = with_history(colour);
-    press(&mut form, Command::Import);
+    press(&mut form, Command::Tab(history::IMPORT));
     vec![
         with_history(colour),
         filtered(colour),
@@ -468,21 +481,23 @@ fn control_characters(terminal: &Terminal<TestBackend>) -> Vec<String> {
 #[test]
 fn stored_escape_sequences_never_reach_the_terminal() {
     let mut app = signed_in(Role::User, true);
-    press(&mut app, Command::ShowTab(Tab::History));
-    let generation = app.main().unwrap().history.generation;
-    app.update(Action::CallDone(Reply::ListenPage {
-        generation,
-        page: 0,
-        listens: vec![listen(
-            7,
-            60,
-            "Evil\u{1b}[5m Artist\u{85}",
-            HOSTILE,
-            "Album\u{7f}\u{9d}\u{1b}P",
-            &[Provider::Spotify],
-        )],
-        next_cursor: String::new(),
-    }));
+    press(&mut app, Command::ShowTab(history::TAB));
+    let generation = crate::app::tests::tab::<crate::tabs::history::HistoryTab>(&app).generation;
+    app.update(Action::CallDone(Reply::History(
+        history::Reply::ListenPage {
+            generation,
+            page: 0,
+            listens: vec![listen(
+                7,
+                60,
+                "Evil\u{1b}[5m Artist\u{85}",
+                HOSTILE,
+                "Album\u{7f}\u{9d}\u{1b}P",
+                &[Provider::Spotify],
+            )],
+            next_cursor: String::new(),
+        },
+    )));
     let table = draw(&app);
     assert_eq!(control_characters(&table), Vec::<String>::new());
     let text = table.backend().to_string();
@@ -493,27 +508,29 @@ fn stored_escape_sequences_never_reach_the_terminal() {
     insta::assert_snapshot!(table.backend());
 
     // The details pane, with sources and an album from the library.
-    press(&mut app, Command::Details);
-    app.update(Action::CallDone(Reply::ListenDetails {
-        id: 7,
-        details: ListenDetails {
-            listen: None,
-            isrc: "\u{1b}[2J".into(),
-            recording_mbid: "\u{9b}1m".into(),
-            sources: vec![ListenSource {
-                source: "import".into(),
-                source_ref: format!("evil\u{1b}]0;x\u{7}.jsonl:{HOSTILE}"),
-            }],
-            track_listens: 1,
-            first_listened_at: NOW - 60,
-            library_album: HOSTILE.into(),
+    press(&mut app, Command::Tab(history::DETAILS));
+    app.update(Action::CallDone(Reply::History(
+        history::Reply::ListenDetails {
+            id: 7,
+            details: ListenDetails {
+                listen: None,
+                isrc: "\u{1b}[2J".into(),
+                recording_mbid: "\u{9b}1m".into(),
+                sources: vec![ListenSource {
+                    source: "import".into(),
+                    source_ref: format!("evil\u{1b}]0;x\u{7}.jsonl:{HOSTILE}"),
+                }],
+                track_listens: 1,
+                first_listened_at: NOW - 60,
+                library_album: HOSTILE.into(),
+            },
         },
-    }));
+    )));
     assert_eq!(control_characters(&draw(&app)), Vec::<String>::new());
     press(&mut app, Command::Back);
 
     // An import whose bad rows quote the file.
-    press(&mut app, Command::Import);
+    press(&mut app, Command::Tab(history::IMPORT));
     type_text(&mut app, "~/evil.jsonl");
     press(&mut app, Command::Submit);
     app.update(Action::Import {

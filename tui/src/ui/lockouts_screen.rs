@@ -7,18 +7,19 @@ use ratatui::{
     widgets::{Block, Padding, Row},
 };
 
-use super::{
-    table::{self, ListView},
-    theme::Theme,
-};
 use crate::{
-    app::{Main, lists::short_id},
+    component::{
+        View,
+        widgets::table::{self, ListView},
+    },
+    tabs::lockouts::{LockoutsTab, short_id},
     when,
 };
 
-pub fn render(frame: &mut Frame, area: Rect, now: i64, main: &Main, theme: Theme) {
-    let rows = &main.lockouts;
-    let view = ListView {
+pub fn draw(frame: &mut Frame, area: Rect, tab: &LockoutsTab, view: &View) {
+    let (now, theme) = (view.now, view.theme);
+    let rows = &tab.rows;
+    let list = ListView {
         block: Block::bordered()
             .padding(Padding::horizontal(1))
             .title(format!(" Lockouts ({}) ", rows.items.len()))
@@ -54,7 +55,7 @@ pub fn render(frame: &mut Frame, area: Rect, now: i64, main: &Main, theme: Theme
             "Loading lockouts…"
         },
     };
-    table::render(frame, area, view, theme);
+    table::render(frame, area, list, theme);
 }
 
 /// The tier with the lock length it stands for (see admin.proto).

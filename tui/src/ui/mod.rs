@@ -5,27 +5,15 @@
 //! screen, a status line when there is something to say, and a footer of keys;
 //! dialogs and the help overlay go on top. Designed for 80x24.
 
-mod approval_dialog;
-mod audit_screen;
-mod connections_screen;
 mod dialogs;
 mod error_screen;
-mod fields;
-mod form;
 mod help;
-mod history_screen;
-mod import_dialog;
-mod jobs_screen;
-mod lockouts_screen;
-mod sessions_screen;
+pub mod lockouts_screen;
 mod sign_in_screen;
-pub mod stats_screen;
-mod status_screen;
 mod tab_bar;
-mod table;
-pub mod theme;
-mod users_screen;
 mod waiting_screen;
+
+pub use crate::component::widgets::theme;
 
 use ratatui::{
     Frame,
@@ -35,8 +23,11 @@ use ratatui::{
 };
 
 use crate::{
-    app::{App, AuthState, Command, Connection, Tab, form::FieldId},
+    app::{App, AuthState, Command, Connection},
+    component::{LiveState, View, form::FieldId},
     keymap,
+    status::DaemonStatus,
+    tabs::status,
 };
 use theme::Theme;
 
@@ -62,20 +53,10 @@ pub fn render(frame: &mut Frame, app: &App) {
         Connection::Connected(status) => match &app.auth {
             AuthState::Setup(form) => sign_in_screen::setup(frame, body, app, form, theme),
             AuthState::SignIn(form) => sign_in_screen::sign_in(frame, body, app, form, theme),
-            AuthState::SignedIn(main) => match main.tab {
-                Tab::Status => status_screen::render(frame, body, app, status, theme),
-                Tab::Sessions => sessions_screen::render(frame, body, app.now, main, theme),
-                Tab::Connections => connections_screen::render(frame, body, app.now, main, theme),
-                Tab::Jobs => jobs_screen::render(frame, body, app.now, main, theme),
-                Tab::History => history_screen::render(frame, body, app.now, main, theme),
-                Tab::Stats => stats_screen::draw(frame, body, &main.stats, theme),
-                Tab::Users => users_screen::render(frame, body, app.now, main, theme),
-                Tab::Lockouts => lockouts_screen::render(frame, body, app.now, main, theme),
-                Tab::Audit => audit_screen::render(frame, body, main, theme),
-            },
+            AuthState::SignedIn(main) => main.draw_tab(frame, body, &view(app, status, theme)),
             // Until there is a sign-in form to show, the daemon's status is.
             AuthState::Unknown | AuthState::Checking | AuthState::Unavailable { .. } => {
-                status_screen::render(frame, body, app, status, theme);
+                status::view::draw(frame, body, &view(app, status, theme));
             }
         },
         Connection::Unreachable { problem, failures } => {
@@ -92,11 +73,26 @@ pub fn render(frame: &mut Frame, app: &App) {
         );
     }
     render_footer(frame, footer, app, theme);
-    if connected && let Some(main) = app.main() {
-        dialogs::render(frame, body, app.now, main, theme);
+    if let (true, Some(main), Connection::Connected(status)) =
+        (connected, app.main(), &app.connection)
+    {
+        dialogs::render(frame, body, &main.overlays, &view(app, status, theme));
     }
     if app.show_help {
         help::render(frame, frame.area(), &app.screen_scopes(), theme);
+    }
+}
+
+/// What a tab draws with.
+fn view<'a>(app: &'a App, status: &'a DaemonStatus, theme: Theme) -> View<'a> {
+    View {
+        now: app.now,
+        zone: app.zone,
+        theme,
+        live: app.main().map_or(LiveState::Connecting, |main| main.live),
+        status,
+        socket: &app.socket,
+        client_protocol_version: app.client_protocol_version,
     }
 }
 

@@ -9,11 +9,8 @@ use ratatui::{
 };
 use spotter_proto::locations::{Mode, SYSTEM_STATE_DIR};
 
-use super::{form, theme::Theme};
-use crate::{
-    app::{App, form::Form},
-    daemon_launch::LOG_FILE_NAME,
-};
+use crate::component::widgets::{form, theme::Theme};
+use crate::{app::App, component::form::Form, daemon_launch::LOG_FILE_NAME};
 
 /// Rows kept for an error message (daemon messages can be a sentence or two).
 const MESSAGE_ROWS: u16 = 3;

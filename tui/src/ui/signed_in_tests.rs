@@ -8,7 +8,8 @@ use spotter_proto::{
 
 use super::tests::{NOW, connected, draw};
 use crate::{
-    app::{Action, App, Command, Identity, Reply, SetupState, Tab},
+    app::{Action, App, Command, Identity, Reply, SetupState},
+    tabs::{audit, lockouts, sessions, users},
     test_support::{sample_status, sample_target},
 };
 
@@ -54,7 +55,7 @@ pub(super) fn signed_in(role: Role, colour: bool) -> App {
 
 fn with_sessions(colour: bool) -> App {
     let mut app = signed_in(Role::User, colour);
-    press(&mut app, Command::ShowTab(Tab::Sessions));
+    press(&mut app, Command::ShowTab(sessions::TAB));
     let session = |id: &str, label: &str, created: i64, used: i64, current| Session {
         id: id.into(),
         user_id: 1,
@@ -66,18 +67,20 @@ fn with_sessions(colour: bool) -> App {
         expires_at: NOW + 86_400,
         current,
     };
-    app.update(Action::CallDone(Reply::Sessions(vec![
-        session("s-1", "spotter on nas", 3 * 86_400, 2, true),
-        session("s-2", "spotter on laptop", 12 * 86_400, 3 * 3600, false),
-        session("s-3", "python grpc client", 400, 190, false),
-    ])));
+    app.update(Action::CallDone(Reply::Sessions(
+        sessions::Reply::Sessions(vec![
+            session("s-1", "spotter on nas", 3 * 86_400, 2, true),
+            session("s-2", "spotter on laptop", 12 * 86_400, 3 * 3600, false),
+            session("s-3", "python grpc client", 400, 190, false),
+        ]),
+    )));
     press(&mut app, Command::Down);
     app
 }
 
 fn with_users(colour: bool) -> App {
     let mut app = signed_in(Role::Owner, colour);
-    press(&mut app, Command::ShowTab(Tab::Users));
+    press(&mut app, Command::ShowTab(users::TAB));
     let user = |id, name: &str, role: Role, disabled, local, navidrome| User {
         id,
         username: String::from(name),
@@ -88,7 +91,7 @@ fn with_users(colour: bool) -> App {
         navidrome_linked: navidrome,
         navidrome_account: String::new(),
     };
-    app.update(Action::CallDone(Reply::Users {
+    app.update(Action::CallDone(Reply::Users(users::Reply::Users {
         query: String::new(),
         after_id: 0,
         users: vec![
@@ -98,7 +101,7 @@ fn with_users(colour: bool) -> App {
             user(4, "dave", Role::User, false, true, false),
         ],
         next_after_id: 0,
-    }));
+    })));
     press(&mut app, Command::Down);
     app
 }
@@ -157,7 +160,7 @@ fn sessions_list() {
 #[test]
 fn confirmation_dialog() {
     let mut app = with_sessions(true);
-    press(&mut app, Command::Revoke);
+    press(&mut app, Command::Tab(sessions::REVOKE));
     insta::assert_snapshot!(draw(&app).backend());
 }
 
@@ -169,7 +172,7 @@ fn users_list() {
 #[test]
 fn role_chooser() {
     let mut app = with_users(true);
-    press(&mut app, Command::ChangeRole);
+    press(&mut app, Command::Tab(users::CHANGE_ROLE));
     let text = screen(&app);
     assert!(text.contains("Role for bob"), "{text}");
     assert!(text.contains("admin (current)"), "{text}");
@@ -178,30 +181,32 @@ fn role_chooser() {
 #[test]
 fn lockouts_list() {
     let mut app = signed_in(Role::Admin, true);
-    press(&mut app, Command::ShowTab(Tab::Lockouts));
-    app.update(Action::CallDone(Reply::Lockouts(vec![
-        Lockout {
-            id: "9f2c4e7a1b3d5f60a8c2e4f6".into(),
-            failures: 7,
-            tier: 2,
-            locked_until: NOW + 24 * 60,
-            last_failure_at: NOW - 120,
-        },
-        Lockout {
-            id: "03ab".into(),
-            failures: 3,
-            tier: 0,
-            locked_until: 0,
-            last_failure_at: NOW - 3 * 3600,
-        },
-    ])));
+    press(&mut app, Command::ShowTab(lockouts::TAB));
+    app.update(Action::CallDone(Reply::Lockouts(
+        lockouts::Reply::Lockouts(vec![
+            Lockout {
+                id: "9f2c4e7a1b3d5f60a8c2e4f6".into(),
+                failures: 7,
+                tier: 2,
+                locked_until: NOW + 24 * 60,
+                last_failure_at: NOW - 120,
+            },
+            Lockout {
+                id: "03ab".into(),
+                failures: 3,
+                tier: 0,
+                locked_until: 0,
+                last_failure_at: NOW - 3 * 3600,
+            },
+        ]),
+    )));
     insta::assert_snapshot!(draw(&app).backend());
 }
 
 #[test]
 fn audit_log_draws_only_the_visible_window() {
     let mut app = signed_in(Role::Admin, true);
-    press(&mut app, Command::ShowTab(Tab::Audit));
+    press(&mut app, Command::ShowTab(audit::TAB));
     let kinds = [
         "sign_in",
         "sign_in_failed",
@@ -220,11 +225,11 @@ fn audit_log_draws_only_the_visible_window() {
             detail: format!("event {id}: username=ann method=local device=\"spotter on nas\""),
         })
         .collect();
-    app.update(Action::CallDone(Reply::AuditEvents {
+    app.update(Action::CallDone(Reply::Audit(audit::Reply::AuditEvents {
         before_id: 0,
         events,
         next_before_id: 1,
-    }));
+    })));
     for _ in 0..20 {
         press(&mut app, Command::Down);
     }
@@ -268,9 +273,9 @@ fn no_colour_on_the_new_screens_with_no_color() {
             .any(|cell| cell.fg != Color::Reset || cell.bg != Color::Reset)
     };
     let mut confirm = with_sessions(false);
-    press(&mut confirm, Command::Revoke);
+    press(&mut confirm, Command::Tab(sessions::REVOKE));
     let mut chooser = with_users(false);
-    press(&mut chooser, Command::ChangeRole);
+    press(&mut chooser, Command::Tab(users::CHANGE_ROLE));
     for app in [sign_in_app(false), with_sessions(false), confirm, chooser] {
         assert!(!coloured(&app), "{}", screen(&app));
     }
@@ -280,7 +285,7 @@ fn no_colour_on_the_new_screens_with_no_color() {
 #[test]
 fn new_user_form() {
     let mut app = with_users(true);
-    press(&mut app, Command::NewUser);
+    press(&mut app, Command::Tab(users::NEW_USER));
     type_text(&mut app, "eve");
     press(&mut app, Command::NextField);
     type_text(&mut app, "secret-pw");

@@ -9,8 +9,11 @@ use spotter_proto::v1::{
 };
 use time::{Duration, OffsetDateTime};
 
-use super::{stats_screen, tests::NOW, theme::Theme};
-use crate::app::stats::{PeriodChoice, StatsReply, StatsState};
+use super::{tests::NOW, theme::Theme};
+use crate::tabs::stats::{
+    state::{PeriodChoice, StatsReply, StatsState},
+    view as stats_screen,
+};
 
 const DAY: i64 = 86_400;
 /// Central European summer time, as the wiring would send it.

@@ -12,7 +12,13 @@ use super::{
     signed_in_tests::{press, screen, signed_in, type_text},
     tests::{NOW, draw},
 };
-use crate::app::{Action, App, Command, Reply, Tab, connect::ApprovalStart};
+use crate::{
+    app::{Action, App, Command, Reply},
+    tabs::{
+        connections::{self, connect::ApprovalStart},
+        jobs,
+    },
+};
 
 const SPOTIFY_URL: &str = "https://accounts.spotify.com/authorize?response_type=code\
     &client_id=5f3c0a9d1e7b4c2a8f6e0d9b3a1c7e5f&scope=user-read-recently-played%20\
@@ -39,7 +45,7 @@ fn provider(
 
 fn with_connections(colour: bool) -> App {
     let mut app = signed_in(Role::User, colour);
-    press(&mut app, Command::ShowTab(Tab::Connections));
+    press(&mut app, Command::ShowTab(connections::TAB));
     let mut spotify = provider(
         Provider::Spotify,
         connection::State::NeedsReconnect,
@@ -58,17 +64,19 @@ fn with_connections(colour: bool) -> App {
         5 * 60,
     );
     listenbrainz.submit_listens = true;
-    app.update(Action::CallDone(Reply::Connections(vec![
-        provider(
-            Provider::Navidrome,
-            connection::State::Connected,
-            "ann",
-            180,
-        ),
-        spotify,
-        lastfm,
-        listenbrainz,
-    ])));
+    app.update(Action::CallDone(Reply::Connections(
+        connections::Reply::Connections(vec![
+            provider(
+                Provider::Navidrome,
+                connection::State::Connected,
+                "ann",
+                180,
+            ),
+            spotify,
+            lastfm,
+            listenbrainz,
+        ]),
+    )));
     press(&mut app, Command::Down);
     app
 }
@@ -79,29 +87,33 @@ fn approval(colour: bool, provider: Provider) -> App {
         // Offered on this daemon after all.
         let mut lastfm = self::provider(Provider::Lastfm, connection::State::NotConnected, "", 0);
         lastfm.available = true;
-        app.update(Action::CallDone(Reply::Connected(lastfm)));
+        app.update(Action::CallDone(Reply::Connections(
+            connections::Reply::Connected(lastfm),
+        )));
         press(&mut app, Command::Down);
     }
-    press(&mut app, Command::Connect);
-    app.update(Action::CallDone(Reply::ConnectBegun(ApprovalStart {
-        provider,
-        flow_id: "flow-1".into(),
-        authorize_url: if provider == Provider::Spotify {
-            SPOTIFY_URL.into()
-        } else {
-            "https://www.last.fm/api/auth/?api_key=0123456789abcdef0123456789abcdef\
+    press(&mut app, Command::Tab(connections::CONNECT));
+    app.update(Action::CallDone(Reply::Connections(
+        connections::Reply::ConnectBegun(ApprovalStart {
+            provider,
+            flow_id: "flow-1".into(),
+            authorize_url: if provider == Provider::Spotify {
+                SPOTIFY_URL.into()
+            } else {
+                "https://www.last.fm/api/auth/?api_key=0123456789abcdef0123456789abcdef\
              &token=fedcba9876543210fedcba9876543210"
-                .into()
-        },
-        expires_at: NOW + 600,
-        instructions: String::new(),
-    })));
+                    .into()
+            },
+            expires_at: NOW + 600,
+            instructions: String::new(),
+        }),
+    )));
     app
 }
 
 fn with_jobs(colour: bool) -> App {
     let mut app = signed_in(Role::User, colour);
-    press(&mut app, Command::ShowTab(Tab::Jobs));
+    press(&mut app, Command::ShowTab(jobs::TAB));
     app.update(Action::LiveStream(true));
     let run =
         |kind: JobKind, state: job_run::State, ago: i64, took: i64, done, message: &str| JobRun {
@@ -134,7 +146,7 @@ fn with_jobs(colour: bool) -> App {
         "Navidrome refused the credentials",
     );
     fatal.error_fatal = true;
-    app.update(Action::CallDone(Reply::Jobs {
+    app.update(Action::CallDone(Reply::Jobs(jobs::Reply::Jobs {
         jobs: vec![
             Job {
                 kind: JobKind::HistorySync as i32,
@@ -171,7 +183,7 @@ fn with_jobs(colour: bool) -> App {
                 "cancelled by you",
             ),
         ],
-    }));
+    })));
     app
 }
 
@@ -230,7 +242,7 @@ fn listenbrainz_token_form_masks_the_token() {
     let mut app = with_connections(true);
     press(&mut app, Command::Down);
     press(&mut app, Command::Down);
-    press(&mut app, Command::Connect);
+    press(&mut app, Command::Tab(connections::CONNECT));
     type_text(&mut app, "0f1e2d3c-token");
     let text = screen(&app);
     assert!(!text.contains("0f1e2d3c"), "{text}");
@@ -299,11 +311,11 @@ fn an_owner_at_80_columns_sees_every_tab_and_their_name() {
 
 fn all_screens(colour: bool) -> Vec<App> {
     let mut disconnect = with_connections(colour);
-    press(&mut disconnect, Command::Disconnect);
+    press(&mut disconnect, Command::Tab(connections::DISCONNECT));
     let mut token = with_connections(colour);
     press(&mut token, Command::Down);
     press(&mut token, Command::Down);
-    press(&mut token, Command::Connect);
+    press(&mut token, Command::Tab(connections::CONNECT));
     vec![
         with_connections(colour),
         approval(colour, Provider::Spotify),

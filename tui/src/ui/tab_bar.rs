@@ -12,8 +12,8 @@ use ratatui::{
     widgets::{Block, Paragraph},
 };
 
-use super::theme::Theme;
-use crate::app::{Main, Tab, signed_in::role_name_of};
+use crate::component::widgets::theme::Theme;
+use crate::{app::Main, component::Tab, tabs};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Fit {
@@ -29,7 +29,7 @@ pub fn render(frame: &mut Frame, area: Rect, main: &Main, theme: Theme) {
     frame.render_widget(Block::new().style(theme.title_bar()), area);
     let width = usize::from(area.width);
     let name = main.identity.user.username.as_str();
-    let who = format!("{name} · {} ", role_name_of(&main.identity));
+    let who = format!("{name} · {} ", main.identity.role_name());
 
     let fits = |fit: Fit, extra: usize| tabs_width(main, fit) + extra <= width;
     let fit = [Fit::Roomy, Fit::Tight, Fit::Short]
@@ -55,11 +55,13 @@ pub fn render(frame: &mut Frame, area: Rect, main: &Main, theme: Theme) {
 
 fn label(tab: Tab, current: bool, fit: Fit) -> String {
     let title = if fit == Fit::Short && !current {
-        tab.short_title()
+        tab.short_title
     } else {
-        tab.title()
+        tab.title
     };
-    let text = format!("{} {title}", tab.number());
+    // The digit that selects it.
+    let number = tabs::ALL.iter().position(|&t| t == tab).unwrap_or(0) + 1;
+    let text = format!("{number} {title}");
     match (current, fit) {
         // Brackets as well as style, so the current tab reads without either.
         (true, _) => format!("[{text}]"),

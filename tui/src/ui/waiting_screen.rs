@@ -10,7 +10,7 @@ use ratatui::{
     widgets::{Block, Padding, Paragraph, Wrap},
 };
 
-use super::theme::Theme;
+use crate::component::widgets::theme::Theme;
 use crate::{app::App, daemon_launch::READY_TIMEOUT};
 
 pub fn connecting(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {

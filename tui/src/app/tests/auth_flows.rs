@@ -3,7 +3,8 @@
 use spotter_proto::v1::{Role, SignInMethod, User};
 
 use super::*;
-use crate::app::form::{FieldId, FieldValue};
+use crate::component::form::{FieldId, FieldValue};
+use crate::tabs::{sessions, status};
 
 pub fn identity(role: Role, expires_in: i64) -> Identity {
     Identity {
@@ -37,7 +38,7 @@ pub fn type_text(app: &mut App, text: &str) {
     }
 }
 
-fn form(app: &App) -> &form::Form {
+fn form(app: &App) -> &crate::component::form::Form {
     match &app.auth {
         AuthState::Setup(form) | AuthState::SignIn(form) => form,
         other => panic!("no form: {other:?}"),
@@ -122,7 +123,7 @@ fn stored_token_that_refreshes_goes_straight_to_the_main_screens() {
     );
     app.update(Action::SignedIn(identity(Role::User, 900)));
     let main = app.main().expect("signed in");
-    assert_eq!(main.tab, Tab::Status);
+    assert_eq!(main.tab, status::TAB);
     assert_eq!(main.identity.user.username, "ann");
 }
 
@@ -216,9 +217,9 @@ fn navidrome_is_only_offered_when_the_daemon_has_it() {
 fn an_unauthenticated_call_refreshes_once_then_retries() {
     let mut app = signed_in(Role::User);
     assert_eq!(
-        press(&mut app, Command::ShowTab(Tab::Sessions)),
+        press(&mut app, Command::ShowTab(sessions::TAB)),
         vec![Effect::Call {
-            call: Call::ListSessions,
+            call: Call::Sessions(sessions::Call::ListSessions),
             retried: false
         }]
     );
@@ -228,33 +229,48 @@ fn an_unauthenticated_call_refreshes_once_then_retries() {
         error: CallError::Unauthenticated("access token expired".into()),
     };
     assert_eq!(
-        app.update(refused(Call::ListSessions, false)),
+        app.update(refused(Call::Sessions(sessions::Call::ListSessions), false)),
         vec![Effect::RefreshTokens]
     );
     // A second refusal while the refresh runs waits for the same refresh.
     assert_eq!(
-        app.update(refused(Call::RevokeOtherSessions, false)),
+        app.update(refused(
+            Call::Sessions(sessions::Call::RevokeOtherSessions),
+            false
+        )),
         vec![]
     );
     assert_eq!(
         app.update(Action::TokensRefreshed(identity(Role::User, 900))),
         vec![
             Effect::Call {
-                call: Call::ListSessions,
+                call: Call::Sessions(sessions::Call::ListSessions),
                 retried: true
             },
             Effect::Call {
-                call: Call::RevokeOtherSessions,
+                call: Call::Sessions(sessions::Call::RevokeOtherSessions),
                 retried: true
             },
         ]
     );
-    app.update(Action::CallDone(Reply::Sessions(vec![])));
-    assert!(app.main().unwrap().sessions.loaded);
+    app.update(Action::CallDone(Reply::Sessions(
+        sessions::Reply::Sessions(vec![]),
+    )));
+    assert!(
+        app.main()
+            .unwrap()
+            .state::<crate::tabs::sessions::SessionsTab>()
+            .unwrap()
+            .rows
+            .loaded
+    );
 
     // Refused again after a good refresh: the session is over.
     assert_eq!(
-        app.update(refused(Call::RevokeOtherSessions, true)),
+        app.update(refused(
+            Call::Sessions(sessions::Call::RevokeOtherSessions),
+            true
+        )),
         vec![Effect::SignOut, Effect::StopEvents]
     );
     assert_eq!(
@@ -287,9 +303,9 @@ fn tokens_are_refreshed_shortly_before_they_expire() {
 #[test]
 fn a_refresh_that_cannot_reach_the_daemon_fails_the_waiting_calls_and_retries_later() {
     let mut app = signed_in(Role::User);
-    press(&mut app, Command::ShowTab(Tab::Sessions));
+    press(&mut app, Command::ShowTab(sessions::TAB));
     app.update(Action::CallFailed {
-        call: Call::ListSessions,
+        call: Call::Sessions(sessions::Call::ListSessions),
         retried: false,
         error: CallError::Unauthenticated(String::new()),
     });
@@ -298,7 +314,13 @@ fn a_refresh_that_cannot_reach_the_daemon_fails_the_waiting_calls_and_retries_la
         "start it",
     )));
     let main = app.main().expect("still signed in");
-    assert!(!main.sessions.loading);
+    assert!(
+        !main
+            .state::<crate::tabs::sessions::SessionsTab>()
+            .unwrap()
+            .rows
+            .loading
+    );
     assert!(
         main.notice
             .as_ref()
@@ -309,7 +331,7 @@ fn a_refresh_that_cannot_reach_the_daemon_fails_the_waiting_calls_and_retries_la
     // The next refusal starts a new refresh.
     assert_eq!(
         app.update(Action::CallFailed {
-            call: Call::ListSessions,
+            call: Call::Sessions(sessions::Call::ListSessions),
             retried: false,
             error: CallError::Unauthenticated(String::new()),
         }),

@@ -8,17 +8,14 @@ use spotter_proto::v1::{
 
 use super::{
     auth_flows::{identity, press, type_text},
-    tabs::{call, main},
+    tab_lists::{call, main},
     *,
 };
-use crate::app::{
-    dialogs::Overlay,
-    history::{
-        PAGE_SIZE,
-        import::{ImportEvent, ImportPhase},
-        window::MAX_LOADED,
-    },
+use crate::tabs::{
+    Dialog, Overlay,
+    history::{PAGE_SIZE, import::ImportPhase, window::MAX_LOADED},
 };
+use crate::tabs::{history, jobs};
 
 /// Signed in with local time `zone`.
 fn signed_in_at(zone: Zone) -> App {
@@ -39,11 +36,11 @@ fn request(filter: Option<ListenFilter>, cursor: &str, at: i64) -> ListListensRe
 }
 
 fn page_call(generation: u64, page: usize, request: ListListensRequest) -> Effect {
-    call(Call::ListListens {
+    call(Call::History(history::Call::ListListens {
         generation,
         page,
         request,
-    })
+    }))
 }
 
 /// `n` listens with ids counting down from `first`.
@@ -60,22 +57,22 @@ fn listens(first: i64, n: usize) -> Vec<Listen> {
 }
 
 fn page_reply(generation: u64, page: usize, listens: Vec<Listen>, next: &str) -> Action {
-    Action::CallDone(Reply::ListenPage {
+    Action::CallDone(Reply::History(history::Reply::ListenPage {
         generation,
         page,
         listens,
         next_cursor: next.into(),
-    })
+    }))
 }
 
 /// On the History tab with a first page of 200 listens (more to come).
 fn on_history() -> App {
     let mut app = signed_in_at(Zone::Utc);
     assert_eq!(
-        press(&mut app, Command::ShowTab(Tab::History)),
+        press(&mut app, Command::ShowTab(history::TAB)),
         vec![
             page_call(1, 0, request(None, "", 0)),
-            call(Call::GetListenSummary)
+            call(Call::History(history::Call::GetListenSummary))
         ]
     );
     app.update(page_reply(1, 0, listens(10_000, 200), "c1"));
@@ -83,7 +80,7 @@ fn on_history() -> App {
 }
 
 fn generation(app: &App) -> u64 {
-    main(app).history.generation
+    tab::<HistoryTab>(app).generation
 }
 
 #[test]
@@ -103,7 +100,7 @@ fn the_next_page_is_asked_for_near_the_end_and_only_once() {
     app.update(page_reply(1, 1, listens(9_800, 200), "c2"));
     // The same page again (a late duplicate) changes nothing.
     app.update(page_reply(1, 1, listens(9_800, 200), "c2"));
-    let window = &main(&app).history.window;
+    let window = &tab::<HistoryTab>(&app).window;
     assert_eq!(window.rows().len(), 400);
     assert_eq!(window.position(), 116);
     assert_eq!(window.selected_item().unwrap().id, 10_000 - 116);
@@ -115,7 +112,7 @@ fn the_selection_waits_at_the_last_row_while_the_next_page_comes() {
     for _ in 0..27 {
         press(&mut app, Command::PageDown);
     }
-    let window = &main(&app).history.window;
+    let window = &tab::<HistoryTab>(&app).window;
     assert!(window.is_fetching());
     assert_eq!(window.position(), 199, "held at the last loaded row");
     assert!(window.fetching_below(), "drawn as \"more…\"");
@@ -138,7 +135,7 @@ fn scrolling_a_long_history_keeps_a_bounded_window() {
     for _ in 0..2_000 {
         for effect in press(&mut app, Command::PageDown) {
             let Effect::Call {
-                call: Call::ListListens { page, .. },
+                call: Call::History(history::Call::ListListens { page, .. }),
                 ..
             } = effect
             else {
@@ -152,9 +149,9 @@ fn scrolling_a_long_history_keeps_a_bounded_window() {
             ));
             next_id -= 200;
         }
-        assert!(main(&app).history.window.rows().len() <= MAX_LOADED);
+        assert!(tab::<HistoryTab>(&app).window.rows().len() <= MAX_LOADED);
     }
-    let window = &main(&app).history.window;
+    let window = &tab::<HistoryTab>(&app).window;
     assert_eq!(window.position(), 30_000);
     assert!(window.offset() > 0, "the top pages were let go");
     assert_eq!(window.selected_item().unwrap().id, 10_000 - 30_000);
@@ -163,8 +160,8 @@ fn scrolling_a_long_history_keeps_a_bounded_window() {
 #[test]
 fn answers_for_an_earlier_search_are_dropped() {
     let mut app = signed_in_at(Zone::Utc);
-    press(&mut app, Command::ShowTab(Tab::History));
-    assert_eq!(press(&mut app, Command::Search), vec![]);
+    press(&mut app, Command::ShowTab(history::TAB));
+    assert_eq!(press(&mut app, Command::Tab(history::SEARCH)), vec![]);
     assert_eq!(app.key_scopes(), vec![Scope::Form, Scope::Always]);
     // Live: each letter starts the list over with the words so far.
     let search = |q: &str| {
@@ -187,22 +184,22 @@ fn answers_for_an_earlier_search_are_dropped() {
     // The unfiltered first page and the "b" one arrive late: both ignored.
     app.update(page_reply(1, 0, listens(100, 50), ""));
     app.update(page_reply(2, 0, listens(100, 50), ""));
-    assert!(!main(&app).history.window.is_loaded());
+    assert!(!tab::<HistoryTab>(&app).window.is_loaded());
     app.update(page_reply(3, 0, listens(7, 3), ""));
-    assert_eq!(main(&app).history.window.rows().len(), 3);
+    assert_eq!(tab::<HistoryTab>(&app).window.rows().len(), 3);
     assert_eq!(press(&mut app, Command::Submit), vec![]);
-    assert_eq!(main(&app).overlay, None);
-    assert_eq!(main(&app).history.describe(), ["search \"bj\""]);
+    assert_eq!(main(&app).overlay(), None);
+    assert_eq!(tab::<HistoryTab>(&app).describe(), ["search \"bj\""]);
 }
 
 #[test]
 fn esc_in_the_search_box_puts_back_the_search_there_was() {
     let mut app = on_history();
-    press(&mut app, Command::Search);
+    press(&mut app, Command::Tab(history::SEARCH));
     type_text(&mut app, "sig");
     press(&mut app, Command::Submit);
     let before = generation(&app);
-    press(&mut app, Command::Search);
+    press(&mut app, Command::Tab(history::SEARCH));
     app.update(Action::Input('x'));
     let effects = press(&mut app, Command::Back);
     assert_eq!(
@@ -220,14 +217,14 @@ fn esc_in_the_search_box_puts_back_the_search_there_was() {
             )
         )]
     );
-    assert_eq!(main(&app).history.filter.query, "sig");
+    assert_eq!(tab::<HistoryTab>(&app).filter.query, "sig");
 }
 
 #[test]
 fn the_filter_form_sends_local_day_bounds_and_refuses_bad_dates() {
     let mut app = signed_in_at(Zone::Fixed(120));
-    press(&mut app, Command::ShowTab(Tab::History));
-    press(&mut app, Command::FilterHistory);
+    press(&mut app, Command::ShowTab(history::TAB));
+    press(&mut app, Command::Tab(history::FILTER));
     type_text(&mut app, "Björk");
     for _ in 0..3 {
         press(&mut app, Command::NextField);
@@ -238,10 +235,13 @@ fn the_filter_form_sends_local_day_bounds_and_refuses_bad_dates() {
     press(&mut app, Command::NextField);
     type_text(&mut app, "2024-13-30");
     assert_eq!(press(&mut app, Command::Submit), vec![], "a bad date");
-    match &main(&app).overlay {
-        Some(Overlay::HistoryFilter(form)) => {
+    match main(&app).overlay() {
+        Some(Overlay::Dialog(Dialog::History(history::Dialog::Filter(form)))) => {
             assert!(form.error.as_deref().unwrap().contains("YYYY-MM-DD"));
-            assert_eq!(form.focused().unwrap().id, form::FieldId::To);
+            assert_eq!(
+                form.focused().unwrap().id,
+                crate::component::form::FieldId::To
+            );
         }
         other => panic!("the form stays open: {other:?}"),
     }
@@ -271,7 +271,7 @@ fn the_filter_form_sends_local_day_bounds_and_refuses_bad_dates() {
         )]
     );
     assert_eq!(
-        main(&app).history.describe(),
+        tab::<HistoryTab>(&app).describe(),
         [
             "artist: Björk",
             "from Spotify, import",
@@ -283,7 +283,7 @@ fn the_filter_form_sends_local_day_bounds_and_refuses_bad_dates() {
 #[test]
 fn a_jump_sends_at_for_the_first_page_and_cursors_after() {
     let mut app = on_history();
-    press(&mut app, Command::JumpToDate);
+    press(&mut app, Command::Tab(history::JUMP_TO_DATE));
     type_text(&mut app, "2024-06-01");
     let effects = press(&mut app, Command::Submit);
     // The end of that day: listens on it come first.
@@ -301,47 +301,55 @@ fn a_jump_sends_at_for_the_first_page_and_cursors_after() {
         "the cursor carries the position on"
     );
     // A bad date keeps the form open and sends nothing.
-    press(&mut app, Command::JumpToDate);
+    press(&mut app, Command::Tab(history::JUMP_TO_DATE));
     type_text(&mut app, "x");
     assert_eq!(press(&mut app, Command::Submit), vec![]);
-    assert!(matches!(main(&app).overlay, Some(Overlay::JumpToDate(_))));
+    assert!(matches!(
+        main(&app).overlay(),
+        Some(Overlay::Dialog(Dialog::History(
+            history::Dialog::JumpToDate(_)
+        )))
+    ));
     press(&mut app, Command::Back);
     // Home: back to the newest, leaving the date.
     assert_eq!(
-        press(&mut app, Command::Newest),
+        press(&mut app, Command::Tab(history::NEWEST)),
         vec![page_call(3, 0, request(None, "", 0))]
     );
-    assert_eq!(main(&app).history.jump, None);
+    assert_eq!(tab::<HistoryTab>(&app).jump, None);
 }
 
 #[test]
 fn home_at_the_top_only_moves_the_selection() {
     let mut app = on_history();
     press(&mut app, Command::PageDown);
-    assert_eq!(press(&mut app, Command::Newest), vec![]);
-    assert_eq!(main(&app).history.window.position(), 0);
+    assert_eq!(press(&mut app, Command::Tab(history::NEWEST)), vec![]);
+    assert_eq!(tab::<HistoryTab>(&app).window.position(), 0);
 }
 
 #[test]
 fn clear_drops_search_filters_and_date() {
     let mut app = on_history();
-    assert_eq!(press(&mut app, Command::ClearFilters), vec![]);
+    assert_eq!(
+        press(&mut app, Command::Tab(history::CLEAR_FILTERS)),
+        vec![]
+    );
     assert_eq!(
         main(&app).notice.as_ref().unwrap().text,
         "No search or filter to clear."
     );
-    press(&mut app, Command::Search);
+    press(&mut app, Command::Tab(history::SEARCH));
     type_text(&mut app, "a");
     press(&mut app, Command::Submit);
-    press(&mut app, Command::JumpToDate);
+    press(&mut app, Command::Tab(history::JUMP_TO_DATE));
     type_text(&mut app, "2020-01-01");
     press(&mut app, Command::Submit);
     let g = generation(&app);
     assert_eq!(
-        press(&mut app, Command::ClearFilters),
+        press(&mut app, Command::Tab(history::CLEAR_FILTERS)),
         vec![page_call(g + 1, 0, request(None, "", 0))]
     );
-    assert!(!main(&app).history.is_filtered());
+    assert!(!tab::<HistoryTab>(&app).is_filtered());
 }
 
 #[test]
@@ -351,11 +359,11 @@ fn a_failed_page_is_said_and_asked_again_on_the_next_move() {
     for _ in 0..6 {
         press(&mut app, Command::PageDown);
     }
-    let failed = Call::ListListens {
+    let failed = Call::History(history::Call::ListListens {
         generation: 1,
         page: 1,
         request: request(None, "c1", 0),
-    };
+    });
     app.update(Action::CallFailed {
         call: failed.clone(),
         retried: false,
@@ -366,7 +374,7 @@ fn a_failed_page_is_said_and_asked_again_on_the_next_move() {
         "Could not load listens: spotterd went away"
     );
     assert_eq!(
-        main(&app).history.window.error.as_deref(),
+        tab::<HistoryTab>(&app).window.error.as_deref(),
         Some("spotterd went away")
     );
     assert_eq!(press(&mut app, Command::Down), vec![call(failed.clone())]);
@@ -379,7 +387,7 @@ fn a_failed_page_is_said_and_asked_again_on_the_next_move() {
     });
     let notice = main(&app).notice.as_ref().map(|n| n.text.clone());
     assert!(!notice.unwrap_or_default().contains("old news"));
-    assert_eq!(main(&app).history.window.error, None);
+    assert_eq!(tab::<HistoryTab>(&app).window.error, None);
 }
 
 fn details(id: i64) -> ListenDetails {
@@ -397,32 +405,39 @@ fn details(id: i64) -> ListenDetails {
 fn the_details_pane_follows_the_selection_one_fetch_at_a_time() {
     let mut app = on_history();
     assert_eq!(
-        press(&mut app, Command::Details),
-        vec![call(Call::GetListen { id: 10_000 })]
+        press(&mut app, Command::Tab(history::DETAILS)),
+        vec![call(Call::History(history::Call::GetListen { id: 10_000 }))]
     );
     // Moving on while it loads: the pane shows the new row, its fetch waits.
     assert_eq!(press(&mut app, Command::Down), vec![]);
     assert_eq!(press(&mut app, Command::Down), vec![]);
-    let pane = main(&app).history.details.as_ref().unwrap();
+    let pane = tab::<HistoryTab>(&app).details.as_ref().unwrap();
     assert_eq!(pane.listen.id, 9_998);
     // The first answer is late: not shown, and the selected listen is asked for.
     assert_eq!(
-        app.update(Action::CallDone(Reply::ListenDetails {
-            id: 10_000,
-            details: details(10_000),
-        })),
-        vec![call(Call::GetListen { id: 9_998 })]
+        app.update(Action::CallDone(Reply::History(
+            history::Reply::ListenDetails {
+                id: 10_000,
+                details: details(10_000),
+            }
+        ))),
+        vec![call(Call::History(history::Call::GetListen { id: 9_998 }))]
     );
-    assert_eq!(main(&app).history.details.as_ref().unwrap().details, None);
-    app.update(Action::CallDone(Reply::ListenDetails {
-        id: 9_998,
-        details: details(9_998),
-    }));
-    let pane = main(&app).history.details.as_ref().unwrap();
+    assert_eq!(
+        tab::<HistoryTab>(&app).details.as_ref().unwrap().details,
+        None
+    );
+    app.update(Action::CallDone(Reply::History(
+        history::Reply::ListenDetails {
+            id: 9_998,
+            details: details(9_998),
+        },
+    )));
+    let pane = tab::<HistoryTab>(&app).details.as_ref().unwrap();
     assert_eq!(pane.details, Some(details(9_998)));
     // Esc closes the pane, and only then quits.
     press(&mut app, Command::Back);
-    assert_eq!(main(&app).history.details, None);
+    assert_eq!(tab::<HistoryTab>(&app).details, None);
     assert!(!app.should_quit());
     press(&mut app, Command::Back);
     assert!(app.should_quit());
@@ -431,23 +446,23 @@ fn the_details_pane_follows_the_selection_one_fetch_at_a_time() {
 #[test]
 fn a_failed_details_fetch_shows_in_the_pane() {
     let mut app = on_history();
-    press(&mut app, Command::Details);
+    press(&mut app, Command::Tab(history::DETAILS));
     app.update(Action::CallFailed {
-        call: Call::GetListen { id: 10_000 },
+        call: Call::History(history::Call::GetListen { id: 10_000 }),
         retried: false,
         error: CallError::Rejected {
             code: tonic::Code::NotFound,
             message: "no such listen".into(),
         },
     });
-    let pane = main(&app).history.details.as_ref().unwrap();
+    let pane = tab::<HistoryTab>(&app).details.as_ref().unwrap();
     assert_eq!(pane.error.as_deref(), Some("no such listen"));
     assert!(main(&app).notice.is_none());
 }
 
-fn import_dialog(app: &App) -> &crate::app::history::import::ImportDialog {
-    match &main(app).overlay {
-        Some(Overlay::Import(dialog)) => dialog,
+fn import_dialog(app: &App) -> &crate::tabs::history::import::ImportDialog {
+    match main(app).overlay() {
+        Some(Overlay::Dialog(Dialog::History(history::Dialog::Import(dialog)))) => dialog,
         other => panic!("no import dialog: {other:?}"),
     }
 }
@@ -477,7 +492,7 @@ fn progress(bytes_read: u64, added: u64, bad: u64, done: bool) -> ImportProgress
 #[test]
 fn an_import_runs_beside_the_ui_and_reloads_what_it_changed() {
     let mut app = on_history();
-    assert_eq!(press(&mut app, Command::Import), vec![]);
+    assert_eq!(press(&mut app, Command::Tab(history::IMPORT)), vec![]);
     assert_eq!(app.key_scopes(), vec![Scope::Form, Scope::Always]);
     assert_eq!(press(&mut app, Command::Submit), vec![], "no file yet");
     assert!(import_dialog(&app).form.error.is_some());
@@ -518,7 +533,7 @@ fn an_import_runs_beside_the_ui_and_reloads_what_it_changed() {
         done,
         vec![
             page_call(g, 0, request(None, "", 0)),
-            call(Call::GetListenSummary)
+            call(Call::History(history::Call::GetListenSummary))
         ]
     );
     match &import_dialog(&app).phase {
@@ -526,13 +541,13 @@ fn an_import_runs_beside_the_ui_and_reloads_what_it_changed() {
         other => panic!("{other:?}"),
     }
     assert_eq!(press(&mut app, Command::Submit), vec![]);
-    assert_eq!(main(&app).overlay, None);
+    assert_eq!(main(&app).overlay(), None);
 }
 
 #[test]
 fn a_failed_import_can_be_tried_again_and_a_running_one_cancelled() {
     let mut app = on_history();
-    press(&mut app, Command::Import);
+    press(&mut app, Command::Tab(history::IMPORT));
     type_text(&mut app, "/nope.csv");
     press(&mut app, Command::NextField);
     for _ in 0..4 {
@@ -559,7 +574,9 @@ fn a_failed_import_can_be_tried_again_and_a_running_one_cancelled() {
     press(&mut app, Command::Submit);
     assert_eq!(import_dialog(&app).phase, ImportPhase::Choosing);
     assert_eq!(
-        import_dialog(&app).form.text(form::FieldId::Path),
+        import_dialog(&app)
+            .form
+            .text(crate::component::form::FieldId::Path),
         "/nope.csv"
     );
     let effects = press(&mut app, Command::Submit);
@@ -571,10 +588,10 @@ fn a_failed_import_can_be_tried_again_and_a_running_one_cancelled() {
         vec![
             Effect::CancelImport { id: 2 },
             page_call(g + 1, 0, request(None, "", 0)),
-            call(Call::GetListenSummary)
+            call(Call::History(history::Call::GetListenSummary))
         ]
     );
-    assert_eq!(main(&app).overlay, None);
+    assert_eq!(main(&app).overlay(), None);
     assert!(
         main(&app)
             .notice
@@ -589,12 +606,12 @@ fn a_failed_import_can_be_tried_again_and_a_running_one_cancelled() {
 fn coming_back_to_the_tab_keeps_the_place_read() {
     let mut app = on_history();
     press(&mut app, Command::PageDown);
-    press(&mut app, Command::ShowTab(Tab::Jobs));
+    press(&mut app, Command::ShowTab(jobs::TAB));
     assert_eq!(
-        press(&mut app, Command::ShowTab(Tab::History)),
-        vec![call(Call::GetListenSummary)]
+        press(&mut app, Command::ShowTab(history::TAB)),
+        vec![call(Call::History(history::Call::GetListenSummary))]
     );
-    assert_eq!(main(&app).history.window.position(), 15);
+    assert_eq!(tab::<HistoryTab>(&app).window.position(), 15);
     // Refresh starts over.
     let effects = press(&mut app, Command::Refresh);
     assert!(
@@ -606,7 +623,7 @@ fn coming_back_to_the_tab_keeps_the_place_read() {
 #[test]
 fn a_finished_import_is_closed_with_enter_or_esc() {
     let mut app = on_history();
-    press(&mut app, Command::Import);
+    press(&mut app, Command::Tab(history::IMPORT));
     type_text(&mut app, "/tmp/a.jsonl");
     press(&mut app, Command::Submit);
     app.update(Action::Import {
@@ -616,5 +633,5 @@ fn a_finished_import_is_closed_with_enter_or_esc() {
     assert_eq!(app.key_scopes(), vec![Scope::Import, Scope::Always]);
     // Nothing new: nothing to reload.
     assert_eq!(press(&mut app, Command::Back), vec![]);
-    assert_eq!(main(&app).overlay, None);
+    assert_eq!(main(&app).overlay(), None);
 }

@@ -6,10 +6,11 @@ use spotter_proto::v1::{GetSummaryResponse, Job, JobKind, Role, job};
 
 use super::{
     auth_flows::{press, signed_in},
-    tabs::{call, main},
+    tab_lists::{call, main},
     *,
 };
-use crate::app::history::ListenSummary;
+use crate::tabs::history::ListenSummary;
+use crate::tabs::jobs;
 
 pub fn job(kind: JobKind, state: job::State) -> Job {
     Job {
@@ -24,16 +25,16 @@ pub fn job(kind: JobKind, state: job::State) -> Job {
 pub fn on_jobs() -> App {
     let mut app = signed_in(Role::User);
     assert_eq!(
-        press(&mut app, Command::ShowTab(Tab::Jobs)),
-        vec![call(Call::ListJobs)]
+        press(&mut app, Command::ShowTab(jobs::TAB)),
+        vec![call(Call::Jobs(jobs::Call::ListJobs))]
     );
-    app.update(Action::CallDone(Reply::Jobs {
+    app.update(Action::CallDone(Reply::Jobs(jobs::Reply::Jobs {
         jobs: vec![
             job(JobKind::LibrarySync, job::State::Idle),
             job(JobKind::HistorySync, job::State::Idle),
         ],
         recent_runs: vec![],
-    }));
+    })));
     app
 }
 
@@ -41,25 +42,25 @@ pub fn on_jobs() -> App {
 fn run_now_on_a_running_job_says_it_is_already_running() {
     let mut app = on_jobs();
     assert_eq!(
-        press(&mut app, Command::RunJob),
-        vec![call(Call::RunJob {
+        press(&mut app, Command::Tab(jobs::RUN_JOB)),
+        vec![call(Call::Jobs(jobs::Call::RunJob {
             kind: JobKind::HistorySync,
             everything: false,
-        })]
+        }))]
     );
     // `N` asks for all of the history, whichever job is selected.
     assert_eq!(
-        press(&mut app, Command::SyncEverything),
-        vec![call(Call::RunJob {
+        press(&mut app, Command::Tab(jobs::SYNC_EVERYTHING)),
+        vec![call(Call::Jobs(jobs::Call::RunJob {
             kind: JobKind::HistorySync,
             everything: true,
-        })]
+        }))]
     );
     app.update(Action::CallFailed {
-        call: Call::RunJob {
+        call: Call::Jobs(jobs::Call::RunJob {
             kind: JobKind::HistorySync,
             everything: false,
-        },
+        }),
         retried: false,
         error: CallError::Rejected {
             code: tonic::Code::AlreadyExists,
@@ -72,10 +73,10 @@ fn run_now_on_a_running_job_says_it_is_already_running() {
 
     // Started: the list is re-read to show the run.
     assert_eq!(
-        app.update(Action::CallDone(Reply::JobStarted {
+        app.update(Action::CallDone(Reply::Jobs(jobs::Reply::JobStarted {
             kind: JobKind::HistorySync
-        })),
-        vec![call(Call::ListJobs)]
+        }))),
+        vec![call(Call::Jobs(jobs::Call::ListJobs))]
     );
 }
 
@@ -84,17 +85,17 @@ fn cancel_applies_to_the_selected_job_and_rereads_the_list() {
     let mut app = on_jobs();
     press(&mut app, Command::Down);
     assert_eq!(
-        press(&mut app, Command::CancelJob),
-        vec![call(Call::CancelJob {
+        press(&mut app, Command::Tab(jobs::CANCEL_JOB)),
+        vec![call(Call::Jobs(jobs::Call::CancelJob {
             kind: JobKind::LibrarySync
-        })]
+        }))]
     );
     assert_eq!(
-        app.update(Action::CallDone(Reply::JobCancelled {
+        app.update(Action::CallDone(Reply::Jobs(jobs::Reply::JobCancelled {
             kind: JobKind::LibrarySync,
             cancelled: false,
-        })),
-        vec![call(Call::ListJobs)]
+        }))),
+        vec![call(Call::Jobs(jobs::Call::ListJobs))]
     );
     assert_eq!(
         main(&app).notice.as_ref().unwrap().text,

@@ -10,10 +10,11 @@ use spotter_proto::v1::{
 use super::{
     auth_flows::{identity, press, signed_in, type_text},
     jobs_listens::{job, on_jobs},
-    tabs::{call, main},
+    tab_lists::{call, main},
     *,
 };
-use crate::app::live::{LiveState, NOTICE_SECONDS};
+use crate::tabs::{connections, history, jobs, sessions, status};
+use crate::{app::shell::NOTICE_SECONDS, component::LiveState};
 
 fn event(seq: u64, kind: Kind) -> Action {
     Action::LiveEvent(Event {
@@ -70,7 +71,7 @@ fn job_progress_moves_the_right_row_and_a_finished_run_rereads_the_jobs() {
         vec![],
         "no polling: the event carries the progress"
     );
-    let jobs = &main(&app).jobs.rows.items;
+    let jobs = &tab::<JobsTab>(&app).rows.items;
     let history = jobs
         .iter()
         .find(|j| j.kind() == JobKind::HistorySync)
@@ -92,7 +93,7 @@ fn job_progress_moves_the_right_row_and_a_finished_run_rereads_the_jobs() {
         80,
         160,
     ));
-    let library = &main(&app).jobs.rows.items[1];
+    let library = &tab::<JobsTab>(&app).rows.items[1];
     assert_eq!(library.current.as_ref().unwrap().done, 80);
 
     assert_eq!(
@@ -102,7 +103,7 @@ fn job_progress_moves_the_right_row_and_a_finished_run_rereads_the_jobs() {
             160,
             160
         )),
-        vec![call(Call::ListJobs)]
+        vec![call(Call::Jobs(jobs::Call::ListJobs))]
     );
     // Kinds this tab does not show are ignored.
     assert_eq!(
@@ -120,8 +121,11 @@ fn resync_reloads_the_visible_tab() {
             Kind::ResyncRequired(event::ResyncRequired { current_seq: 9 }),
         )
     };
-    assert_eq!(app.update(resync()), vec![call(Call::ListJobs)]);
-    press(&mut app, Command::ShowTab(Tab::Status));
+    assert_eq!(
+        app.update(resync()),
+        vec![call(Call::Jobs(jobs::Call::ListJobs))]
+    );
+    press(&mut app, Command::ShowTab(status::TAB));
     assert_eq!(app.update(resync()), vec![]);
 }
 
@@ -142,13 +146,17 @@ fn new_listens_reload_the_history_only_at_its_unfiltered_top() {
         vec![],
         "not on screen: loaded when shown"
     );
-    press(&mut app, Command::ShowTab(Tab::History));
-    app.update(Action::CallDone(Reply::ListenSummary(Default::default())));
-    let page = |generation| Reply::ListenPage {
-        generation,
-        page: 0,
-        listens: vec![Default::default(), Default::default()],
-        next_cursor: String::new(),
+    press(&mut app, Command::ShowTab(history::TAB));
+    app.update(Action::CallDone(Reply::History(
+        history::Reply::ListenSummary(Default::default()),
+    )));
+    let page = |generation| {
+        Reply::History(history::Reply::ListenPage {
+            generation,
+            page: 0,
+            listens: vec![Default::default(), Default::default()],
+            next_cursor: String::new(),
+        })
     };
     app.update(Action::CallDone(page(1)));
     let first_page = ListListensRequest {
@@ -160,19 +168,24 @@ fn new_listens_reload_the_history_only_at_its_unfiltered_top() {
     assert_eq!(
         app.update(new()),
         vec![
-            call(Call::GetListenSummary),
-            call(Call::ListListens {
+            call(Call::History(history::Call::GetListenSummary)),
+            call(Call::History(history::Call::ListListens {
                 generation: 2,
                 page: 0,
                 request: first_page,
-            })
+            }))
         ]
     );
-    app.update(Action::CallDone(Reply::ListenSummary(Default::default())));
+    app.update(Action::CallDone(Reply::History(
+        history::Reply::ListenSummary(Default::default()),
+    )));
     app.update(Action::CallDone(page(2)));
     // Reading further down: only the totals, and a word on how to see them.
     press(&mut app, Command::Down);
-    assert_eq!(app.update(new()), vec![call(Call::GetListenSummary)]);
+    assert_eq!(
+        app.update(new()),
+        vec![call(Call::History(history::Call::GetListenSummary))]
+    );
     assert_eq!(
         main(&app).notice.as_ref().unwrap().text,
         "12 new listens: r reloads."
@@ -182,7 +195,7 @@ fn new_listens_reload_the_history_only_at_its_unfiltered_top() {
 #[test]
 fn a_connection_needing_reconnect_is_announced_and_the_tab_reloaded() {
     let mut app = signed_in(Role::User);
-    press(&mut app, Command::ShowTab(Tab::Connections));
+    press(&mut app, Command::ShowTab(connections::TAB));
     let changed = event(
         4,
         Kind::Connection(event::ConnectionChanged {
@@ -191,7 +204,10 @@ fn a_connection_needing_reconnect_is_announced_and_the_tab_reloaded() {
             detail: "invalid_grant".into(),
         }),
     );
-    assert_eq!(app.update(changed), vec![call(Call::ListConnections)]);
+    assert_eq!(
+        app.update(changed),
+        vec![call(Call::Connections(connections::Call::ListConnections))]
+    );
     let notice = main(&app).notice.clone().unwrap();
     assert!(notice.error);
     assert!(
@@ -259,22 +275,22 @@ fn a_stream_that_comes_back_reloads_the_tab_and_polling_stops() {
         app.update(Action::StatusLoaded(crate::test_support::sample_status()));
         app.update(Action::Tick { now })
     };
-    assert!(!tick(&mut app, NOW + 10).contains(&call(Call::ListJobs)));
+    assert!(!tick(&mut app, NOW + 10).contains(&call(Call::Jobs(jobs::Call::ListJobs))));
 
     // Lost: a running job is re-read on the ticks, a few seconds apart.
     assert_eq!(app.update(Action::LiveStream(false)), vec![]);
-    assert!(tick(&mut app, NOW + 20).contains(&call(Call::ListJobs)));
-    app.update(Action::CallDone(Reply::Jobs {
+    assert!(tick(&mut app, NOW + 20).contains(&call(Call::Jobs(jobs::Call::ListJobs))));
+    app.update(Action::CallDone(Reply::Jobs(jobs::Reply::Jobs {
         jobs: vec![job(JobKind::HistorySync, job::State::Running)],
         recent_runs: vec![],
-    }));
-    assert!(!tick(&mut app, NOW + 21).contains(&call(Call::ListJobs)));
-    assert!(tick(&mut app, NOW + 25).contains(&call(Call::ListJobs)));
+    })));
+    assert!(!tick(&mut app, NOW + 21).contains(&call(Call::Jobs(jobs::Call::ListJobs))));
+    assert!(tick(&mut app, NOW + 25).contains(&call(Call::Jobs(jobs::Call::ListJobs))));
 
     // Back: what was missed meanwhile is reloaded once.
     assert_eq!(
         app.update(Action::LiveStream(true)),
-        vec![call(Call::ListJobs)]
+        vec![call(Call::Jobs(jobs::Call::ListJobs))]
     );
 }
 
@@ -309,10 +325,10 @@ fn our_session_revoked_elsewhere_refreshes_to_find_out_at_once() {
     );
     // On the Sessions tab, any change reloads the list.
     let mut app = signed_in(Role::User);
-    press(&mut app, Command::ShowTab(Tab::Sessions));
+    press(&mut app, Command::ShowTab(sessions::TAB));
     assert_eq!(
         app.update(revoked("s-other", session_changed::Change::SessionRevoked)),
-        vec![call(Call::ListSessions)]
+        vec![call(Call::Sessions(sessions::Call::ListSessions))]
     );
 }
 
@@ -338,7 +354,9 @@ fn a_paste_types_into_the_focused_field_only() {
     type_text(&mut app, "a");
     app.update(Action::Paste("nn\r\n".into()));
     match &app.auth {
-        AuthState::SignIn(form) => assert_eq!(form.text(form::FieldId::Username), "ann"),
+        AuthState::SignIn(form) => {
+            assert_eq!(form.text(crate::component::form::FieldId::Username), "ann")
+        }
         other => panic!("{other:?}"),
     }
     // On a list there is nothing to type into.

@@ -5,40 +5,41 @@ use spotter_proto::v1::{GetTopResponse, Role, StatsSubject, TopEntry};
 
 use super::{
     auth_flows::{identity, press},
-    tabs::{call, main},
+    tab_lists::{call, main},
     *,
 };
-use crate::app::{stats::PeriodChoice, stats_tab::StatsAnswer};
+use crate::tabs::stats;
+use crate::tabs::stats::{StatsAnswer, state::PeriodChoice};
 
 fn on_stats(zone: Zone) -> (App, Vec<Effect>) {
     let mut app = connected_app();
     app.zone = zone;
     app.update(Action::SetupStateLoaded(SetupState::default()));
     app.update(Action::SignedIn(identity(Role::User, 900)));
-    let effects = press(&mut app, Command::ShowTab(Tab::Stats));
+    let effects = press(&mut app, Command::ShowTab(stats::TAB));
     (app, effects)
 }
 
 fn everything(period: PeriodChoice, utc_offset_minutes: i32) -> Vec<Effect> {
     vec![
-        call(Call::StatsTop {
+        call(Call::Stats(stats::Call::StatsTop {
             period,
             subject: StatsSubject::Artists,
-        }),
-        call(Call::StatsTop {
+        })),
+        call(Call::Stats(stats::Call::StatsTop {
             period,
             subject: StatsSubject::Albums,
-        }),
-        call(Call::StatsTop {
+        })),
+        call(Call::Stats(stats::Call::StatsTop {
             period,
             subject: StatsSubject::Tracks,
-        }),
-        call(Call::StatsActivity {
+        })),
+        call(Call::Stats(stats::Call::StatsActivity {
             period,
             utc_offset_minutes,
-        }),
-        call(Call::StatsDiscoveries { period }),
-        call(Call::StatsSummary { period }),
+        })),
+        call(Call::Stats(stats::Call::StatsDiscoveries { period })),
+        call(Call::Stats(stats::Call::StatsSummary { period })),
     ]
 }
 
@@ -60,7 +61,12 @@ fn entering_the_tab_asks_for_everything_with_the_local_offset() {
     assert_eq!(effects, everything(PeriodChoice::Year, -300));
     assert_eq!(
         app.key_scopes(),
-        vec![Scope::Stats, Scope::Tabs, Scope::Screen, Scope::Always]
+        vec![
+            Scope::Tab(stats::TAB),
+            Scope::Tabs,
+            Scope::Screen,
+            Scope::Always
+        ]
     );
 }
 
@@ -68,20 +74,20 @@ fn entering_the_tab_asks_for_everything_with_the_local_offset() {
 fn period_keys_ask_again_only_when_the_period_changes() {
     let (mut app, _) = on_stats(Zone::Utc);
     assert_eq!(
-        press(&mut app, Command::PeriodWeek),
+        press(&mut app, Command::Tab(stats::PERIOD_WEEK)),
         everything(PeriodChoice::Week, 0)
     );
-    assert_eq!(press(&mut app, Command::PeriodWeek), vec![]);
+    assert_eq!(press(&mut app, Command::Tab(stats::PERIOD_WEEK)), vec![]);
     assert_eq!(
-        press(&mut app, Command::NextPeriod),
+        press(&mut app, Command::Tab(stats::NEXT_PERIOD)),
         everything(PeriodChoice::Month, 0)
     );
     assert_eq!(
-        press(&mut app, Command::PeriodAllTime),
+        press(&mut app, Command::Tab(stats::PERIOD_ALL_TIME)),
         everything(PeriodChoice::AllTime, 0)
     );
     assert_eq!(
-        press(&mut app, Command::PeriodYear),
+        press(&mut app, Command::Tab(stats::PERIOD_YEAR)),
         everything(PeriodChoice::Year, 0)
     );
     // r: the same period afresh.
@@ -96,16 +102,22 @@ fn period_keys_ask_again_only_when_the_period_changes() {
 fn answers_land_for_their_period_only() {
     let (mut app, _) = on_stats(Zone::Utc);
     let answer = |period, artist: &str| {
-        Action::CallDone(Reply::Stats {
+        Action::CallDone(Reply::Stats(stats::Reply {
             period,
             answer: StatsAnswer::Top(StatsSubject::Artists, top(artist)),
-        })
+        }))
     };
     app.update(answer(PeriodChoice::Week, "Stale"));
-    assert_eq!(main(&app).stats.artists, None);
+    assert_eq!(tab::<StatsTab>(&app).stats.artists, None);
     app.update(answer(PeriodChoice::Year, "Björk"));
     assert_eq!(
-        main(&app).stats.artists.as_ref().unwrap().entries[0].artist,
+        tab::<StatsTab>(&app)
+            .stats
+            .artists
+            .as_ref()
+            .unwrap()
+            .entries[0]
+            .artist,
         "Björk"
     );
 }
@@ -114,15 +126,15 @@ fn answers_land_for_their_period_only() {
 fn failures_show_on_the_tab_not_in_the_status_line() {
     let (mut app, _) = on_stats(Zone::Utc);
     app.update(Action::CallFailed {
-        call: Call::StatsActivity {
+        call: Call::Stats(stats::Call::StatsActivity {
             period: PeriodChoice::Year,
             utc_offset_minutes: 0,
-        },
+        }),
         retried: false,
         error: CallError::Unreachable("spotterd went away".into()),
     });
     assert_eq!(
-        main(&app).stats.errors,
+        tab::<StatsTab>(&app).stats.errors,
         ["Could not load the activity: spotterd went away"]
     );
     assert!(main(&app).notice.is_none());

@@ -1,0 +1,124 @@
+//! The Audit tab (admins): security events newest first, older pages fetched on
+//! demand as the selection reaches the end (or with `n`).
+
+pub mod calls;
+pub mod view;
+
+use ratatui::{Frame, layout::Rect};
+use spotter_proto::v1::AuditEvent;
+
+use crate::{
+    client::{Authenticator, ClientError, DaemonClient},
+    component::{
+        Command, Component, Cx, KeyBinding, Nothing, Start, Tab, TabKey, View,
+        command::tab_ch,
+        rows::{Rows, step},
+    },
+};
+
+pub const TAB: Tab = Tab {
+    title: "Audit",
+    short_title: "Audit",
+    admin_only: true,
+};
+
+pub const OLDER_PAGE: TabKey = TabKey {
+    label: Some("older"),
+    description: "load the next, older page",
+};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Call {
+    /// `before_id` 0 is the newest page.
+    ListAuditEvents { before_id: i64 },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reply {
+    AuditEvents {
+        before_id: i64,
+        events: Vec<AuditEvent>,
+        next_before_id: i64,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AuditTab {
+    pub rows: Rows<AuditEvent>,
+}
+
+impl AuditTab {
+    fn load_older(&self, cx: &mut Cx<Self>) {
+        if self.rows.loading {
+            return;
+        }
+        if self.rows.next == 0 {
+            cx.info("No older events.");
+            return;
+        }
+        cx.call(Call::ListAuditEvents {
+            before_id: self.rows.next,
+        });
+    }
+}
+
+impl Component for AuditTab {
+    type Call = Call;
+    type Reply = Reply;
+    type Dialog = Nothing;
+
+    const TAB: Tab = TAB;
+    const KEYS: &'static [KeyBinding] = &[tab_ch(TAB, 'n', OLDER_PAGE)];
+    const LIST: bool = true;
+
+    fn new(_: Start) -> Self {
+        AuditTab::default()
+    }
+
+    fn reload(&mut self, cx: &mut Cx<Self>) {
+        cx.call(Call::ListAuditEvents { before_id: 0 });
+    }
+
+    fn command(&mut self, command: Command, cx: &mut Cx<Self>) {
+        if let Some(step) = step(command) {
+            if self.rows.move_by(step) {
+                self.load_older(cx);
+            }
+        } else if command == Command::Tab(OLDER_PAGE) {
+            self.load_older(cx);
+        }
+    }
+
+    fn on_reply(&mut self, reply: Reply, _cx: &mut Cx<Self>) {
+        let Reply::AuditEvents {
+            before_id,
+            events,
+            next_before_id,
+        } = reply;
+        if before_id == 0 {
+            self.rows.replace(events, next_before_id);
+        } else if before_id == self.rows.next {
+            self.rows.append(events, next_before_id);
+        }
+    }
+
+    fn failure(_: &Call) -> String {
+        "Could not load the audit log".into()
+    }
+
+    fn set_loading(&mut self, _: &Call, loading: bool) {
+        self.rows.loading = loading;
+    }
+
+    fn run(
+        client: &DaemonClient,
+        auth: &Authenticator,
+        call: Call,
+    ) -> impl Future<Output = Result<Reply, ClientError>> + Send {
+        calls::run(client, auth, call)
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, view: &View) {
+        view::draw(frame, area, self, view);
+    }
+}
