@@ -1,10 +1,13 @@
-//! Fixtures shared by unit tests: fixed facts for snapshots, and a stand-in daemon
+//! Fixtures shared by unit tests: the app as tests drive it ([`app`]) and draw it
+//! ([`screen`]), fixed facts for snapshots, and a stand-in daemon
 //! that serves `System.GetStatus` (and, given [`FakeAccounts`], Auth and Sessions;
 //! given [`FakeEvents`], Events) on a Unix socket so the client can be exercised
 //! without the real daemon crate (which depends on nothing here).
 
 mod accounts;
+pub mod app;
 mod events;
+pub mod screen;
 
 pub use accounts::{FAKE_NOW, FakeAccounts};
 pub use events::{FakeEvents, Script, Subscription};

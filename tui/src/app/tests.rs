@@ -1,42 +1,13 @@
-//! `App::update`: the connection life cycle here; sign-in flows and the tabs in
-//! the submodules.
+//! `App::update`: the connection life cycle here; sign-in flows, the shell and the
+//! live events in the submodules (each tab's own tests are in its folder).
 
 mod auth_flows;
-mod connections;
-mod history;
-mod jobs_listens;
 mod live_events;
-mod stats;
-mod tab_lists;
+mod shell;
 
 use super::*;
-pub use crate::tabs::{
-    audit::AuditTab, connections::ConnectionsTab, history::HistoryTab, jobs::JobsTab,
-    stats::StatsTab, users::UsersTab,
-};
-use crate::test_support::{sample_status, sample_target};
-
-/// The state of the tab of type `C`.
-pub fn tab<C: 'static>(app: &App) -> &C {
-    app.main()
-        .expect("signed in")
-        .state::<C>()
-        .expect("a registered tab")
-}
-
-/// The clock the tests run at.
-const NOW: i64 = 1_750_000_000;
-
-fn new_app(mode: Mode) -> App {
-    App::new(sample_target(mode), true, NOW)
-}
-
-fn connected_app() -> App {
-    let mut app = new_app(Mode::Personal);
-    app.init();
-    app.update(Action::StatusLoaded(sample_status()));
-    app
-}
+pub use crate::test_support::app::*;
+use crate::test_support::sample_status;
 
 fn tick() -> Action {
     Action::Tick { now: NOW }

@@ -162,12 +162,4 @@ fn render_footer(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
 }
 
 #[cfg(test)]
-mod history_tests;
-#[cfg(test)]
-mod signed_in_tests;
-#[cfg(test)]
-mod stats_tests;
-#[cfg(test)]
-mod sync_tests;
-#[cfg(test)]
 mod tests;

@@ -1,34 +1,21 @@
 //! Snapshots of every screen at 80x24, the size the product must read well at.
-//! The way in and the signed-in screens are in `signed_in_tests`.
+//! The shell's screens are here (the way in, the tab bar, errors, help); each
+//! tab's screens are in its folder's tests.
 
 use std::path::{Path, PathBuf};
 
-use ratatui::{Terminal, backend::TestBackend, style::Color};
+use ratatui::style::Color;
 use spotter_proto::locations::Mode;
 
-use super::render;
+use spotter_proto::v1::{Lockout, Role};
+
 use crate::{
-    app::{Action, App, Command},
+    app::{Action, App, Command, Reply, SetupState},
     client::ClientError,
     problem::Problem,
-    test_support::{sample_status, sample_target},
+    tabs::lockouts,
+    test_support::{app::*, sample_status, sample_target, screen::*},
 };
-
-/// The clock every snapshot is drawn at.
-pub const NOW: i64 = 1_750_000_000;
-
-pub fn draw(app: &App) -> Terminal<TestBackend> {
-    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
-    terminal.draw(|frame| render(frame, app)).unwrap();
-    terminal
-}
-
-pub fn connected(colour: bool) -> App {
-    let mut app = App::new(sample_target(Mode::Personal), colour, NOW);
-    app.init();
-    app.update(Action::StatusLoaded(sample_status()));
-    app
-}
 
 fn unreachable_app() -> App {
     let mut app = App::new(sample_target(Mode::System), true, NOW);
@@ -167,4 +154,111 @@ fn no_color_means_no_colour_anywhere() {
     let mut unreachable = unreachable_app();
     unreachable.colour = false;
     assert!(!coloured(&unreachable));
+}
+
+fn sign_in_app(colour: bool) -> App {
+    let mut app = connected(colour);
+    app.update(Action::SetupStateLoaded(SetupState {
+        navidrome_available: true,
+        ..SetupState::default()
+    }));
+    app.update(Action::NoStoredSession);
+    app
+}
+
+#[test]
+fn sign_in_local_with_an_error() {
+    let mut app = sign_in_app(true);
+    type_text(&mut app, "ann");
+    press(&mut app, Command::NextField);
+    type_text(&mut app, "hunter2");
+    press(&mut app, Command::Submit);
+    app.update(Action::SignInRejected("wrong username or password".into()));
+    type_text(&mut app, "pass");
+    let text = screen(&app);
+    assert!(
+        !text.contains("hunter2") && !text.contains("pass\""),
+        "{text}"
+    );
+    insta::assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn signed_out_because_the_session_was_revoked() {
+    let mut app = signed_in(Role::User);
+    app.update(Action::SessionEnded("session revoked".into()));
+    let text = screen(&app);
+    assert!(text.contains("Signed out: session revoked"), "{text}");
+    assert!(text.contains("Sign in to spotterd"), "{text}");
+}
+
+#[test]
+fn setup_in_system_mode_with_a_code() {
+    let mut app = App::new(sample_target(Mode::System), true, NOW);
+    app.init();
+    app.update(Action::StatusLoaded(sample_status()));
+    app.update(Action::SetupStateLoaded(SetupState {
+        setup_required: true,
+        setup_code_required: true,
+        navidrome_available: true,
+    }));
+    type_text(&mut app, "ann");
+    press(&mut app, Command::NextField);
+    type_text(&mut app, "a long password");
+    press(&mut app, Command::NextField);
+    type_text(&mut app, "a long password");
+    press(&mut app, Command::NextField);
+    press(&mut app, Command::Submit);
+    insta::assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn lockouts_list() {
+    let mut app = signed_in(Role::Admin);
+    press(&mut app, Command::ShowTab(lockouts::TAB));
+    app.update(Action::CallDone(Reply::Lockouts(
+        lockouts::Reply::Lockouts(vec![
+            Lockout {
+                id: "9f2c4e7a1b3d5f60a8c2e4f6".into(),
+                failures: 7,
+                tier: 2,
+                locked_until: NOW + 24 * 60,
+                last_failure_at: NOW - 120,
+            },
+            Lockout {
+                id: "03ab".into(),
+                failures: 3,
+                tier: 0,
+                locked_until: 0,
+                last_failure_at: NOW - 3 * 3600,
+            },
+        ]),
+    )));
+    insta::assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn an_owner_at_80_columns_sees_every_tab_and_their_name() {
+    let mut app = signed_in(Role::Owner);
+    app.update(Action::TokensRefreshed(crate::app::Identity {
+        user: spotter_proto::v1::User {
+            username: "owner".into(),
+            role: Role::Owner as i32,
+            ..Default::default()
+        },
+        session_id: "s-1".into(),
+        access_expires_at: NOW + 900,
+    }));
+    let text = screen(&app);
+    let bar = text.lines().next().unwrap();
+    assert!(
+        bar.contains("[1 Status]") && bar.contains("9 Audit"),
+        "{bar}"
+    );
+    assert!(bar.contains("owner"), "{bar}");
+}
+
+#[test]
+fn no_colour_on_the_sign_in_form_with_no_color() {
+    assert_no_colour(&draw(&sign_in_app(false)));
 }

@@ -1,42 +1,10 @@
 //! Setup, sign-in, resuming, the refresh policy and signing out.
 
-use spotter_proto::v1::{Role, SignInMethod, User};
+use spotter_proto::v1::{Role, SignInMethod};
 
 use super::*;
 use crate::component::form::{FieldId, FieldValue};
 use crate::tabs::{sessions, status};
-
-pub fn identity(role: Role, expires_in: i64) -> Identity {
-    Identity {
-        user: User {
-            id: 7,
-            username: "ann".into(),
-            role: role as i32,
-            has_local_password: true,
-            ..User::default()
-        },
-        session_id: "s-7".into(),
-        access_expires_at: NOW + expires_in,
-    }
-}
-
-/// Connected, no setup needed, resumed from a stored token.
-pub fn signed_in(role: Role) -> App {
-    let mut app = connected_app();
-    app.update(Action::SetupStateLoaded(SetupState::default()));
-    app.update(Action::SignedIn(identity(role, 900)));
-    app
-}
-
-pub fn press(app: &mut App, command: Command) -> Vec<Effect> {
-    app.update(Action::Command(command))
-}
-
-pub fn type_text(app: &mut App, text: &str) {
-    for c in text.chars() {
-        app.update(Action::Input(c));
-    }
-}
 
 fn form(app: &App) -> &crate::component::form::Form {
     match &app.auth {

@@ -7,11 +7,10 @@ use spotter_proto::v1::{
     job,
 };
 
-use super::{
-    auth_flows::{identity, press, signed_in, type_text},
-    jobs_listens::{job, on_jobs},
-    tab_lists::{call, main},
-    *,
+use super::*;
+use crate::tabs::jobs::{
+    JobsTab,
+    tests::update::{job, on_jobs},
 };
 use crate::tabs::{connections, history, jobs, sessions, status};
 use crate::{app::shell::NOTICE_SECONDS, component::LiveState};

@@ -122,3 +122,6 @@ impl Component for AuditTab {
         view::draw(frame, area, self, view);
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -493,3 +493,6 @@ fn order(connection: &Connection) -> usize {
         .position(|&p| p == connection.provider())
         .unwrap_or(PROVIDERS.len())
 }
+
+#[cfg(test)]
+mod tests;

@@ -641,3 +641,6 @@ impl Component for HistoryTab {
         view::draw_dialog(frame, area, dialog, view.theme);
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -277,3 +277,6 @@ fn apply_progress(job: &mut Job, progress: &JobProgress, at: i64) {
             progress.message.clone()
         };
 }
+
+#[cfg(test)]
+pub(crate) mod tests;

@@ -152,3 +152,6 @@ impl Component for SessionsTab {
         view::draw(frame, area, self, view);
     }
 }
+
+#[cfg(test)]
+mod tests;

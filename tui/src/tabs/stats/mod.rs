@@ -218,3 +218,6 @@ impl Component for StatsTab {
         view::draw(frame, area, &self.stats, view.theme);
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -437,3 +437,6 @@ impl Component for UsersTab {
         view::draw_dialog(frame, area, dialog, view.theme);
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,4 @@
+//! The Connections tab's tests: its update and its screens.
+
+mod screens;
+mod update;

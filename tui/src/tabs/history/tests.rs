@@ -1,0 +1,4 @@
+//! The History tab's tests: its update and its screens.
+
+mod screens;
+mod update;

@@ -1,0 +1,4 @@
+//! The Jobs tab's tests: its update and its screens.
+
+mod screens;
+pub(crate) mod update;

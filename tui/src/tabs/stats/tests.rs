@@ -1,0 +1,4 @@
+//! The Stats tab's tests: its update and its screens.
+
+mod screens;
+mod update;
