@@ -171,6 +171,19 @@ impl Zone {
         }
     }
 
+    /// How the zone is named next to the times it shows, as of `at`: "UTC",
+    /// "UTC+2", "UTC-9:30".
+    pub fn label(self, at: i64) -> String {
+        let minutes = self.offset_minutes(at);
+        let sign = if minutes < 0 { '-' } else { '+' };
+        let (hours, minutes) = (minutes.abs() / 60, minutes.abs() % 60);
+        match (hours, minutes) {
+            (0, 0) => "UTC".into(),
+            (hours, 0) => format!("UTC{sign}{hours}"),
+            (hours, minutes) => format!("UTC{sign}{hours}:{minutes:02}"),
+        }
+    }
+
     /// The unix second at which `date` starts, local time.
     pub fn midnight(self, date: time::Date) -> i64 {
         let utc = date.midnight().assume_utc().unix_timestamp();
@@ -344,6 +357,14 @@ mod tests {
             Zone::Fixed(-300).midnight(date!(2024 - 06 - 01)),
             1_717_200_000 + 18_000
         );
+    }
+
+    #[test]
+    fn zones_are_labelled_by_their_offset() {
+        assert_eq!(Zone::Utc.label(0), "UTC");
+        assert_eq!(Zone::Fixed(120).label(0), "UTC+2");
+        assert_eq!(Zone::Fixed(-570).label(0), "UTC-9:30");
+        assert_eq!(Zone::Fixed(330).label(0), "UTC+5:30");
     }
 
     #[test]

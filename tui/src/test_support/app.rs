@@ -9,6 +9,7 @@ use spotter_proto::{
 use super::{sample_status, sample_target};
 use crate::{
     app::{Action, App, Command, Effect, Main, SetupState},
+    dates::Zone,
     identity::Identity,
     tabs::Call,
 };
@@ -54,7 +55,13 @@ pub fn signed_in(role: Role) -> App {
 
 /// The same, in colour or not.
 pub fn signed_in_in_colour(role: Role, colour: bool) -> App {
+    signed_in_zoned(role, colour, Zone::Utc)
+}
+
+/// The same, with local time in `zone`.
+pub fn signed_in_zoned(role: Role, colour: bool, zone: Zone) -> App {
     let mut app = connected(colour);
+    app.zone = zone;
     app.update(Action::SetupStateLoaded(SetupState::default()));
     app.update(Action::SignedIn(identity(role, 900)));
     app

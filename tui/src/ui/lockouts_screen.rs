@@ -17,7 +17,7 @@ use crate::{
 };
 
 pub fn draw(frame: &mut Frame, area: Rect, tab: &LockoutsTab, view: &View) {
-    let (now, theme) = (view.now, view.theme);
+    let (now, zone, theme) = (view.now, view.zone, view.theme);
     let rows = &tab.rows;
     let list = ListView {
         block: Block::bordered()
@@ -46,7 +46,7 @@ pub fn draw(frame: &mut Frame, area: Rect, tab: &LockoutsTab, view: &View) {
                 l.failures.to_string(),
                 tier(l.tier),
                 locked,
-                when::ago(now, l.last_failure_at),
+                when::ago(now, l.last_failure_at, zone),
             ])
         },
         empty: if rows.loaded {

@@ -21,7 +21,7 @@ use crate::{
 const DETAIL_ROWS: u16 = 3;
 
 pub fn draw(frame: &mut Frame, area: Rect, tab: &AuditTab, view: &View) {
-    let theme = view.theme;
+    let (zone, theme) = (view.zone, view.theme);
     let rows = &tab.rows;
     let [list_area, detail] =
         Layout::vertical([Constraint::Fill(1), Constraint::Length(DETAIL_ROWS)]).areas(area);
@@ -38,7 +38,14 @@ pub fn draw(frame: &mut Frame, area: Rect, tab: &AuditTab, view: &View) {
         block: Block::bordered()
             .padding(Padding::horizontal(1))
             .title(format!(" Audit log ({}{more}) ", rows.items.len())),
-        header: Row::new(["Time (UTC)", "Kind", "Actor", "Subject", "UID", "Detail"]),
+        header: Row::new([
+            format!("Time ({})", zone.label(view.now)),
+            "Kind".into(),
+            "Actor".into(),
+            "Subject".into(),
+            "UID".into(),
+            "Detail".into(),
+        ]),
         widths: &[
             Constraint::Length(16),
             Constraint::Length(15),
@@ -52,7 +59,7 @@ pub fn draw(frame: &mut Frame, area: Rect, tab: &AuditTab, view: &View) {
         row: |i| {
             let e = &rows.items[i];
             Row::new([
-                when::utc(e.at),
+                when::local(e.at, zone),
                 e.kind.clone(),
                 user_ref(e.actor_user_id),
                 user_ref(e.subject_user_id),

@@ -21,12 +21,13 @@ use crate::{
             theme::Theme,
         },
     },
+    dates::Zone,
     providers::{ConnectMethod, connect_method, name},
     when,
 };
 
 pub fn draw(frame: &mut Frame, area: Rect, tab: &ConnectionsTab, view: &View) {
-    let (now, theme) = (view.now, view.theme);
+    let (now, zone, theme) = (view.now, view.zone, view.theme);
     let rows = &tab.rows;
     // Borders and header around one row per provider.
     let height = u16::try_from(rows.items.len().max(1) + 3).unwrap_or(u16::MAX);
@@ -58,7 +59,7 @@ pub fn draw(frame: &mut Frame, area: Rect, tab: &ConnectionsTab, view: &View) {
                 Cell::from(name(c.provider())),
                 Cell::from(Span::styled(state, style)),
                 Cell::from(or_dash(&c.external_user)),
-                Cell::from(when::ago(now, c.last_sync_at)),
+                Cell::from(when::ago(now, c.last_sync_at, zone)),
                 Cell::from(Span::styled(c.last_error.clone(), error_style)),
             ])
         },
@@ -70,7 +71,7 @@ pub fn draw(frame: &mut Frame, area: Rect, tab: &ConnectionsTab, view: &View) {
     };
     table::render(frame, list, list_view, theme);
     if let Some(connection) = rows.selected_item() {
-        render_detail(frame, detail, now, connection, theme);
+        render_detail(frame, detail, (now, zone), connection, theme);
     }
 }
 
@@ -86,7 +87,13 @@ fn state(c: &Connection, theme: Theme) -> (&'static str, Style) {
     }
 }
 
-fn render_detail(frame: &mut Frame, area: Rect, now: i64, c: &Connection, theme: Theme) {
+fn render_detail(
+    frame: &mut Frame,
+    area: Rect,
+    (now, zone): (i64, Zone),
+    c: &Connection,
+    theme: Theme,
+) {
     let provider = c.provider();
     let block = Block::bordered()
         .padding(Padding::horizontal(1))
@@ -100,12 +107,16 @@ fn render_detail(frame: &mut Frame, area: Rect, now: i64, c: &Connection, theme:
     if c.available {
         let mut account = or_dash(&c.external_user);
         if c.connected_at != 0 && c.state() != State::NotConnected {
-            account.push_str(&format!(" (connected {} UTC)", when::utc(c.connected_at)));
+            account.push_str(&format!(
+                " (connected {} {})",
+                when::local(c.connected_at, zone),
+                zone.label(c.connected_at)
+            ));
         }
         lines.extend(row("Account", &account, Style::new()));
         lines.extend(row(
             "Last sync",
-            &when::ago(now, c.last_sync_at),
+            &when::ago(now, c.last_sync_at, zone),
             Style::new(),
         ));
     }

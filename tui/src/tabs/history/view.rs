@@ -23,6 +23,7 @@ use crate::{
             dialog::form_dialog, fields::field, form, table::visible_window, theme::Theme,
         },
     },
+    dates::Zone,
     providers, when,
 };
 
@@ -39,7 +40,7 @@ const SIDE_BY_SIDE: u16 = 120;
 const PANE_WIDTH: u16 = 48;
 
 pub fn draw(frame: &mut Frame, area: Rect, view: &HistoryView, shell: &View) {
-    let (now, theme) = (shell.now, shell.theme);
+    let (now, zone, theme) = (shell.now, shell.zone, shell.theme);
     let block = Block::bordered()
         .padding(Padding::horizontal(1))
         .title(" History ")
@@ -74,16 +75,16 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &HistoryView, shell: &View) {
             let [table, side] =
                 Layout::horizontal([Constraint::Fill(1), Constraint::Length(PANE_WIDTH)])
                     .areas(list);
-            render_table(frame, table, now, view, theme);
-            render_details(frame, side, now, pane, theme);
+            render_table(frame, table, (now, zone), view, theme);
+            render_details(frame, side, (now, zone), pane, theme);
         }
         Some(pane) => {
             // Narrow: over the table (the summary and filters stay in sight).
-            render_table(frame, list, now, view, theme);
+            render_table(frame, list, (now, zone), view, theme);
             frame.render_widget(Clear, list);
-            render_details(frame, list, now, pane, theme);
+            render_details(frame, list, (now, zone), pane, theme);
         }
-        None => render_table(frame, list, now, view, theme),
+        None => render_table(frame, list, (now, zone), view, theme),
     }
 }
 
@@ -128,7 +129,13 @@ fn summary_line(summary: Option<&ListenSummary>, width: u16, theme: Theme) -> Li
     Line::from(spans)
 }
 
-fn render_table(frame: &mut Frame, area: Rect, now: i64, view: &HistoryView, theme: Theme) {
+fn render_table(
+    frame: &mut Frame,
+    area: Rect,
+    (now, zone): (i64, Zone),
+    view: &HistoryView,
+    theme: Theme,
+) {
     let window = &view.window;
     let rows = window.rows();
     if rows.is_empty() {
@@ -169,9 +176,23 @@ fn render_table(frame: &mut Frame, area: Rect, now: i64, view: &HistoryView, the
     let visible = visible_window(len, anchor, height);
     let start = visible.start.max(offset);
     let end = (start + height).min(len);
+    let header = format!("Time ({})", zone.label(now));
+    // The date and the time of day, the year only when it is not this one: the
+    // column is as wide as what is on screen needs.
+    let times: Vec<String> = (start..end)
+        .filter_map(|i| rows.get(i - offset))
+        .map(|listen| when::listen_time(now, listen.played_at, zone))
+        .collect();
+    let time_width = times
+        .iter()
+        .chain([&header])
+        .map(|t| t.chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut times = times.into_iter();
     let table_rows: Vec<Row> = (start..end)
         .map(|i| match rows.get(i - offset) {
-            Some(listen) => listen_row(listen, now),
+            Some(listen) => listen_row(listen, times.next().unwrap_or_default()),
             None => match &window.error {
                 Some(error) => Row::new([Cell::from(""), Cell::from(format!("failed: {error}"))])
                     .style(theme.bad()),
@@ -182,23 +203,32 @@ fn render_table(frame: &mut Frame, area: Rect, now: i64, view: &HistoryView, the
     let table = Table::new(
         table_rows,
         [
-            Constraint::Length(11),
+            Constraint::Length(u16::try_from(time_width).unwrap_or(u16::MAX)),
             Constraint::Fill(1),
             Constraint::Fill(1),
             Constraint::Fill(1),
             Constraint::Length(11),
         ],
     )
-    .header(Row::new(["Time (UTC)", "Artist", "Title", "Album", "Sources"]).style(theme.heading()))
+    .header(
+        Row::new([
+            header,
+            "Artist".into(),
+            "Title".into(),
+            "Album".into(),
+            "Sources".into(),
+        ])
+        .style(theme.heading()),
+    )
     .row_highlight_style(theme.selected_row())
     .highlight_symbol("▶ ");
     let mut state = TableState::default().with_selected(Some(selected - start));
     frame.render_stateful_widget(table, area, &mut state);
 }
 
-fn listen_row(listen: &Listen, now: i64) -> Row<'static> {
+fn listen_row(listen: &Listen, time: String) -> Row<'static> {
     Row::new([
-        when::clock(now, listen.played_at),
+        time,
         listen.artist.clone(),
         listen.title.clone(),
         listen.album.clone(),
@@ -206,18 +236,29 @@ fn listen_row(listen: &Listen, now: i64) -> Row<'static> {
     ])
 }
 
-fn render_details(frame: &mut Frame, area: Rect, now: i64, pane: &DetailsPane, theme: Theme) {
+fn render_details(
+    frame: &mut Frame,
+    area: Rect,
+    (now, zone): (i64, Zone),
+    pane: &DetailsPane,
+    theme: Theme,
+) {
     let block = Block::bordered()
         .padding(Padding::horizontal(1))
         .title(" Listen ")
         .title_bottom(Line::from(" Esc closes · ↑/↓ other listens ").right_aligned())
         .border_style(theme.border(theme.busy()));
     let width = block.inner(area).width;
-    let lines = details_lines(pane, now, width, theme);
+    let lines = details_lines(pane, (now, zone), width, theme);
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 
-fn details_lines(pane: &DetailsPane, now: i64, width: u16, theme: Theme) -> Vec<Line<'static>> {
+fn details_lines(
+    pane: &DetailsPane,
+    (now, zone): (i64, Zone),
+    width: u16,
+    theme: Theme,
+) -> Vec<Line<'static>> {
     let l = &pane.listen;
     let row = |label: &str, value: &str| field(label, value, theme.label(), Style::new(), width);
     let mut lines = Vec::new();
@@ -229,16 +270,17 @@ fn details_lines(pane: &DetailsPane, now: i64, width: u16, theme: Theme) -> Vec<
     lines.extend(row(
         "Played",
         &format!(
-            "{} UTC · {}",
-            when::utc(l.played_at),
-            when::ago(now, l.played_at)
+            "{} {} · {}",
+            when::local(l.played_at, zone),
+            zone.label(l.played_at),
+            when::ago(now, l.played_at, zone)
         ),
     ));
     if l.duration_ms > 0 {
         lines.extend(row("Duration", &minutes_seconds(l.duration_ms)));
     }
     match (&pane.details, &pane.error) {
-        (Some(details), _) => lines.extend(more_lines(details, width, theme)),
+        (Some(details), _) => lines.extend(more_lines(details, zone, width, theme)),
         (None, Some(error)) => lines.extend(field(
             "",
             &format!("Could not load the rest: {error}"),
@@ -253,7 +295,12 @@ fn details_lines(pane: &DetailsPane, now: i64, width: u16, theme: Theme) -> Vec<
 
 /// What `GetListen` adds to the row: the sources with their own ids, the plays of
 /// the track, the library match, the identifiers.
-fn more_lines(details: &ListenDetails, width: u16, theme: Theme) -> Vec<Line<'static>> {
+fn more_lines(
+    details: &ListenDetails,
+    zone: Zone,
+    width: u16,
+    theme: Theme,
+) -> Vec<Line<'static>> {
     let row = |label: &str, value: &str| field(label, value, theme.label(), Style::new(), width);
     let mut lines = Vec::new();
     for (i, source) in details.sources.iter().enumerate() {
@@ -268,9 +315,10 @@ fn more_lines(details: &ListenDetails, width: u16, theme: Theme) -> Vec<Line<'st
     let plays = match details.track_listens {
         1 => "1, this one".to_owned(),
         n => format!(
-            "{} · first {} UTC",
+            "{} · first {} {}",
             thousands(n),
-            when::utc(details.first_listened_at)
+            when::local(details.first_listened_at, zone),
+            zone.label(details.first_listened_at)
         ),
     };
     lines.extend(row("Track plays", &plays));

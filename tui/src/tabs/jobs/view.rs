@@ -21,17 +21,18 @@ use crate::{
             theme::Theme,
         },
     },
+    dates::Zone,
     job_kinds::job_name,
     when,
 };
 
 pub fn draw(frame: &mut Frame, area: Rect, jobs: &JobsTab, view: &View) {
-    let (now, theme) = (view.now, view.theme);
+    let (now, zone, theme) = (view.now, view.zone, view.theme);
     let table_height = u16::try_from(jobs.rows.items.len().max(1) + 3).unwrap_or(u16::MAX);
     let detail_lines = jobs
         .rows
         .selected_item()
-        .map(|job| detail_lines(job, now, area.width.saturating_sub(4), theme));
+        .map(|job| detail_lines(job, now, zone, area.width.saturating_sub(4), theme));
     let detail_height = detail_lines
         .as_ref()
         .map_or(0, |d| u16::try_from(d.rows() + 2).unwrap_or(u16::MAX));
@@ -78,7 +79,7 @@ pub fn draw(frame: &mut Frame, area: Rect, jobs: &JobsTab, view: &View) {
     if let (Some(job), Some(lines)) = (jobs.rows.selected_item(), detail_lines) {
         render_detail(frame, detail, job, lines, theme);
     }
-    render_recent(frame, recent, now, jobs, theme);
+    render_recent(frame, recent, (now, zone), jobs, theme);
 }
 
 fn state(job: &Job, theme: Theme) -> (String, Style) {
@@ -134,7 +135,7 @@ impl Detail {
     }
 }
 
-fn detail_lines(job: &Job, now: i64, width: u16, theme: Theme) -> Detail {
+fn detail_lines(job: &Job, now: i64, zone: Zone, width: u16, theme: Theme) -> Detail {
     let row =
         |label: &str, value: &str, style: Style| field(label, value, theme.label(), style, width);
     let mut lines = Vec::new();
@@ -165,7 +166,7 @@ fn detail_lines(job: &Job, now: i64, width: u16, theme: Theme) -> Detail {
             "on schedule"
         };
         lines.push(Line::styled(
-            format!("Started {} · {trigger}", when::ago(now, run.started_at)),
+            format!("Started {} · {trigger}", when::ago(now, run.started_at, zone)),
             theme.dim(),
         ));
         return Detail { gauge, lines };
@@ -217,7 +218,13 @@ fn render_detail(frame: &mut Frame, area: Rect, job: &Job, detail: Detail, theme
     frame.render_widget(Paragraph::new(detail.lines), text);
 }
 
-fn render_recent(frame: &mut Frame, area: Rect, now: i64, jobs: &JobsTab, theme: Theme) {
+fn render_recent(
+    frame: &mut Frame,
+    area: Rect,
+    (now, zone): (i64, Zone),
+    jobs: &JobsTab,
+    theme: Theme,
+) {
     let runs = &jobs.recent;
     let list_view = ListView {
         block: Block::bordered()
@@ -237,7 +244,7 @@ fn render_recent(frame: &mut Frame, area: Rect, now: i64, jobs: &JobsTab, theme:
         ],
         len: runs.len(),
         selected: None,
-        row: |i| run_row(&runs[i], now, theme),
+        row: |i| run_row(&runs[i], now, zone, theme),
         empty: if jobs.rows.loaded {
             "No runs yet."
         } else {
@@ -247,7 +254,7 @@ fn render_recent(frame: &mut Frame, area: Rect, now: i64, jobs: &JobsTab, theme:
     table::render(frame, area, list_view, theme);
 }
 
-fn run_row(run: &JobRun, now: i64, theme: Theme) -> Row<'static> {
+fn run_row(run: &JobRun, now: i64, zone: Zone, theme: Theme) -> Row<'static> {
     let (state, style) = match run.state() {
         job_run::State::Running => ("running", theme.busy()),
         job_run::State::Succeeded => ("succeeded", theme.good()),
@@ -270,7 +277,7 @@ fn run_row(run: &JobRun, now: i64, theme: Theme) -> Row<'static> {
         Cell::from(job_name(run.kind())),
         Cell::from(if run.manual { "manual" } else { "schedule" }),
         Cell::from(Span::styled(state, style)),
-        Cell::from(when::ago(now, run.started_at)),
+        Cell::from(when::ago(now, run.started_at, zone)),
         Cell::from(when::duration(end - run.started_at)),
         Cell::from(run.done.to_string()),
         Cell::from(message),

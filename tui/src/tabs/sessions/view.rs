@@ -14,7 +14,7 @@ use crate::{
 };
 
 pub fn draw(frame: &mut Frame, area: Rect, tab: &SessionsTab, view: &View) {
-    let (now, theme) = (view.now, view.theme);
+    let (now, zone, theme) = (view.now, view.zone, view.theme);
     let rows = &tab.rows;
     let title = if rows.loaded {
         format!(" Your sessions ({}) ", rows.items.len())
@@ -45,8 +45,8 @@ pub fn draw(frame: &mut Frame, area: Rect, tab: &SessionsTab, view: &View) {
             Row::new([
                 device,
                 s.peer_uid.to_string(),
-                when::ago(now, s.created_at),
-                when::ago(now, s.last_used_at),
+                when::ago(now, s.created_at, zone),
+                when::ago(now, s.last_used_at, zone),
             ])
         },
         empty: if rows.loaded {

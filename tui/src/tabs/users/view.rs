@@ -23,7 +23,7 @@ use crate::{
 };
 
 pub fn draw(frame: &mut Frame, area: Rect, tab: &UsersTab, view: &View) {
-    let (now, theme) = (view.now, view.theme);
+    let (now, zone, theme) = (view.now, view.zone, view.theme);
     let rows = &tab.rows;
     let more = if rows.next != 0 { "+" } else { "" };
     let mut title = format!(" Users ({}{more})", rows.items.len());
@@ -62,7 +62,7 @@ pub fn draw(frame: &mut Frame, area: Rect, tab: &UsersTab, view: &View) {
                 role_name(u.role()).to_owned(),
                 if u.disabled { "disabled" } else { "active" }.to_owned(),
                 sign_in.to_owned(),
-                when::ago(now, u.created_at),
+                when::ago(now, u.created_at, zone),
             ])
         },
         empty: if !rows.loaded {

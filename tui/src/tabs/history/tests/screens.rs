@@ -17,6 +17,11 @@ use crate::{
     test_support::{app::*, screen::*},
 };
 
+/// Local time two hours east of UTC, so the screens show times converted and
+/// labelled.
+const ZONE: Zone = Zone::Fixed(120);
+use crate::dates::Zone;
+
 fn listen(
     id: i64,
     ago: i64,
@@ -39,7 +44,7 @@ fn listen(
 
 /// The History tab with its totals and a first page (more to come).
 pub(super) fn with_history(colour: bool) -> App {
-    let mut app = signed_in_in_colour(Role::User, colour);
+    let mut app = signed_in_zoned(Role::User, colour, ZONE);
     press(&mut app, Command::ShowTab(history::TAB));
     app.update(Action::CallDone(Reply::History(
         history::Reply::ListenSummary(ListenSummary {
@@ -244,7 +249,7 @@ fn history_details_pane_over_the_table_when_narrow() {
         "Jóga",
         "Spotify: spotify:track:6ySU1SvjSHZ8wJMcxKGtqz",
         "Import: listens.jsonl:12",
-        "42 · first 2019-12-24 15:06 UTC",
+        "42 · first 2019-12-24 17:06 UTC+2",
         "Homogenic (Remastered)",
         "GBAAP9700121",
         "5:05",
@@ -286,7 +291,7 @@ fn the_details_pane_says_when_it_is_loading() {
 
 #[test]
 fn more_shows_while_the_next_page_is_fetched() {
-    let mut app = signed_in_in_colour(Role::User, true);
+    let mut app = signed_in_zoned(Role::User, true, ZONE);
     press(&mut app, Command::ShowTab(history::TAB));
     let listens = (0..200)
         .map(|i| {
@@ -441,7 +446,7 @@ fn control_characters(terminal: &Terminal<TestBackend>) -> Vec<String> {
 
 #[test]
 fn stored_escape_sequences_never_reach_the_terminal() {
-    let mut app = signed_in_in_colour(Role::User, true);
+    let mut app = signed_in_zoned(Role::User, true, ZONE);
     press(&mut app, Command::ShowTab(history::TAB));
     let generation = crate::app::tests::tab::<crate::tabs::history::HistoryTab>(&app).generation;
     app.update(Action::CallDone(Reply::History(
