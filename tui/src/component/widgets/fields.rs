@@ -1,6 +1,7 @@
 //! Aligned `label  value` rows, wrapping long values (socket and log paths,
 //! explanations) under the value column instead of cutting them off at 80
-//! columns: at spaces where there are any, else mid-word.
+//! columns: at spaces where there are any, else mid-word; and big numbers with
+//! separators ([`thousands`]).
 
 use ratatui::{
     style::Style,
@@ -54,6 +55,19 @@ pub fn wrap(text: &str, room: usize) -> Vec<String> {
     lines
 }
 
+/// 12345 as "12,345".
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -89,5 +103,13 @@ mod tests {
                 expected_second
             ]
         );
+    }
+
+    #[test]
+    fn big_numbers_get_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(12_345), "12,345");
+        assert_eq!(thousands(1_234_567), "1,234,567");
     }
 }

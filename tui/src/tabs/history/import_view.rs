@@ -10,11 +10,8 @@ use ratatui::{
 };
 use spotter_proto::v1::ImportProgress;
 
-use super::{
-    import::{FORMATS, ImportDialog, ImportPhase},
-    view::thousands,
-};
-use crate::component::widgets::{dialog::popup_of_width, fields, fields::field, form, theme::Theme};
+use super::import::{FORMATS, ImportDialog, ImportPhase};
+use crate::component::widgets::{dialog::popup_of_width, fields, fields::field, fields::thousands, form, theme::Theme};
 
 const WIDTH: u16 = 72;
 /// Bad rows listed at most (the rest are counted).

@@ -20,7 +20,11 @@ use crate::{
         View,
         form::Form,
         widgets::{
-            dialog::form_dialog, fields::field, form, table::visible_window, theme::Theme,
+            dialog::form_dialog,
+            fields::{field, thousands},
+            form,
+            table::visible_window,
+            theme::Theme,
         },
     },
     dates::Zone,
@@ -363,19 +367,6 @@ fn sources(listen: &Listen) -> String {
     tags.join(" ")
 }
 
-/// 12345 as "12,345".
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// The tab's dialogs: the search box, the filter and date forms, the import.
 pub fn draw_dialog(frame: &mut Frame, area: Rect, dialog: &Dialog, theme: Theme) {
     match dialog {
@@ -429,14 +420,6 @@ fn draw_search(frame: &mut Frame, area: Rect, form: &Form, theme: Theme) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn big_numbers_get_separators() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(12_345), "12,345");
-        assert_eq!(thousands(1_234_567), "1,234,567");
-    }
 
     #[test]
     fn durations_read_as_minutes() {
