@@ -15,6 +15,7 @@
 //! and drops it on the way out; the client keeps it open and reports back.
 
 pub mod auth;
+pub mod auth_state;
 pub mod effect;
 pub mod shell;
 
@@ -22,7 +23,7 @@ use std::path::PathBuf;
 
 use spotter_proto::{PROTOCOL_VERSION, locations::Mode, v1::Event};
 
-pub use auth::{AuthState, SetupState};
+pub use auth_state::{AuthState, SetupState};
 pub use effect::Effect;
 pub use shell::Main;
 

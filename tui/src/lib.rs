@@ -30,6 +30,7 @@ pub mod history_cli;
 pub mod identity;
 pub mod job_kinds;
 pub mod keymap;
+pub mod peer;
 pub mod problem;
 pub mod providers;
 pub mod runner;

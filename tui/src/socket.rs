@@ -3,13 +3,13 @@
 //! Resolution itself belongs to `spotter_proto::locations` (shared with the daemon);
 //! this module only adds the `--socket` flag on top, because the flag cannot be turned
 //! into `SPOTTER_SOCKET` for our own process (`set_var` is unsafe in edition 2024),
-//! and the rule for who may serve the socket ([`PeerRule`], see `client::peer`).
+//! and the rule for who may serve the socket ([`PeerRule`], see [`crate::peer`]).
 
 use std::path::PathBuf;
 
 use spotter_proto::locations::{self, LocationError, MAX_SOCKET_PATH, Mode, SocketSource};
 
-use crate::client::{PeerRule, Trust};
+use crate::peer::{PeerRule, Trust};
 
 /// Where the socket path came from, as shown by the status screen and `spotter status`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,6 +22,21 @@ pub enum SocketOrigin {
     Config,
     /// The default location for the client's mode.
     Default,
+}
+
+impl SocketOrigin {
+    /// Which servers a socket from here may have (see [`crate::peer`]).
+    pub fn trust(self, mode: Mode) -> Trust {
+        match (self, mode) {
+            (SocketOrigin::Default, Mode::Personal) => Trust::Own,
+            (SocketOrigin::Default, Mode::System) => Trust::Service,
+            // Only the daemon reads a configuration file, but a configured path would
+            // be chosen too.
+            (SocketOrigin::Flag | SocketOrigin::Environment | SocketOrigin::Config, _) => {
+                Trust::Chosen
+            }
+        }
+    }
 }
 
 impl SocketOrigin {
@@ -80,7 +95,7 @@ impl SocketTarget {
             path,
             origin,
             mode,
-            peer: PeerRule::resolve(Trust::for_socket(origin, mode), daemon_user),
+            peer: PeerRule::resolve(origin.trust(mode), daemon_user),
         }
     }
 }
@@ -129,6 +144,18 @@ fn validate_flag(path: PathBuf) -> Result<PathBuf, LocationError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_trust_follows_where_the_socket_came_from() {
+        use SocketOrigin::*;
+        assert_eq!(Default.trust(Mode::Personal), Trust::Own);
+        assert_eq!(Default.trust(Mode::System), Trust::Service);
+        for origin in [Flag, Environment, Config] {
+            for mode in [Mode::Personal, Mode::System] {
+                assert_eq!(origin.trust(mode), Trust::Chosen);
+            }
+        }
+    }
 
     #[test]
     fn flag_wins_and_means_personal_mode() {

@@ -6,9 +6,10 @@
 //! before the access token expires, and once after an UNAUTHENTICATED answer, then
 //! retry that call once); the tokens themselves live only in the client.
 
-use spotter_proto::v1::GetSetupStateResponse;
-
-use super::{App, Connection, Effect, Main};
+use super::{
+    App, Connection, Effect, Main,
+    auth_state::{AuthState, SetupState},
+};
 use crate::{
     component::{
         CallError, Command,
@@ -23,41 +24,6 @@ pub use crate::session_file::REFRESH_MARGIN_SECONDS;
 /// How long to wait before asking again after the daemon could not say what it
 /// needs (an older daemon without the Auth service, a hiccup).
 pub const AUTH_RETRY_SECONDS: i64 = 5;
-
-/// What the daemon said about first-run setup.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct SetupState {
-    pub setup_required: bool,
-    pub setup_code_required: bool,
-    pub navidrome_available: bool,
-}
-
-impl From<GetSetupStateResponse> for SetupState {
-    fn from(r: GetSetupStateResponse) -> Self {
-        SetupState {
-            setup_required: r.setup_required,
-            setup_code_required: r.setup_code_required,
-            navidrome_available: r.navidrome_available,
-        }
-    }
-}
-
-/// Where the user stands with the daemon's accounts.
-#[derive(Debug, Clone)]
-pub enum AuthState {
-    /// Not asked yet: waits for the first handshake.
-    Unknown,
-    /// Asking what setup needs, or resuming the stored session.
-    Checking,
-    /// The daemon could not say; asked again at `retry_at` (or on refresh).
-    Unavailable {
-        problem: Problem,
-        retry_at: i64,
-    },
-    Setup(Form),
-    SignIn(Form),
-    SignedIn(Box<Main>),
-}
 
 pub fn sign_in_form(setup: SetupState) -> Form {
     let mut fields = Vec::new();

@@ -18,7 +18,7 @@ use tokio::sync::watch;
 use tonic::metadata::MetadataValue;
 use zeroize::Zeroizing;
 
-use super::{ClientError, DaemonClient};
+use super::{connection::DaemonClient, error::ClientError};
 use crate::{
     identity::Identity,
     secret::Secret,

@@ -5,7 +5,7 @@
 //! HTTP/2, so a refused server never receives a byte, on the first connect or on any
 //! reconnect tonic makes later.
 
-use std::{path::Path, time::Duration};
+use std::path::Path;
 
 use hyper_util::rt::TokioIo;
 use spotter_proto::{
@@ -20,29 +20,8 @@ use spotter_proto::{
 use tokio::net::UnixStream;
 use tonic::transport::{Channel, Endpoint, Uri};
 
-use super::ClientError;
+use super::{error::ClientError, timeouts::Timeouts};
 use crate::{socket::SocketTarget, status::DaemonStatus};
-
-/// How long opening the socket may take; a local socket answers at once or never.
-pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
-/// How long one call may take before the daemon counts as hung.
-pub const CALL_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// Timeouts for one connection; tests shorten them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Timeouts {
-    pub connect: Duration,
-    pub call: Duration,
-}
-
-impl Default for Timeouts {
-    fn default() -> Self {
-        Timeouts {
-            connect: CONNECT_TIMEOUT,
-            call: CALL_TIMEOUT,
-        }
-    }
-}
 
 /// A connected client. Cheap to clone (tonic channels are handles).
 #[derive(Debug, Clone)]

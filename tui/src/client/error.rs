@@ -4,7 +4,7 @@ use std::{error::Error as StdError, io, path::PathBuf, time::Duration};
 
 use spotter_proto::PROTOCOL_VERSION;
 
-use super::peer::ForeignDaemon;
+use crate::peer::ForeignDaemon;
 
 /// A failure to reach or use the daemon. Every variant has a [`hint`](Self::hint).
 #[derive(Debug, thiserror::Error)]
@@ -126,7 +126,7 @@ impl ClientError {
             io::ErrorKind::TimedOut => ClientError::Timeout {
                 path,
                 during: "the connection",
-                after: super::CONNECT_TIMEOUT,
+                after: super::timeouts::CONNECT_TIMEOUT,
             },
             kind => ClientError::Connect {
                 path,
@@ -257,7 +257,7 @@ mod tests {
             uid: 1001,
             name: None,
             expected: "you (uid 1000)".into(),
-            trust: super::super::Trust::Own,
+            trust: crate::peer::Trust::Own,
         };
         let err = Outer(io::Error::new(
             io::ErrorKind::PermissionDenied,

@@ -10,17 +10,18 @@ mod auth;
 pub mod calls;
 mod connection;
 mod error;
-mod peer;
+mod timeouts;
 pub mod upload;
 
+pub use crate::peer::{
+    DAEMON_USER_ENV, DEFAULT_DAEMON_USER, ForeignDaemon, PeerRule, ServiceUser, Trust,
+};
 pub use auth::{
     AccessToken, AuthError, Authenticator, SignOutResult, device_label, session_is_dead,
 };
-pub use connection::{
-    CALL_TIMEOUT, CONNECT_TIMEOUT, DaemonClient, Timeouts, connect_and_handshake,
-};
+pub use connection::{DaemonClient, connect_and_handshake};
 pub use error::ClientError;
-pub use peer::{DAEMON_USER_ENV, DEFAULT_DAEMON_USER, ForeignDaemon, PeerRule, ServiceUser, Trust};
+pub use timeouts::{CALL_TIMEOUT, CONNECT_TIMEOUT, Timeouts};
 
 #[cfg(test)]
 mod tests;

@@ -7,7 +7,7 @@
 //! create first and serve a fake spotterd from, collecting the passwords and tokens
 //! typed into the TUI.
 //!
-//! The rule, by where the socket path came from ([`Trust::for_socket`]):
+//! The rule, by where the socket path came from (`socket::SocketOrigin::trust`):
 //!
 //! | Socket | Accepted server uids |
 //! |---|---|
@@ -22,10 +22,7 @@
 use std::{fmt, io, path::Path};
 
 use nix::unistd::{Uid, User};
-use spotter_proto::locations::Mode;
 use tokio::net::UnixStream;
-
-use crate::socket::SocketOrigin;
 
 /// Names the user the system service runs as (also `--daemon-user`).
 pub const DAEMON_USER_ENV: &str = "SPOTTER_DAEMON_USER";
@@ -41,20 +38,6 @@ pub enum Trust {
     Service,
     /// A socket the user named: their own daemon, root's, or the service's.
     Chosen,
-}
-
-impl Trust {
-    pub fn for_socket(origin: SocketOrigin, mode: Mode) -> Trust {
-        match (origin, mode) {
-            (SocketOrigin::Default, Mode::Personal) => Trust::Own,
-            (SocketOrigin::Default, Mode::System) => Trust::Service,
-            // Only the daemon reads a configuration file, but a configured path would
-            // be chosen too.
-            (SocketOrigin::Flag | SocketOrigin::Environment | SocketOrigin::Config, _) => {
-                Trust::Chosen
-            }
-        }
-    }
 }
 
 /// The system service's user, and its uid when this host knows it.
@@ -224,18 +207,6 @@ mod tests {
     const OWN: u32 = 1000;
     const SERVICE: u32 = 998;
     const MALLORY: u32 = 1001;
-
-    #[test]
-    fn the_trust_follows_where_the_socket_came_from() {
-        use SocketOrigin::*;
-        assert_eq!(Trust::for_socket(Default, Mode::Personal), Trust::Own);
-        assert_eq!(Trust::for_socket(Default, Mode::System), Trust::Service);
-        for origin in [Flag, Environment, Config] {
-            for mode in [Mode::Personal, Mode::System] {
-                assert_eq!(Trust::for_socket(origin, mode), Trust::Chosen);
-            }
-        }
-    }
 
     #[test]
     fn a_personal_socket_accepts_only_our_own_daemon() {
