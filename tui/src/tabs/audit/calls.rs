@@ -2,7 +2,7 @@
 
 use spotter_proto::v1::ListAuditEventsRequest;
 
-use super::{Call, Reply};
+use super::state::{Call, Reply};
 use crate::client::{Authenticator, ClientError, DaemonClient};
 
 /// Audit events fetched per page.

@@ -2,17 +2,19 @@
 //! demand as the selection reaches the end (or with `n`).
 
 pub mod calls;
+pub mod state;
 pub mod view;
 
+pub use state::{AuditTab, Call, Reply};
+
 use ratatui::{Frame, layout::Rect};
-use spotter_proto::v1::AuditEvent;
 
 use crate::{
     client::{Authenticator, ClientError, DaemonClient},
     component::{
         Command, Component, Cx, KeyBinding, Nothing, Start, Tab, TabKey, View,
         command::tab_ch,
-        rows::{Rows, step},
+        rows::step,
     },
 };
 
@@ -26,26 +28,6 @@ pub const OLDER_PAGE: TabKey = TabKey {
     label: Some("older"),
     description: "load the next, older page",
 };
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Call {
-    /// `before_id` 0 is the newest page.
-    ListAuditEvents { before_id: i64 },
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Reply {
-    AuditEvents {
-        before_id: i64,
-        events: Vec<AuditEvent>,
-        next_before_id: i64,
-    },
-}
-
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct AuditTab {
-    pub rows: Rows<AuditEvent>,
-}
 
 impl AuditTab {
     fn load_older(&self, cx: &mut Cx<Self>) {

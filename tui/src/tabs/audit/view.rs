@@ -8,7 +8,7 @@ use ratatui::{
     widgets::{Block, Padding, Paragraph, Row, Wrap},
 };
 
-use super::AuditTab;
+use super::state::AuditTab;
 use crate::{
     component::{
         View,

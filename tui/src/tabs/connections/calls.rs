@@ -8,7 +8,10 @@ use spotter_proto::v1::{
     SetListenSubmissionRequest,
 };
 
-use super::{Call, Reply, connect::ApprovalStart};
+use super::{
+    connect::ApprovalStart,
+    state::{Call, Reply},
+};
 use crate::{
     client::{Authenticator, ClientError, DaemonClient},
     secret::Secret,

@@ -11,7 +11,10 @@
 pub mod approval_view;
 pub mod calls;
 pub mod connect;
+pub mod state;
 pub mod view;
+
+pub use state::{Call, ConnectionsTab, Dialog, Reply};
 
 use ratatui::{Frame, layout::Rect};
 use spotter_proto::v1::{
@@ -20,7 +23,7 @@ use spotter_proto::v1::{
     event::{Kind, connection_changed, job_progress},
 };
 
-use connect::{Approval, ApprovalStart, ConnectForm, SECRET_FIELDS, trimmed};
+use connect::{Approval, ConnectForm, SECRET_FIELDS, trimmed};
 
 use crate::{
     client::{Authenticator, ClientError, DaemonClient},
@@ -29,12 +32,11 @@ use crate::{
         View,
         command::tab_ch,
         form::{FieldId, Form},
-        rows::{Rows, step},
+        rows::step,
         widgets::dialog::form_dialog,
     },
     job_kinds::parse_kind,
     providers::{self, ConnectMethod, PROVIDERS, connect_method, name},
-    secret::Secret,
 };
 
 /// How long an event's notice stays in the status line.
@@ -59,43 +61,6 @@ pub const TOGGLE_SUBMISSION: TabKey = TabKey {
     description: "ListenBrainz: submit your other listens, or stop",
 };
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Call {
-    ListConnections,
-    /// Spotify and Last.fm: asks for the address the user approves spotter at.
-    BeginConnect { provider: Provider },
-    /// Finishes a browser approval. Spotify: `redirected_url` is the pasted address
-    /// (it carries the one-time code, hence a secret); Last.fm: empty.
-    CompleteConnect {
-        provider: Provider,
-        flow_id: String,
-        redirected_url: Secret,
-    },
-    ConnectListenBrainz { token: Secret },
-    ConnectNavidrome { username: String, password: Secret },
-    Disconnect { provider: Provider },
-    SetListenSubmission { enabled: bool },
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Reply {
-    Connections(Vec<Connection>),
-    ConnectBegun(ApprovalStart),
-    /// A connect call succeeded (any provider).
-    Connected(Connection),
-    SubmissionSet(Connection),
-    Disconnected { provider: Provider, disconnected: bool },
-}
-
-/// What the tab opens on top.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Dialog {
-    /// A browser approval (Spotify, Last.fm).
-    Approval(Approval),
-    /// A token or password form (ListenBrainz, Navidrome).
-    Connect(ConnectForm),
-}
-
 impl Dialog {
     fn form(&mut self) -> &mut Form {
         match self {
@@ -104,11 +69,6 @@ impl Dialog {
             }
         }
     }
-}
-
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ConnectionsTab {
-    pub rows: Rows<Connection>,
 }
 
 impl ConnectionsTab {

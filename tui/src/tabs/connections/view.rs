@@ -11,7 +11,7 @@ use ratatui::{
 };
 use spotter_proto::v1::{Connection, Provider, connection::State};
 
-use super::ConnectionsTab;
+use super::state::ConnectionsTab;
 use crate::{
     component::{
         View,

@@ -3,7 +3,7 @@
 
 use spotter_proto::v1::{GetListenRequest, GetSummaryRequest, ListListensRequest};
 
-use super::{Call, Reply};
+use super::state::{Call, Reply};
 use crate::client::{Authenticator, ClientError, DaemonClient};
 
 type Result = std::result::Result<Reply, ClientError>;

@@ -14,7 +14,10 @@ use ratatui::{
 };
 use spotter_proto::v1::{Listen, ListenDetails, Provider};
 
-use super::{Dialog, DetailsPane, HistoryTab as HistoryView, ListenSummary, import_view};
+use super::{
+    import_view,
+    state::{DetailsPane, Dialog, HistoryTab as HistoryView, ListenSummary},
+};
 use crate::{
     component::{
         View,

@@ -2,7 +2,7 @@
 
 use spotter_proto::v1::{CancelJobRequest, JobKind, ListJobsRequest, RunJobRequest};
 
-use super::{Call, Reply};
+use super::state::{Call, Reply};
 use crate::client::{Authenticator, ClientError, DaemonClient};
 
 type Result = std::result::Result<Reply, ClientError>;

@@ -5,7 +5,10 @@
 //! the event stream is up; without it, a running job is re-read every few seconds.
 
 pub mod calls;
+pub mod state;
 pub mod view;
+
+pub use state::{Call, JobsTab, Reply};
 
 use ratatui::{Frame, layout::Rect};
 use spotter_proto::v1::{
@@ -20,7 +23,7 @@ use crate::{
         CallError, Command, Component, Cx, KeyBinding, LiveState, Nothing, Start, Tab, TabKey,
         View,
         command::tab_ch,
-        rows::{Rows, step},
+        rows::step,
     },
     job_kinds::{job_name, parse_kind},
 };
@@ -45,45 +48,8 @@ pub const CANCEL_JOB: TabKey = TabKey {
     description: "cancel the selected job's run",
 };
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Call {
-    ListJobs,
-    RunJob {
-        kind: JobKind,
-        /// History from each source's very first listen.
-        everything: bool,
-    },
-    CancelJob {
-        kind: JobKind,
-    },
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Reply {
-    Jobs {
-        jobs: Vec<Job>,
-        recent_runs: Vec<JobRun>,
-    },
-    JobStarted {
-        kind: JobKind,
-    },
-    JobCancelled {
-        kind: JobKind,
-        cancelled: bool,
-    },
-}
-
 /// How often a running job is re-read while the live stream is down.
 pub const JOBS_POLL_SECONDS: i64 = 5;
-
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct JobsTab {
-    pub rows: Rows<Job>,
-    /// Newest first, as the daemon sends them.
-    pub recent: Vec<JobRun>,
-    /// When the jobs were last re-read for want of live events.
-    polled_at: i64,
-}
 
 impl Component for JobsTab {
     type Call = Call;

@@ -11,7 +11,7 @@ use ratatui::{
 };
 use spotter_proto::v1::{Job, JobRun, job, job_run};
 
-use super::JobsTab;
+use super::state::JobsTab;
 use crate::{
     component::{
         LiveState, View,

@@ -2,7 +2,7 @@
 
 use spotter_proto::v1::{ListSessionsRequest, RevokeOtherSessionsRequest, RevokeSessionRequest};
 
-use super::{Call, Reply};
+use super::state::{Call, Reply};
 use crate::client::{Authenticator, ClientError, DaemonClient};
 
 pub async fn run(

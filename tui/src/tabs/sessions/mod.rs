@@ -2,17 +2,20 @@
 //! (the one in use: signing out) or all the others, each asked first.
 
 pub mod calls;
+pub mod state;
 pub mod view;
 
+pub use state::{Call, Reply, SessionsTab};
+
 use ratatui::{Frame, layout::Rect};
-use spotter_proto::v1::{Session, event::Kind};
+use spotter_proto::v1::event::Kind;
 
 use crate::{
     client::{Authenticator, ClientError, DaemonClient},
     component::{
         Command, Component, Cx, KeyBinding, Nothing, Out, Start, Tab, TabKey, View,
         command::tab_ch,
-        rows::{Rows, step},
+        rows::step,
     },
 };
 
@@ -30,24 +33,6 @@ pub const REVOKE_OTHERS: TabKey = TabKey {
     label: Some("revoke others"),
     description: "revoke every other session (asks first)",
 };
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Call {
-    ListSessions,
-    RevokeSession { session_id: String },
-    RevokeOtherSessions,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Reply {
-    Sessions(Vec<Session>),
-    SessionsRevoked { revoked: u32 },
-}
-
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct SessionsTab {
-    pub rows: Rows<Session>,
-}
 
 impl SessionsTab {
     fn confirm_revoke(&self, cx: &mut Cx<Self>) {

@@ -6,7 +6,7 @@ use ratatui::{
     widgets::{Block, Padding, Row},
 };
 
-use super::SessionsTab;
+use super::state::SessionsTab;
 use crate::{
     component::View,
     when,

@@ -5,7 +5,7 @@ use spotter_proto::v1::{
     GetActivityRequest, GetDiscoveriesRequest, GetSummaryRequest, GetTopRequest, StatsSubject,
 };
 
-use super::{Call, Reply, STATS_LIMIT, StatsAnswer, state::PeriodChoice};
+use super::state::{Call, PeriodChoice, Reply, STATS_LIMIT, StatsAnswer};
 use crate::client::{Authenticator, ClientError, DaemonClient};
 
 type Result = std::result::Result<Reply, ClientError>;

@@ -8,11 +8,10 @@ pub mod state;
 pub mod view;
 
 use ratatui::{Frame, layout::Rect};
-use spotter_proto::v1::{
-    GetActivityResponse, GetDiscoveriesResponse, GetSummaryResponse, GetTopResponse, StatsSubject,
-};
+use spotter_proto::v1::StatsSubject;
 
-use state::{PeriodChoice, StatsReply, StatsState};
+pub use state::{Call, Reply, STATS_LIMIT, StatsAnswer, StatsTab};
+use state::{PeriodChoice, StatsState};
 
 use crate::{
     client::{Authenticator, ClientError, DaemonClient},
@@ -21,9 +20,6 @@ use crate::{
         command::tab_ch,
     },
 };
-
-/// Entries in each top list and in the discoveries.
-pub const STATS_LIMIT: u32 = 10;
 
 pub const TAB: Tab = Tab {
     title: "Stats",
@@ -51,58 +47,6 @@ pub const PERIOD_ALL_TIME: TabKey = TabKey {
     label: None,
     description: "all time",
 };
-
-/// The tab's calls, each for the period it was made for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Call {
-    StatsTop {
-        period: PeriodChoice,
-        subject: StatsSubject,
-    },
-    StatsActivity {
-        period: PeriodChoice,
-        utc_offset_minutes: i32,
-    },
-    StatsDiscoveries {
-        period: PeriodChoice,
-    },
-    StatsSummary {
-        period: PeriodChoice,
-    },
-}
-
-/// An answer, with the period it is for.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Reply {
-    pub period: PeriodChoice,
-    pub answer: StatsAnswer,
-}
-
-/// One answer for the Stats tab, as the client hands it over (comparable, unlike
-/// [`StatsReply`], so it can travel in a reply).
-#[derive(Debug, Clone, PartialEq)]
-pub enum StatsAnswer {
-    Top(StatsSubject, GetTopResponse),
-    Activity(GetActivityResponse),
-    Discoveries(GetDiscoveriesResponse),
-    Summary(GetSummaryResponse),
-}
-
-impl From<StatsAnswer> for StatsReply {
-    fn from(answer: StatsAnswer) -> Self {
-        match answer {
-            StatsAnswer::Top(subject, r) => StatsReply::Top(subject, r),
-            StatsAnswer::Activity(r) => StatsReply::Activity(r),
-            StatsAnswer::Discoveries(r) => StatsReply::Discoveries(r),
-            StatsAnswer::Summary(r) => StatsReply::Summary(r),
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct StatsTab {
-    pub stats: StatsState,
-}
 
 impl Component for StatsTab {
     type Call = Call;

@@ -1,4 +1,4 @@
-//! The Stats tab's state: for one period, the answers of `History.GetTop` (artists,
+//! The Stats tab's state and its calls as data: for one period, the answers of `History.GetTop` (artists,
 //! albums, tracks), `GetActivity` and `GetDiscoveries`, plus `GetSummary` (whole
 //! history, so it survives a change of period).
 //!
@@ -210,6 +210,61 @@ impl StatsState {
     pub fn clear(&mut self) {
         *self = StatsState::new(self.utc_offset_minutes);
     }
+}
+
+/// Entries in each top list and in the discoveries.
+pub const STATS_LIMIT: u32 = 10;
+
+/// The tab's calls, each for the period it was made for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Call {
+    StatsTop {
+        period: PeriodChoice,
+        subject: StatsSubject,
+    },
+    StatsActivity {
+        period: PeriodChoice,
+        utc_offset_minutes: i32,
+    },
+    StatsDiscoveries {
+        period: PeriodChoice,
+    },
+    StatsSummary {
+        period: PeriodChoice,
+    },
+}
+
+/// An answer, with the period it is for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reply {
+    pub period: PeriodChoice,
+    pub answer: StatsAnswer,
+}
+
+/// One answer for the Stats tab, as the client hands it over (comparable, unlike
+/// [`StatsReply`], so it can travel in a reply).
+#[derive(Debug, Clone, PartialEq)]
+pub enum StatsAnswer {
+    Top(StatsSubject, GetTopResponse),
+    Activity(GetActivityResponse),
+    Discoveries(GetDiscoveriesResponse),
+    Summary(GetSummaryResponse),
+}
+
+impl From<StatsAnswer> for StatsReply {
+    fn from(answer: StatsAnswer) -> Self {
+        match answer {
+            StatsAnswer::Top(subject, r) => StatsReply::Top(subject, r),
+            StatsAnswer::Activity(r) => StatsReply::Activity(r),
+            StatsAnswer::Discoveries(r) => StatsReply::Discoveries(r),
+            StatsAnswer::Summary(r) => StatsReply::Summary(r),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StatsTab {
+    pub stats: StatsState,
 }
 
 #[cfg(test)]

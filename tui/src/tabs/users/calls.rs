@@ -5,7 +5,7 @@ use spotter_proto::v1::{
     SetUserDisabledRequest, SetUserRoleRequest,
 };
 
-use super::{Call, Reply};
+use super::state::{Call, Reply};
 use crate::client::{Authenticator, ClientError, DaemonClient};
 
 /// Users fetched per page.

@@ -3,10 +3,13 @@
 //! disabling, deleting (asked first), and the Navidrome account a user may connect.
 
 pub mod calls;
+pub mod state;
 pub mod view;
 
+pub use state::{Call, Dialog, ROLE_CHOICES, Reply, RoleChooser, UsersTab};
+
 use ratatui::{Frame, layout::Rect};
-use spotter_proto::v1::{Role, User};
+use spotter_proto::v1::User;
 
 use crate::{
     client::{Authenticator, ClientError, DaemonClient},
@@ -14,7 +17,7 @@ use crate::{
         CallError, Command, Component, Cx, KeyBinding, Out, Scope, Start, Tab, TabKey, View,
         command::{tab_ch, tab_key},
         form::{FieldId, Form},
-        rows::{Rows, step},
+        rows::step,
     },
     identity::role_name,
 };
@@ -50,92 +53,6 @@ pub const NAVIDROME_ACCOUNT: TabKey = TabKey {
     description: "let the selected user connect a Navidrome account not named like them",
 };
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Call {
-    /// `after_id` 0 is the first page.
-    ListUsers {
-        query: String,
-        after_id: i64,
-    },
-    CreateUser {
-        username: String,
-        password: crate::secret::Secret,
-    },
-    SetUserRole {
-        user_id: i64,
-        role: Role,
-    },
-    SetUserDisabled {
-        user_id: i64,
-        disabled: bool,
-    },
-    /// `name` empty: the user's own name only.
-    SetNavidromeAccount {
-        user_id: i64,
-        name: String,
-    },
-    DeleteUser {
-        user_id: i64,
-        username: String,
-    },
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Reply {
-    Users {
-        query: String,
-        after_id: i64,
-        users: Vec<User>,
-        next_after_id: i64,
-    },
-    UserCreated(User),
-    UserUpdated(User),
-    NavidromeAccountSet(User),
-    UserDeleted {
-        username: String,
-    },
-}
-
-/// What the tab opens on top.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Dialog {
-    RoleChooser(RoleChooser),
-    NewUser(Form),
-    /// The Navidrome account `user_id` may connect.
-    NavidromeAccount {
-        user_id: i64,
-        username: String,
-        form: Form,
-    },
-    Filter(Form),
-}
-
-/// The roles offered, lowest first.
-pub const ROLE_CHOICES: [Role; 3] = [Role::User, Role::Admin, Role::Owner];
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RoleChooser {
-    pub user_id: i64,
-    pub username: String,
-    pub current: Role,
-    /// Index into [`ROLE_CHOICES`].
-    pub selected: usize,
-}
-
-impl RoleChooser {
-    pub fn new(user: &User) -> Self {
-        RoleChooser {
-            user_id: user.id,
-            username: user.username.clone(),
-            current: user.role(),
-            selected: ROLE_CHOICES
-                .iter()
-                .position(|&r| r == user.role())
-                .unwrap_or(0),
-        }
-    }
-}
-
 pub fn new_user_form() -> Form {
     Form::new(vec![
         Form::plain(FieldId::Username, "Username"),
@@ -154,13 +71,6 @@ pub fn filter_form(query: &str) -> Form {
     let mut form = Form::new(vec![Form::plain(FieldId::Query, "Name contains")]);
     form.set_text(FieldId::Query, query);
     form
-}
-
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct UsersTab {
-    pub rows: Rows<User>,
-    /// The filter in force.
-    pub query: String,
 }
 
 impl UsersTab {

@@ -8,7 +8,7 @@ use ratatui::{
     widgets::{Block, Padding, Paragraph, Row},
 };
 
-use super::{Dialog, ROLE_CHOICES, RoleChooser, UsersTab};
+use super::state::{Dialog, ROLE_CHOICES, RoleChooser, UsersTab};
 use crate::{
     component::{
         View,
