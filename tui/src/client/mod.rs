@@ -7,7 +7,6 @@
 //! live event stream are `runner`'s.
 
 mod auth;
-pub mod calls;
 mod connection;
 mod error;
 mod timeouts;

@@ -189,7 +189,6 @@ tabs! {
     History => history::HistoryTab,
     Stats => stats::StatsTab,
     Users => users::UsersTab,
-    #[path = "../app/lockouts.rs"]
     Lockouts => lockouts::LockoutsTab,
     Audit => audit::AuditTab,
 }

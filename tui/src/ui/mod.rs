@@ -8,7 +8,6 @@
 mod dialogs;
 mod error_screen;
 mod help;
-pub mod lockouts_screen;
 mod sign_in_screen;
 mod tab_bar;
 mod waiting_screen;

@@ -7,13 +7,12 @@ use std::path::{Path, PathBuf};
 use ratatui::style::Color;
 use spotter_proto::locations::Mode;
 
-use spotter_proto::v1::{Lockout, Role};
+use spotter_proto::v1::Role;
 
 use crate::{
-    app::{Action, App, Command, Reply, SetupState},
+    app::{Action, App, Command, SetupState},
     client::ClientError,
     problem::Problem,
-    tabs::lockouts,
     test_support::{app::*, sample_status, sample_target, screen::*},
 };
 
@@ -209,31 +208,6 @@ fn setup_in_system_mode_with_a_code() {
     type_text(&mut app, "a long password");
     press(&mut app, Command::NextField);
     press(&mut app, Command::Submit);
-    insta::assert_snapshot!(draw(&app).backend());
-}
-
-#[test]
-fn lockouts_list() {
-    let mut app = signed_in(Role::Admin);
-    press(&mut app, Command::ShowTab(lockouts::TAB));
-    app.update(Action::CallDone(Reply::Lockouts(
-        lockouts::Reply::Lockouts(vec![
-            Lockout {
-                id: "9f2c4e7a1b3d5f60a8c2e4f6".into(),
-                failures: 7,
-                tier: 2,
-                locked_until: NOW + 24 * 60,
-                last_failure_at: NOW - 120,
-            },
-            Lockout {
-                id: "03ab".into(),
-                failures: 3,
-                tier: 0,
-                locked_until: 0,
-                last_failure_at: NOW - 3 * 3600,
-            },
-        ]),
-    )));
     insta::assert_snapshot!(draw(&app).backend());
 }
 

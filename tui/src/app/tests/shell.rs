@@ -1,10 +1,10 @@
-//! The shell: which tabs a role has, and a tab's confirmation on the overlay stack.
+//! The shell: which tabs a role has.
 
-use spotter_proto::v1::{Lockout, Role};
+use spotter_proto::v1::Role;
 
 use crate::{
-    app::{Action, Call, Command, Reply},
-    tabs::{self, audit, connections, history, jobs, lockouts, sessions, stats, status, users},
+    app::{Action, Call, Command},
+    tabs::{self, audit, connections, history, jobs, sessions, stats, status, users},
     test_support::app::*,
 };
 
@@ -50,33 +50,4 @@ fn a_demotion_seen_at_refresh_leaves_the_admin_tabs() {
     press(&mut app, Command::ShowTab(audit::TAB));
     app.update(Action::TokensRefreshed(identity(Role::User, 900)));
     assert_eq!(main(&app).tab, status::TAB);
-}
-
-#[test]
-fn clearing_a_lockout_needs_confirmation() {
-    let mut app = signed_in(Role::Admin);
-    press(&mut app, Command::ShowTab(lockouts::TAB));
-    app.update(Action::CallDone(Reply::Lockouts(
-        lockouts::Reply::Lockouts(vec![Lockout {
-            id: "ab12".into(),
-            failures: 5,
-            ..Lockout::default()
-        }]),
-    )));
-    assert_eq!(
-        press(&mut app, Command::Tab(lockouts::CLEAR_LOCKOUT)),
-        vec![]
-    );
-    assert_eq!(
-        press(&mut app, Command::Yes),
-        vec![call(Call::Lockouts(lockouts::Call::ClearLockout {
-            id: "ab12".into()
-        }))]
-    );
-    assert_eq!(
-        app.update(Action::CallDone(Reply::Lockouts(
-            lockouts::Reply::LockoutCleared { cleared: true }
-        ))),
-        vec![call(Call::Lockouts(lockouts::Call::ListLockouts))]
-    );
 }

@@ -1,18 +1,21 @@
 //! The Lockouts tab (admins): accounts whose failed sign-ins are counted or
-//! locked, by opaque id; clearing one (asked first). Drawn by
-//! `ui::lockouts_screen`, its calls run by `client::calls`.
+//! locked, by opaque id; clearing one (asked first).
+
+pub mod calls;
+pub mod state;
+pub mod view;
+
+pub use state::{Call, LockoutsTab, Reply, short_id};
 
 use ratatui::{Frame, layout::Rect};
-use spotter_proto::v1::Lockout;
 
 use crate::{
-    client::{Authenticator, ClientError, DaemonClient, calls},
+    client::{Authenticator, ClientError, DaemonClient},
     component::{
         Command, Component, Cx, KeyBinding, Nothing, Out, Start, Tab, TabKey, View,
         command::tab_ch,
-        rows::{Rows, step},
+        rows::step,
     },
-    ui::lockouts_screen,
 };
 
 pub const TAB: Tab = Tab {
@@ -25,23 +28,6 @@ pub const CLEAR_LOCKOUT: TabKey = TabKey {
     label: Some("clear"),
     description: "clear the selected lockout (asks first)",
 };
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Call {
-    ListLockouts,
-    ClearLockout { id: String },
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Reply {
-    Lockouts(Vec<Lockout>),
-    LockoutCleared { cleared: bool },
-}
-
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct LockoutsTab {
-    pub rows: Rows<Lockout>,
-}
 
 impl Component for LockoutsTab {
     type Call = Call;
@@ -113,16 +99,9 @@ impl Component for LockoutsTab {
     }
 
     fn draw(&self, frame: &mut Frame, area: Rect, view: &View) {
-        lockouts_screen::draw(frame, area, self, view);
+        view::draw(frame, area, self, view);
     }
 }
 
-/// Lockout ids are long opaque hashes; a prefix is enough to tell them apart.
-pub fn short_id(id: &str) -> String {
-    const SHOWN: usize = 12;
-    if id.chars().count() <= SHOWN {
-        id.to_owned()
-    } else {
-        format!("{}…", id.chars().take(SHOWN).collect::<String>())
-    }
-}
+#[cfg(test)]
+mod tests;

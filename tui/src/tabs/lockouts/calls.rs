@@ -1,9 +1,9 @@
-//! Runs the Lockouts tab's calls (the Admin service's lockout calls).
+//! The Admin service's lockout calls for the tab.
 
 use spotter_proto::v1::{ClearLockoutRequest, ListLockoutsRequest, clear_lockout_request};
 
-use super::{Authenticator, ClientError, DaemonClient};
-use crate::tabs::lockouts::{Call, Reply};
+use super::state::{Call, Reply};
+use crate::client::{Authenticator, ClientError, DaemonClient};
 
 pub async fn run(
     client: &DaemonClient,

@@ -7,12 +7,12 @@ use ratatui::{
     widgets::{Block, Padding, Row},
 };
 
+use super::state::{LockoutsTab, short_id};
 use crate::{
     component::{
         View,
         widgets::table::{self, ListView},
     },
-    tabs::lockouts::{LockoutsTab, short_id},
     when,
 };
 
