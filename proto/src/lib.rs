@@ -1,10 +1,12 @@
 //! spotter's public API: the generated gRPC code for package `spotter.v1`, the protocol
-//! version, and where a client finds the daemon's socket.
+//! version, the display names of providers and job kinds, and where a client finds the
+//! daemon's socket.
 //!
 //! Socket resolution lives here (not in the daemon) so that `spotterd` and `spotter`
 //! resolve the path with the same code: `SPOTTER_SOCKET` always wins.
 
 pub mod locations;
+mod names;
 
 /// Generated code for package `spotter.v1`.
 #[allow(clippy::all, clippy::pedantic, missing_docs)]
