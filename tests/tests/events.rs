@@ -76,7 +76,8 @@ fn session_change(e: &v1::Event) -> (Change, String) {
 
 fn listens(count: u32) -> events::EventKind {
     Kind::NewListens(v1::event::NewListens {
-        provider: "lastfm".into(),
+        source: v1::Provider::Lastfm as i32,
+        imported: false,
         count,
     })
 }
@@ -311,7 +312,7 @@ async fn a_slow_subscriber_blocks_neither_the_publisher_nor_other_subscribers() 
             i.bus().publish(
                 id,
                 Kind::Error(v1::event::Error {
-                    source: "test".into(),
+                    origin: None,
                     message: payload.clone(),
                     fatal: false,
                 }),

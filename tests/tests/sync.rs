@@ -913,10 +913,10 @@ async fn job_events_stream_live_resume_in_order_and_a_stalled_subscriber_blocks_
             .iter()
             .any(|p| p.state == State::Running as i32 && p.done > 0)
     );
-    assert!(seen.iter().any(|e| matches!(&e.kind, Some(Kind::NewListens(n)) if n.provider == "listenbrainz" && n.count == 5_000)));
+    assert!(seen.iter().any(|e| matches!(&e.kind, Some(Kind::NewListens(n)) if n.source() == v1::Provider::Listenbrainz && n.count == 5_000)));
     assert!(
         seen.iter()
-            .any(|e| matches!(&e.kind, Some(Kind::Connection(c)) if c.provider == "listenbrainz"))
+            .any(|e| matches!(&e.kind, Some(Kind::Connection(c)) if c.upstream() == v1::Provider::Listenbrainz))
     );
     assert!(seen.windows(2).all(|w| w[1].seq == w[0].seq + 1), "no gaps");
 
