@@ -34,12 +34,7 @@ pub fn provider_from_wire(value: i32) -> Result<Provider, Status> {
 }
 
 pub fn provider_to_wire(p: Provider) -> v1::Provider {
-    match p {
-        Provider::Navidrome => v1::Provider::Navidrome,
-        Provider::Spotify => v1::Provider::Spotify,
-        Provider::LastFm => v1::Provider::Lastfm,
-        Provider::ListenBrainz => v1::Provider::Listenbrainz,
-    }
+    p.into()
 }
 
 fn kind_from_wire(value: i32) -> Result<JobKind, Status> {
@@ -51,10 +46,7 @@ fn kind_from_wire(value: i32) -> Result<JobKind, Status> {
 }
 
 fn kind_to_wire(kind: JobKind) -> v1::JobKind {
-    match kind {
-        JobKind::HistorySync => v1::JobKind::HistorySync,
-        JobKind::LibrarySync => v1::JobKind::LibrarySync,
-    }
+    kind.into()
 }
 
 fn connection(view: ConnectionView) -> v1::Connection {

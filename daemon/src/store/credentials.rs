@@ -38,6 +38,18 @@ impl Provider {
     }
 }
 
+/// The provider as the API names it.
+impl From<Provider> for spotter_proto::v1::Provider {
+    fn from(provider: Provider) -> Self {
+        match provider {
+            Provider::Navidrome => Self::Navidrome,
+            Provider::Spotify => Self::Spotify,
+            Provider::LastFm => Self::Lastfm,
+            Provider::ListenBrainz => Self::Listenbrainz,
+        }
+    }
+}
+
 impl Store {
     /// Stores (or replaces) `user_id`'s credential for `provider`, sealed to its row.
     pub async fn put_credential(

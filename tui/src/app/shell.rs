@@ -5,8 +5,8 @@
 //! failure and event to the tab it belongs to. It knows no tab by name.
 
 use spotter_proto::v1::{
-    Event,
-    event::{self, Kind, session_changed},
+    Event, JobKind, Provider,
+    event::{self, Kind, error::Origin, session_changed},
 };
 
 use super::effect::Effect;
@@ -14,7 +14,7 @@ use crate::{
     component::{CallError, Command, ImportEvent, LiveState, Notice, Out, Scope, Start, Tab, View},
     dates::Zone,
     identity::Identity,
-    job_kinds::{job_name, parse_kind},
+    job_kinds::job_name,
     problem::Problem,
     providers,
     session_file::REFRESH_MARGIN_SECONDS,
@@ -458,9 +458,10 @@ impl Main {
 
 /// "Spotify: token refused", with what to do when the error stops the work.
 fn error_text(error: &event::Error) -> String {
-    let source = match parse_kind(&error.source) {
-        Some(kind) => job_name(kind).to_owned(),
-        None => providers::display(&error.source),
+    let source = match error.origin {
+        Some(Origin::JobKind(kind)) => job_name(JobKind::try_from(kind).unwrap_or_default()),
+        Some(Origin::Provider(p)) => providers::name(Provider::try_from(p).unwrap_or_default()),
+        None => "Something",
     };
     let message = if error.message.is_empty() {
         "failed"

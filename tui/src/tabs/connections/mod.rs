@@ -18,7 +18,7 @@ pub use state::{Call, ConnectionsTab, Dialog, Reply};
 
 use ratatui::{Frame, layout::Rect};
 use spotter_proto::v1::{
-    Connection, Provider,
+    Connection, JobKind, Provider,
     connection::State,
     event::{Kind, connection_changed, job_progress},
 };
@@ -35,8 +35,7 @@ use crate::{
         rows::step,
         widgets::dialog::form_dialog,
     },
-    job_kinds::parse_kind,
-    providers::{self, ConnectMethod, PROVIDERS, connect_method, name},
+    providers::{ConnectMethod, PROVIDERS, connect_method, name},
 };
 
 /// How long an event's notice stays in the status line.
@@ -355,7 +354,7 @@ impl Component for ConnectionsTab {
                         format!(
                             "{} refused the stored credentials: reconnect it on the \
                              Connections tab to resume.",
-                            providers::display(&change.provider)
+                            name(change.upstream())
                         ),
                         true,
                         cx.now + NOTICE_SECONDS,
@@ -367,7 +366,7 @@ impl Component for ConnectionsTab {
             }
             Kind::JobProgress(progress)
                 if cx.shown
-                    && parse_kind(&progress.kind).is_some()
+                    && progress.job_kind() != JobKind::Unspecified
                     && matches!(
                         progress.state(),
                         job_progress::State::Succeeded

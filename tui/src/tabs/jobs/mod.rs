@@ -25,7 +25,7 @@ use crate::{
         command::tab_ch,
         rows::step,
     },
-    job_kinds::{job_name, parse_kind},
+    job_kinds::job_name,
 };
 
 pub const TAB: Tab = Tab {
@@ -194,10 +194,11 @@ impl JobsTab {
     /// A progress event: moves the job's gauge; a finished run reloads the tab on
     /// screen (next run, recent runs and last sync times changed).
     fn job_progress(&mut self, progress: &JobProgress, at: i64, cx: &mut Cx<Self>) {
-        // Kinds this tab does not show (enrichment, later) are ignored.
-        let Some(kind) = parse_kind(&progress.kind) else {
+        // Kinds this build does not know (enrichment, later) are ignored.
+        let kind = progress.job_kind();
+        if kind == JobKind::Unspecified {
             return;
-        };
+        }
         let finished = matches!(
             progress.state(),
             job_progress::State::Succeeded
