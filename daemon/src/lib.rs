@@ -8,20 +8,19 @@
 pub mod auth;
 pub mod config;
 pub mod crypto;
+pub mod domains;
 pub mod events;
 mod fsutil;
 #[doc(hidden)]
 pub mod fuzzing;
-pub mod history_import;
-pub mod jobs;
 pub mod lock;
 pub mod logging;
+pub mod music_text;
 pub mod notify;
 pub mod providers;
 pub mod rpc;
 pub mod service;
 pub mod store;
-pub mod text;
 pub mod transport;
 #[cfg(test)]
 mod validation_props;
@@ -57,13 +56,13 @@ pub struct DaemonState {
     pub store: Store,
     /// Seals with the primary key; may hold old keys after an online rotation.
     pub keyring: Arc<RwLock<Keyring>>,
-    pub identity: Arc<service::identity::Identity>,
+    pub identity: Arc<domains::identity::service::Identity>,
     /// Live per-user events (`spotter.v1.Events`).
     pub events: Arc<events::EventBus>,
     /// Provider connections and the credentials jobs use.
-    pub connections: Arc<service::connections::Connections>,
+    pub connections: Arc<domains::connections::service::Connections>,
     /// The background job scheduler.
-    pub jobs: jobs::Jobs,
+    pub jobs: domains::sync::jobs::Jobs,
     /// The client connections held, per Unix user and in all.
     pub admission: Arc<transport::connections::Admission>,
 }
@@ -77,7 +76,7 @@ pub enum BootError {
     #[error(transparent)]
     Transport(#[from] transport::TransportError),
     #[error("after an interrupted key rotation: {0}")]
-    KeySettle(#[from] service::rotation::SettleError),
+    KeySettle(#[from] domains::admin::rotation::SettleError),
     #[error("cannot open database {path}: {source}")]
     Store {
         path: PathBuf,
@@ -243,7 +242,7 @@ pub async fn boot(config: Config) -> Result<Running, BootError> {
     // A key rotation cut short may have left its new key staged beside the key file:
     // keep the key the database is sealed with. Only now, holding the instance lock,
     // so a running daemon's rotation is never touched.
-    let keyring = service::rotation::settle_staged_key(&store, &source, key).await?;
+    let keyring = domains::admin::rotation::settle_staged_key(&store, &source, key).await?;
     warn_about_foreign_keys(&store, &keyring).await;
     let keyring = Arc::new(RwLock::new(keyring));
     let navidrome = match &config.settings.navidrome.base_url {
@@ -257,7 +256,7 @@ pub async fn boot(config: Config) -> Result<Running, BootError> {
         None => None,
     };
     let identity = Arc::new(
-        service::identity::Identity::new(service::identity::IdentityConfig {
+        domains::identity::service::Identity::new(domains::identity::service::IdentityConfig {
             store: store.clone(),
             keyring: keyring.clone(),
             secret: jwt_secret,
@@ -269,7 +268,7 @@ pub async fn boot(config: Config) -> Result<Running, BootError> {
         .await
         .map_err(|e| BootError::Identity(e.to_string()))?,
     );
-    let admin = Arc::new(service::admin::Admin::new(
+    let admin = Arc::new(domains::admin::service::Admin::new(
         store.clone(),
         identity.clone(),
         keyring.clone(),
@@ -302,7 +301,7 @@ pub async fn boot(config: Config) -> Result<Running, BootError> {
         extra_roots,
     )?);
     let (wake_tx, wake_rx) = tokio::sync::mpsc::unbounded_channel();
-    let connections = Arc::new(service::connections::Connections::new(
+    let connections = Arc::new(domains::connections::service::Connections::new(
         store.clone(),
         identity.clone(),
         keyring.clone(),
@@ -310,7 +309,7 @@ pub async fn boot(config: Config) -> Result<Running, BootError> {
         clients,
         wake_tx,
     ));
-    let jobs = jobs::Jobs::new(
+    let jobs = domains::sync::jobs::Jobs::new(
         store.clone(),
         connections.clone(),
         events.clone(),
@@ -359,32 +358,37 @@ pub async fn boot(config: Config) -> Result<Running, BootError> {
 
     let system = SystemServer::new(rpc::system::SystemService::new(state.clone()))
         .max_decoding_message_size(MAX_MESSAGE_BYTES);
-    let auth_rpc = AuthServer::new(rpc::auth::AuthService::new(
+    let auth_rpc = AuthServer::new(domains::identity::auth_rpc::AuthService::new(
         identity.clone(),
         events.clone(),
     ))
     .max_decoding_message_size(MAX_MESSAGE_BYTES);
-    let sessions_rpc = SessionsServer::new(rpc::sessions::SessionsService::new(
+    let sessions_rpc = SessionsServer::new(domains::identity::sessions_rpc::SessionsService::new(
         store.clone(),
         events.clone(),
     ))
     .max_decoding_message_size(MAX_MESSAGE_BYTES);
-    let admin_rpc = AdminServer::new(rpc::admin::AdminService::new(admin, events.clone()))
-        .max_decoding_message_size(MAX_MESSAGE_BYTES);
+    let admin_rpc = AdminServer::new(domains::admin::rpc::AdminService::new(
+        admin,
+        events.clone(),
+    ))
+    .max_decoding_message_size(MAX_MESSAGE_BYTES);
     let events_rpc = EventsServer::new(rpc::events::EventsService::new(
         events.clone(),
         identity.clone(),
     ))
     .max_decoding_message_size(MAX_MESSAGE_BYTES);
-    let connections_rpc = ConnectionsServer::new(rpc::sync::ConnectionsService::new(connections))
+    let connections_rpc = ConnectionsServer::new(
+        domains::connections::rpc::ConnectionsService::new(connections),
+    )
+    .max_decoding_message_size(MAX_MESSAGE_BYTES);
+    let jobs_rpc = JobsServer::new(domains::sync::rpc::JobsService::new(jobs.clone()))
         .max_decoding_message_size(MAX_MESSAGE_BYTES);
-    let jobs_rpc = JobsServer::new(rpc::sync::JobsService::new(jobs.clone()))
-        .max_decoding_message_size(MAX_MESSAGE_BYTES);
-    let history_rpc = HistoryServer::new(rpc::history::HistoryService::new(
+    let history_rpc = HistoryServer::new(domains::history::rpc::HistoryService::new(
         store.clone(),
         events.clone(),
         config.settings.sync.import_min_play_secs,
-        service::import::ImportLimits {
+        domains::history::import::ImportLimits {
             max_running: config.settings.history.max_concurrent_imports,
             idle_timeout: Duration::from_secs(config.settings.history.import_idle_timeout_secs),
         },
@@ -396,7 +400,7 @@ pub async fn boot(config: Config) -> Result<Running, BootError> {
         .http2_keepalive_interval(Some(Duration::from_secs(daemon.keepalive_interval_secs)))
         .http2_keepalive_timeout(Some(Duration::from_secs(daemon.keepalive_timeout_secs)))
         .layer(transport::connections::ActivityLayer)
-        .layer(auth::access::AuthLayer::new(identity))
+        .layer(domains::identity::access::AuthLayer::new(identity))
         .add_service(system)
         .add_service(auth_rpc)
         .add_service(sessions_rpc)

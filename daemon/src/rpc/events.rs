@@ -7,7 +7,10 @@ use futures::{Stream, StreamExt};
 use spotter_proto::v1::{self, events_server::Events};
 use tonic::{Request, Response, Status};
 
-use crate::{auth::access::Caller, events::EventBus, service::identity::Identity};
+use crate::{
+    domains::identity::{access::Caller, service::Identity},
+    events::EventBus,
+};
 
 pub struct EventsService {
     bus: Arc<EventBus>,

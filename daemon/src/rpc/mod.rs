@@ -2,16 +2,11 @@
 //! `service`; errors become `Status` in one place ([`status`]) that never leaks SQL,
 //! paths or upstream bodies.
 
-pub mod admin;
-pub mod auth;
-mod convert;
 pub mod events;
-pub mod history;
 mod peer;
-pub mod sessions;
 mod status;
-pub mod sync;
 pub mod system;
+pub mod wire;
 
 pub use peer::{Peer, peer_uid};
 pub use status::internal;

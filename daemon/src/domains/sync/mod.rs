@@ -1,0 +1,8 @@
+//! Sync: the background jobs that pull a user's listening history and Navidrome
+//! library into the store ([`jobs`] schedules and runs them, [`service`] is each
+//! job's work), and the `Jobs` rpc that lists, starts and cancels them.
+
+pub mod jobs;
+pub mod rpc;
+pub mod service;
+pub mod store;
