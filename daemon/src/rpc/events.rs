@@ -8,7 +8,7 @@ use spotter_proto::v1::{self, events_server::Events};
 use tonic::{Request, Response, Status};
 
 use crate::{
-    domains::identity::{access::Caller, service::Identity},
+    domains::identity::{caller::Caller, service::Identity},
     events::EventBus,
 };
 
@@ -45,7 +45,7 @@ impl Events for EventsService {
                 identity
                     .recheck(&caller)
                     .await
-                    .map_err(|status| status.message().to_owned())
+                    .map_err(|refusal| Status::from(refusal).message().to_owned())
             })
         });
         let stream = self

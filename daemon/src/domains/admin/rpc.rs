@@ -7,7 +7,7 @@ use spotter_proto::v1::{self, admin_server::Admin as AdminRpc, clear_lockout_req
 use tonic::{Request, Response, Status};
 
 use crate::domains::identity::convert;
-use crate::domains::{admin::service::Admin, identity::access::Caller};
+use crate::domains::{admin::service::Admin, identity::caller::Caller};
 use crate::events::{EventBus, session_revoked};
 
 pub struct AdminService {

@@ -14,7 +14,7 @@ use crate::{
             discard_staged_key, install_new_key, rotate_encryption_key, stage_new_key,
         },
         identity::{
-            access::{Access, Caller},
+            caller::{Access, Caller},
             service::Identity,
             store::{Account, AuditRow, LockoutRow, SessionRow},
             users::Role,

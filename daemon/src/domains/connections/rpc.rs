@@ -12,7 +12,7 @@ use crate::{
             service::{ConnectionView, Connections},
             store::ConnectionState,
         },
-        identity::access::Caller,
+        identity::caller::Caller,
     },
     rpc::wire::{provider_from_wire, provider_to_wire},
 };

@@ -20,7 +20,7 @@ use super::{
 };
 use crate::rpc::wire::{provider_from_wire, provider_to_wire};
 use crate::{
-    domains::identity::access::Caller,
+    domains::identity::caller::Caller,
     events::EventBus,
     service::clamp_page,
     store::{Provider, Store, now},

@@ -18,21 +18,11 @@ use std::{
 use tonic::{Status, body::Body, codegen::http};
 use tower::{Layer, Service};
 
-use super::{service::Identity, users::Role};
-use crate::service::ServiceError;
-
-/// Who may call a method.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
-    /// No sign-in needed.
-    Public,
-    /// Any signed-in user.
-    User,
-    /// Admins and the owner.
-    Admin,
-    /// Only the owner.
-    Owner,
-}
+use super::{
+    caller::{Access, Caller},
+    service::{Identity, Refusal},
+};
+use crate::rpc::internal;
 
 /// Services served without sign-in as a whole (standard gRPC health and reflection).
 pub const PUBLIC_SERVICES: &[&str] = &[
@@ -101,55 +91,6 @@ pub fn classify(path: &str) -> Option<Access> {
     ACCESS.iter().find(|(p, _)| *p == path).map(|(_, a)| *a)
 }
 
-impl Access {
-    pub fn allows(self, role: Role) -> bool {
-        match self {
-            Access::Public | Access::User => true,
-            Access::Admin => role >= Role::Admin,
-            Access::Owner => role == Role::Owner,
-        }
-    }
-}
-
-/// The authenticated caller of a request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Caller {
-    pub user_id: i64,
-    pub role: Role,
-    pub session_id: String,
-    pub jti: String,
-    pub access_expires_at: i64,
-    pub peer_uid: u32,
-    /// The user's token version the access token was issued under.
-    pub token_version: i64,
-}
-
-impl Caller {
-    /// The caller of a request that passed the layer. Handlers of non-public methods
-    /// call this; its absence is a server fault, never a reason to go on.
-    pub fn of<T>(request: &tonic::Request<T>) -> Result<&Caller, Status> {
-        request
-            .extensions()
-            .get::<Caller>()
-            .ok_or_else(|| Status::unauthenticated("sign in first"))
-    }
-
-    /// The role check, made by the layer and repeated by every admin service function.
-    pub fn require(&self, access: Access) -> Result<(), ServiceError> {
-        if access.allows(self.role) {
-            Ok(())
-        } else {
-            Err(ServiceError::PermissionDenied(
-                match access {
-                    Access::Owner => "only the owner may do this",
-                    _ => "administrator role required",
-                }
-                .into(),
-            ))
-        }
-    }
-}
-
 /// The tower layer that enforces [`ACCESS`].
 #[derive(Clone)]
 pub struct AuthLayer {
@@ -209,6 +150,22 @@ where
     }
 }
 
+impl From<Refusal> for Status {
+    fn from(r: Refusal) -> Self {
+        match r {
+            Refusal::Unauthenticated(why) => Status::unauthenticated(why),
+            Refusal::Check(e) => internal("access check failed", &e),
+        }
+    }
+}
+
+impl Identity {
+    /// [`Identity::check_access`] as the layer answers it.
+    pub async fn authenticate(&self, token: &str, peer_uid: u32) -> Result<Caller, Status> {
+        Ok(self.check_access(token, peer_uid).await?)
+    }
+}
+
 async fn authorise(identity: &Identity, request: &mut http::Request<Body>) -> Result<(), Status> {
     let access = classify(request.uri().path())
         .ok_or_else(|| Status::permission_denied("method not allowed"))?;
@@ -235,6 +192,7 @@ async fn authorise(identity: &Identity, request: &mut http::Request<Body>) -> Re
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domains::identity::users::Role;
 
     #[test]
     fn every_method_in_the_api_is_classified() {

@@ -6,7 +6,7 @@ use spotter_proto::v1::{self, auth_server::Auth};
 use tonic::{Request, Response, Status};
 
 use super::convert;
-use super::{access::Caller, service::Identity};
+use super::{caller::Caller, service::Identity};
 use crate::events::{EventBus, signed_in};
 use crate::rpc::peer_uid;
 

@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod auth_rpc;
+pub mod caller;
 pub(crate) mod convert;
 pub mod service;
 pub mod sessions_rpc;

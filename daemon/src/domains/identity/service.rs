@@ -21,7 +21,7 @@ use crate::{
     domains::{
         connections::store::ConnectionState,
         identity::{
-            access::Caller,
+            caller::Caller,
             store::{Account, Audit, NewSession, RefreshOutcome},
             users::Role,
         },
@@ -52,6 +52,14 @@ pub struct Issued {
     pub refresh_expires_at: i64,
     pub account: Account,
     pub session_id: String,
+}
+
+/// Why a request's token or session does not hold: a reason safe to show the
+/// client, or a failed check (logged, never shown).
+#[derive(Debug)]
+pub enum Refusal {
+    Unauthenticated(&'static str),
+    Check(crate::store::StoreError),
 }
 
 pub struct Identity {
@@ -580,20 +588,19 @@ impl Identity {
 
     /// The access check for one request: signature, claims, peer uid, live session,
     /// token version, enabled user, not signed out.
-    pub async fn authenticate(&self, token: &str, peer_uid: u32) -> Result<Caller, tonic::Status> {
-        use tonic::Status;
+    pub async fn check_access(&self, token: &str, peer_uid: u32) -> Result<Caller, Refusal> {
         let claims = self.signer.verify(token).map_err(|e| match e {
-            TokenError::Expired => Status::unauthenticated("access token expired; refresh it"),
-            _ => Status::unauthenticated("invalid access token"),
+            TokenError::Expired => Refusal::Unauthenticated("access token expired; refresh it"),
+            _ => Refusal::Unauthenticated("invalid access token"),
         })?;
         if claims.uid != peer_uid {
-            return Err(Status::unauthenticated(
+            return Err(Refusal::Unauthenticated(
                 "access token was issued to another Unix user",
             ));
         }
         let user_id = claims
             .user_id()
-            .ok_or_else(|| Status::unauthenticated("invalid access token"))?;
+            .ok_or(Refusal::Unauthenticated("invalid access token"))?;
         let role = self
             .session_role(user_id, &claims.sid, &claims.jti, claims.tv)
             .await?;
@@ -610,7 +617,7 @@ impl Identity {
 
     /// Whether `caller`'s session still holds: what a stream that outlives its
     /// request asks again and again. The reason when it does not.
-    pub async fn recheck(&self, caller: &Caller) -> Result<(), tonic::Status> {
+    pub async fn recheck(&self, caller: &Caller) -> Result<(), Refusal> {
         self.session_role(
             caller.user_id,
             &caller.session_id,
@@ -630,25 +637,24 @@ impl Identity {
         session_id: &str,
         jti: &str,
         token_version: i64,
-    ) -> Result<Role, tonic::Status> {
-        use tonic::Status;
+    ) -> Result<Role, Refusal> {
         let state = self
             .store
             .session_auth(user_id, session_id, jti)
             .await
-            .map_err(|e| crate::rpc::internal("access check failed", &e))?
-            .ok_or_else(|| Status::unauthenticated("session not found; sign in again"))?;
+            .map_err(Refusal::Check)?
+            .ok_or(Refusal::Unauthenticated("session not found; sign in again"))?;
         if state.jti_revoked || state.session_revoked {
-            return Err(Status::unauthenticated("session revoked; sign in again"));
+            return Err(Refusal::Unauthenticated("session revoked; sign in again"));
         }
         if state.disabled {
-            return Err(Status::unauthenticated("account disabled"));
+            return Err(Refusal::Unauthenticated("account disabled"));
         }
         if state.token_version != token_version {
-            return Err(Status::unauthenticated("access token revoked; refresh it"));
+            return Err(Refusal::Unauthenticated("access token revoked; refresh it"));
         }
         if state.session_expires_at <= now() {
-            return Err(Status::unauthenticated("session expired; sign in again"));
+            return Err(Refusal::Unauthenticated("session expired; sign in again"));
         }
         Ok(Role::parse(&state.role))
     }

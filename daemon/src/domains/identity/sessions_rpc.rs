@@ -4,7 +4,7 @@
 use spotter_proto::v1::{self, sessions_server::Sessions};
 use tonic::{Request, Response, Status};
 
-use super::access::Caller;
+use super::caller::Caller;
 use super::convert;
 use crate::events::{EventBus, other_sessions_revoked, session_revoked};
 use crate::store::Store;

@@ -5,7 +5,7 @@ use spotter_proto::v1::{self, jobs_server::Jobs as JobsRpc};
 use tonic::{Request, Response, Status};
 
 use crate::domains::{
-    identity::access::Caller,
+    identity::caller::Caller,
     sync::{
         jobs::{JobStatus, Jobs, Trigger},
         store::jobs::{JobKind, JobRun, RunState},
