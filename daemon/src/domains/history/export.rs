@@ -8,16 +8,14 @@
 
 use futures::Stream;
 use serde_json::json;
-use spotter_proto::v1;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
-use tonic::Status;
 
 use super::store::{
     listens::ListenRow,
     queries::{ListenQuery, NEWEST},
 };
-use crate::store::Store;
+use crate::{service::ServiceError, store::Store};
 
 /// Listens read per query.
 const PAGE: u32 = 1_000;
@@ -107,7 +105,7 @@ pub fn stream(
     user_id: i64,
     query: ListenQuery,
     format: Format,
-) -> impl Stream<Item = Result<v1::ExportChunk, Status>> + Send {
+) -> impl Stream<Item = Result<Vec<u8>, ServiceError>> + Send {
     let (tx, rx) = mpsc::channel(4);
     tokio::spawn(async move {
         let mut before = NEWEST;
@@ -116,16 +114,12 @@ pub fn stream(
             let rows = match store.list_listens(user_id, &query, before, PAGE).await {
                 Ok(rows) => rows,
                 Err(e) => {
-                    let _ = tx.send(Err(Status::from(e))).await;
+                    let _ = tx.send(Err(ServiceError::Store(e))).await;
                     return;
                 }
             };
             if first && rows.is_empty() && format == Format::Csv {
-                let _ = tx
-                    .send(Ok(v1::ExportChunk {
-                        data: encode(&[], format, true),
-                    }))
-                    .await;
+                let _ = tx.send(Ok(encode(&[], format, true))).await;
             }
             let Some(last) = rows.last() else { return };
             before = (last.played_at, last.id);
@@ -133,7 +127,7 @@ pub fn stream(
             first = false;
             let full = rows.len() as u32 == PAGE;
             // The client went away: stop reading.
-            if tx.send(Ok(v1::ExportChunk { data })).await.is_err() || !full {
+            if tx.send(Ok(data)).await.is_err() || !full {
                 return;
             }
         }

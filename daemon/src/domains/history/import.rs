@@ -1,7 +1,7 @@
 //! Importing export files sent over the socket, streamed end to end:
 //!
 //! ```text
-//! gRPC chunks ─▶ channel (4 chunks) ─▶ blocking thread: history_import::Reader
+//! upload chunks ─▶ channel (4 chunks) ─▶ blocking thread: history_import::Reader
 //!     ─▶ channel (2 pages of PAGE plays) ─▶ Store::record_listens(…, "import", …)
 //! ```
 //!
@@ -29,10 +29,9 @@ use std::{
     time::Duration,
 };
 
-use spotter_proto::v1;
+use futures::Stream;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio_stream::{StreamExt, wrappers::ReceiverStream};
-use tonic::{Status, Streaming};
 
 use crate::{
     domains::history::{
@@ -41,6 +40,7 @@ use crate::{
     },
     events::{self, EventBus},
     providers::RemoteListen,
+    service::ServiceError,
     store::Store,
 };
 
@@ -66,6 +66,55 @@ pub struct ImportLimits {
     /// An upload that sends nothing for this long is ended.
     pub idle_timeout: Duration,
 }
+
+/// What an upload's first message says about the file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportStart {
+    pub file_name: String,
+    /// A format name, or empty for "recognise it".
+    pub format: String,
+    pub size: u64,
+    /// Spotify: plays shorter than this are skipped; 0 = the configured default.
+    pub min_play_ms: u32,
+}
+
+/// One message of an upload after its start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Upload {
+    /// File data.
+    Chunk(Vec<u8>),
+    /// Anything but file data.
+    Unexpected,
+    /// The upload broke off (the client's stream failed).
+    Interrupted,
+}
+
+/// A bad row, or a play imported with a name cut, by line.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BadRow {
+    pub line: u64,
+    pub reason: String,
+}
+
+/// How an import is going; the last report of a finished one is `done`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportReport {
+    pub format: String,
+    pub bytes_read: u64,
+    pub size: u64,
+    pub plays: u64,
+    pub added: u64,
+    pub merged: u64,
+    pub duplicates: u64,
+    pub skipped: u64,
+    pub bad: u64,
+    pub bad_rows: Vec<BadRow>,
+    pub done: bool,
+    pub cut: u64,
+}
+
+/// An import's reports as it goes; it ends with a `done` report or an error.
+pub type Reports = ReceiverStream<Result<ImportReport, ServiceError>>;
 
 #[derive(Clone)]
 pub struct Importer {
@@ -102,7 +151,7 @@ struct Parsed {
     bytes: usize,
     skipped: u64,
     /// Bad rows, and plays imported with a name cut, by line (the first few).
-    bad: Vec<v1::BadRow>,
+    bad: Vec<BadRow>,
     bad_count: u64,
     cut_count: u64,
     bytes_read: u64,
@@ -160,10 +209,10 @@ impl Importer {
     /// The user's import slot and a global one, or why not: one import per user at
     /// a time, and a bounded number in all (refused rather than queued, so that a
     /// stalled upload never holds others up).
-    fn claim(&self, user_id: i64) -> Result<Slot, Status> {
+    fn claim(&self, user_id: i64) -> Result<Slot, ServiceError> {
         if !lock(&self.users).insert(user_id) {
-            return Err(Status::resource_exhausted(
-                "you already have an import running; wait for it to finish",
+            return Err(ServiceError::ResourceExhausted(
+                "you already have an import running; wait for it to finish".into(),
             ));
         }
         match self.running.clone().try_acquire_owned() {
@@ -174,37 +223,33 @@ impl Importer {
             }),
             Err(_) => {
                 lock(&self.users).remove(&user_id);
-                Err(Status::resource_exhausted(
-                    "the server is busy with other imports; try again in a few minutes",
+                Err(ServiceError::ResourceExhausted(
+                    "the server is busy with other imports; try again in a few minutes".into(),
                 ))
             }
         }
     }
 
-    /// Reads the first message (the file's description) and starts the import;
+    /// How long an upload may send nothing (its first message included).
+    pub fn idle_timeout(&self) -> Duration {
+        self.limits.idle_timeout
+    }
+
+    /// Starts the import of the file `start` describes, whose data `input` brings;
     /// progress streams back on the returned stream.
-    pub async fn start(
+    pub async fn start<S>(
         &self,
         user_id: i64,
-        mut input: Streaming<v1::ImportRequest>,
-    ) -> Result<ReceiverStream<Result<v1::ImportProgress, Status>>, Status> {
-        let first = tokio::time::timeout(self.limits.idle_timeout, input.message())
-            .await
-            .map_err(|_| stalled(self.limits.idle_timeout))??;
-        let start = match first {
-            Some(v1::ImportRequest {
-                part: Some(v1::import_request::Part::Start(start)),
-            }) => start,
-            _ => {
-                return Err(Status::invalid_argument(
-                    "an import starts with a message naming the file",
-                ));
-            }
-        };
+        start: ImportStart,
+        input: S,
+    ) -> Result<Reports, ServiceError>
+    where
+        S: Stream<Item = Upload> + Send + Unpin + 'static,
+    {
         let format: Format = match start.format.as_str() {
             "" => Format::Auto,
             name => name.parse().map_err(|_| {
-                Status::invalid_argument(format!(
+                ServiceError::InvalidArgument(format!(
                     "unknown import format {:?}: use auto, lastfm-csv, lastfm-json, \
                      listenbrainz, spotify or spotify-extended",
                     name.chars().take(40).collect::<String>()
@@ -221,7 +266,7 @@ impl Importer {
         let slot = self.claim(user_id)?;
         let (progress_tx, progress_rx) = mpsc::channel(8);
         // The first message says the import has its slot and is under way.
-        let _ = progress_tx.try_send(Ok(v1::ImportProgress {
+        let _ = progress_tx.try_send(Ok(ImportReport {
             format: match format {
                 Format::Auto => String::new(),
                 known => known.to_string(),
@@ -259,28 +304,32 @@ impl Importer {
                     }
                     send_last(Ok(report)).await;
                 }
-                Err(status) => {
-                    tracing::info!(user_id, code = ?status.code(), "import stopped");
-                    let status = if status.code() == tonic::Code::InvalidArgument {
-                        Status::invalid_argument(format!("{file}: {}", status.message()))
-                    } else {
-                        status
+                Err(error) => {
+                    tracing::info!(user_id, error = %error, "import stopped");
+                    let error = match error {
+                        ServiceError::InvalidArgument(m) => {
+                            ServiceError::InvalidArgument(format!("{file}: {m}"))
+                        }
+                        other => other,
                     };
-                    send_last(Err(status)).await;
+                    send_last(Err(error)).await;
                 }
             }
         });
         Ok(ReceiverStream::new(progress_rx))
     }
 
-    async fn run(
+    async fn run<S>(
         &self,
         user_id: i64,
-        mut input: Streaming<v1::ImportRequest>,
+        mut input: S,
         options: ImportOptions,
         size: u64,
-        progress: &mpsc::Sender<Result<v1::ImportProgress, Status>>,
-    ) -> Result<v1::ImportProgress, Status> {
+        progress: &mpsc::Sender<Result<ImportReport, ServiceError>>,
+    ) -> Result<ImportReport, ServiceError>
+    where
+        S: Stream<Item = Upload> + Send + Unpin + 'static,
+    {
         let (chunk_tx, chunk_rx) = mpsc::channel(4);
         let idle = self.limits.idle_timeout;
         // Upload: chunks from the client into the reader's channel. Only the wait for
@@ -296,13 +345,11 @@ impl Importer {
                 };
                 let item = match next {
                     None => return,
-                    Some(Ok(v1::ImportRequest {
-                        part: Some(v1::import_request::Part::Chunk(chunk)),
-                    })) if chunk.len() <= MAX_CHUNK => Ok(chunk),
-                    Some(Ok(_)) => Err(std::io::Error::other(
+                    Some(Upload::Chunk(chunk)) if chunk.len() <= MAX_CHUNK => Ok(chunk),
+                    Some(Upload::Chunk(_) | Upload::Unexpected) => Err(std::io::Error::other(
                         "the upload stopped early: expected file data of at most 1 MiB per message",
                     )),
-                    Some(Err(_)) => Err(std::io::Error::other(
+                    Some(Upload::Interrupted) => Err(std::io::Error::other(
                         "the upload stopped early: it was interrupted",
                     )),
                 };
@@ -312,9 +359,9 @@ impl Importer {
                 }
             }
         });
-        let (page_tx, mut page_rx) = mpsc::channel::<Result<Parsed, Status>>(2);
+        let (page_tx, mut page_rx) = mpsc::channel::<Result<Parsed, ServiceError>>(2);
         let reader = tokio::task::spawn_blocking(move || read_pages(chunk_rx, options, page_tx));
-        let mut report = v1::ImportProgress {
+        let mut report = ImportReport {
             size,
             ..Default::default()
         };
@@ -323,8 +370,8 @@ impl Importer {
         while let Some(parsed) = page_rx.recv().await {
             let parsed = match parsed {
                 Ok(p) => p,
-                Err(status) => {
-                    failure = Some(status);
+                Err(error) => {
+                    failure = Some(error);
                     break;
                 }
             };
@@ -340,7 +387,8 @@ impl Importer {
                 let outcome = self
                     .store
                     .record_listens(user_id, IMPORT_SOURCE, &parsed.plays, None)
-                    .await?;
+                    .await
+                    .map_err(ServiceError::Store)?;
                 report.added += outcome.added;
                 report.merged += outcome.merged;
                 report.duplicates += outcome.known;
@@ -353,8 +401,8 @@ impl Importer {
         }
         upload.abort();
         let _ = reader.await;
-        if let Some(status) = failure {
-            return Err(status);
+        if let Some(error) = failure {
+            return Err(error);
         }
         report.done = true;
         Ok(report)
@@ -365,7 +413,7 @@ impl Importer {
 fn read_pages(
     chunks: mpsc::Receiver<Result<Vec<u8>, std::io::Error>>,
     options: ImportOptions,
-    pages: mpsc::Sender<Result<Parsed, Status>>,
+    pages: mpsc::Sender<Result<Parsed, ServiceError>>,
 ) {
     let input = ChunkReader {
         rx: chunks,
@@ -376,11 +424,13 @@ fn read_pages(
         Ok(r) => r,
         Err(history_import::ImportError::Io(e)) => {
             // The upload broke off before the file could even be recognised.
-            let _ = pages.blocking_send(Err(Status::aborted(format!("{e}; nothing was imported"))));
+            let _ = pages.blocking_send(Err(ServiceError::Aborted(format!(
+                "{e}; nothing was imported"
+            ))));
             return;
         }
         Err(e) => {
-            let _ = pages.blocking_send(Err(Status::invalid_argument(e.to_string())));
+            let _ = pages.blocking_send(Err(ServiceError::InvalidArgument(e.to_string())));
             return;
         }
     };
@@ -404,7 +454,7 @@ fn read_pages(
                 if cut {
                     page.cut_count += 1;
                     if page.bad.len() < MAX_BAD_ROWS {
-                        page.bad.push(v1::BadRow {
+                        page.bad.push(BadRow {
                             line,
                             reason: format!(
                                 "imported with a name cut to {} bytes",
@@ -420,7 +470,7 @@ fn read_pages(
             Some(Item::Bad { line, reason }) => {
                 page.bad_count += 1;
                 if page.bad.len() < MAX_BAD_ROWS {
-                    page.bad.push(v1::BadRow { line, reason });
+                    page.bad.push(BadRow { line, reason });
                 }
             }
             None => {}
@@ -434,7 +484,7 @@ fn read_pages(
                 // The upload broke off: what was committed stays, but the import did
                 // not finish, and must not say so.
                 if let Some(e) = reader.take_io_error() {
-                    let _ = pages.blocking_send(Err(Status::aborted(format!(
+                    let _ = pages.blocking_send(Err(ServiceError::Aborted(format!(
                         "{e}; what was read so far is imported, and importing the file again adds the rest"
                     ))));
                 }
@@ -464,8 +514,9 @@ fn stalled_text(idle: Duration) -> String {
     )
 }
 
-fn stalled(idle: Duration) -> Status {
-    Status::deadline_exceeded(stalled_text(idle))
+/// An upload that sent nothing for `idle`.
+pub fn stalled(idle: Duration) -> ServiceError {
+    ServiceError::DeadlineExceeded(stalled_text(idle))
 }
 
 #[cfg(test)]

@@ -5,9 +5,8 @@
 use std::{pin::Pin, sync::Arc};
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use futures::Stream;
-use spotter_proto::v1::{self, history_server::History};
-use tokio_stream::wrappers::ReceiverStream;
+use futures::{Stream, StreamExt};
+use spotter_proto::v1::{self, history_server::History, import_request::Part};
 use tonic::{Request, Response, Status, Streaming};
 
 use super::{
@@ -282,6 +281,30 @@ pub(crate) fn activity(
     }
 }
 
+fn report_to_wire(r: import::ImportReport) -> v1::ImportProgress {
+    v1::ImportProgress {
+        format: r.format,
+        bytes_read: r.bytes_read,
+        size: r.size,
+        plays: r.plays,
+        added: r.added,
+        merged: r.merged,
+        duplicates: r.duplicates,
+        skipped: r.skipped,
+        bad: r.bad,
+        bad_rows: r
+            .bad_rows
+            .into_iter()
+            .map(|b| v1::BadRow {
+                line: b.line,
+                reason: b.reason,
+            })
+            .collect(),
+        done: r.done,
+        cut: r.cut,
+    }
+}
+
 type BoxStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send>>;
 
 #[tonic::async_trait]
@@ -457,18 +480,44 @@ impl History for HistoryService {
         }))
     }
 
-    type ImportStream = ReceiverStream<Result<v1::ImportProgress, Status>>;
+    type ImportStream = BoxStream<v1::ImportProgress>;
 
     async fn import(
         &self,
         request: Request<Streaming<v1::ImportRequest>>,
     ) -> Result<Response<Self::ImportStream>, Status> {
-        let caller = Caller::of(&request)?;
-        let stream = self
-            .imports
-            .start(caller.user_id, request.into_inner())
-            .await?;
-        Ok(Response::new(stream))
+        let user_id = Caller::of(&request)?.user_id;
+        let mut input = request.into_inner();
+        let idle = self.imports.idle_timeout();
+        let first = tokio::time::timeout(idle, input.message())
+            .await
+            .map_err(|_| import::stalled(idle))??;
+        let start = match first {
+            Some(v1::ImportRequest {
+                part: Some(Part::Start(s)),
+            }) => import::ImportStart {
+                file_name: s.file_name,
+                format: s.format,
+                size: s.size,
+                min_play_ms: s.min_play_ms,
+            },
+            _ => {
+                return Err(Status::invalid_argument(
+                    "an import starts with a message naming the file",
+                ));
+            }
+        };
+        let upload = input.map(|message| match message {
+            Ok(v1::ImportRequest {
+                part: Some(Part::Chunk(chunk)),
+            }) => import::Upload::Chunk(chunk),
+            Ok(_) => import::Upload::Unexpected,
+            Err(_) => import::Upload::Interrupted,
+        });
+        let reports = self.imports.start(user_id, start, upload).await?;
+        Ok(Response::new(Box::pin(reports.map(|report| {
+            report.map(report_to_wire).map_err(Status::from)
+        }))))
     }
 
     type ExportStream = BoxStream<v1::ExportChunk>;
@@ -485,7 +534,12 @@ impl History for HistoryService {
             Ok(_) => export::Format::JsonLines,
             Err(_) => return Err(Status::invalid_argument("unknown export format")),
         };
-        let stream = export::stream(self.store.clone(), caller.user_id, query, format);
+        let stream =
+            export::stream(self.store.clone(), caller.user_id, query, format).map(|chunk| {
+                chunk
+                    .map(|data| v1::ExportChunk { data })
+                    .map_err(Status::from)
+            });
         Ok(Response::new(Box::pin(stream)))
     }
 }
