@@ -5,4 +5,5 @@ pub mod export;
 pub mod formats;
 pub mod import;
 pub mod rpc;
+pub mod service;
 pub mod store;

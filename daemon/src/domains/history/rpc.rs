@@ -6,11 +6,12 @@ use std::{pin::Pin, sync::Arc};
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use futures::{Stream, StreamExt};
-use spotter_proto::v1::{self, history_server::History, import_request::Part};
+use spotter_proto::v1::{self, history_server::History as HistoryRpc, import_request::Part};
 use tonic::{Request, Response, Status, Streaming};
 
 use super::{
     export, import,
+    service::{DAY, History, Summary, shown},
     store::{
         listens::{IMPORT_SOURCE, ListenRow},
         queries::{FilterError, ListenQuery, NEWEST, TextFilter, fts_expression},
@@ -39,10 +40,8 @@ pub const MAX_DISCOVERIES: u32 = 500;
 /// Days `GetActivity` returns at most (the most recent).
 pub const MAX_DAYS: usize = 3660;
 
-const DAY: i64 = 86_400;
-
 pub struct HistoryService {
-    store: Store,
+    history: History,
     imports: import::Importer,
 }
 
@@ -60,7 +59,7 @@ impl HistoryService {
                 import_min_play_secs * 1000,
                 limits,
             ),
-            store,
+            history: History::new(store),
         }
     }
 }
@@ -182,102 +181,12 @@ pub(crate) fn period_range(period: Option<&v1::StatsPeriod>, now: i64) -> Result
     }
 }
 
-/// Bounds as reported back: unbounded ends shown as the first listen and now.
-fn shown(range: Range, now: i64) -> (i64, i64) {
-    (range.from.max(0), range.to.min(now + 1))
-}
-
 fn ranked_to_top(r: Ranked) -> v1::TopEntry {
     v1::TopEntry {
         artist: r.artist,
         album: r.album.unwrap_or_default(),
         title: r.title.unwrap_or_default(),
         listens: r.n.max(0) as u64,
-    }
-}
-
-/// The local date of local day number `day` (days since 1970-01-01).
-fn date_of(day: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(day * DAY)
-        .map(|t| {
-            let d = t.date();
-            format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
-        })
-        .unwrap_or_default()
-}
-
-/// Activity from per-local-hour counts (hour numbers since the epoch, ascending).
-pub(crate) fn activity(
-    hours: &[(i64, i64)],
-    first_day: Option<i64>,
-    last_day: i64,
-    today: i64,
-) -> v1::GetActivityResponse {
-    let mut by_hour = vec![0u64; 24];
-    let mut days: Vec<(i64, u64)> = Vec::new();
-    for &(h, n) in hours {
-        let n = n.max(0) as u64;
-        by_hour[h.rem_euclid(24) as usize] += n;
-        let day = h.div_euclid(24);
-        match days.last_mut() {
-            Some((d, c)) if *d == day => *c += n,
-            _ => days.push((day, n)),
-        }
-    }
-    let listens = days.iter().map(|d| d.1).sum();
-    // Streaks over days with listens (ascending).
-    let (mut longest, mut longest_start, mut run, mut run_start) = (0u32, None, 0u32, 0i64);
-    let mut prev: Option<i64> = None;
-    for &(day, _) in &days {
-        if prev == Some(day - 1) {
-            run += 1;
-        } else {
-            run = 1;
-            run_start = day;
-        }
-        if run > longest {
-            longest = run;
-            longest_start = Some(run_start);
-        }
-        prev = Some(day);
-    }
-    let current = match prev {
-        Some(last) if last == today || last == today - 1 => run,
-        _ => 0,
-    };
-    // Every day from the first (or the period's start) to the period's end, zeros
-    // included, the most recent MAX_DAYS of them.
-    let start = match (first_day, days.first()) {
-        (Some(f), _) => f,
-        (None, Some(&(d, _))) => d,
-        (None, None) => last_day + 1,
-    };
-    let start = start.max(last_day - MAX_DAYS as i64 + 1);
-    let mut counts = days.iter().peekable();
-    let mut out = Vec::new();
-    for day in start..=last_day {
-        while counts.peek().is_some_and(|(d, _)| *d < day) {
-            counts.next();
-        }
-        let n = match counts.peek() {
-            Some(&&(d, n)) if d == day => n,
-            _ => 0,
-        };
-        out.push(v1::DayCount {
-            date: date_of(day),
-            listens: n,
-        });
-    }
-    v1::GetActivityResponse {
-        days: out,
-        hours: by_hour,
-        listens,
-        active_days: days.len() as u32,
-        longest_streak: longest,
-        longest_streak_start: longest_start.map(date_of).unwrap_or_default(),
-        current_streak: current,
-        from: 0,
-        to: 0,
     }
 }
 
@@ -308,7 +217,7 @@ fn report_to_wire(r: import::ImportReport) -> v1::ImportProgress {
 type BoxStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send>>;
 
 #[tonic::async_trait]
-impl History for HistoryService {
+impl HistoryRpc for HistoryService {
     async fn list_recent_listens(
         &self,
         request: Request<v1::ListRecentListensRequest>,
@@ -318,8 +227,8 @@ impl History for HistoryService {
         let size = clamp_page(r.page_size, DEFAULT_PAGE, MAX_PAGE);
         let before = decode_cursor(&r.before)?.unwrap_or(NEWEST);
         let rows = self
-            .store
-            .list_listens(caller.user_id, &ListenQuery::everything(), before, size)
+            .history
+            .listens(caller.user_id, &ListenQuery::everything(), before, size)
             .await?;
         let next_before = next_cursor(&rows, size);
         Ok(Response::new(v1::ListRecentListensResponse {
@@ -333,9 +242,14 @@ impl History for HistoryService {
         request: Request<v1::GetSummaryRequest>,
     ) -> Result<Response<v1::GetSummaryResponse>, Status> {
         let caller = Caller::of(&request)?;
-        let (total, by_source) = self.store.listen_counts(caller.user_id).await?;
-        let library = self.store.library_counts(caller.user_id).await?;
-        let (artists, albums, tracks) = self.store.distinct_counts(caller.user_id).await?;
+        let Summary {
+            listens: total,
+            by_source,
+            library,
+            artists,
+            albums,
+            tracks,
+        } = self.history.summary(caller.user_id).await?;
         Ok(Response::new(v1::GetSummaryResponse {
             listens: total.max(0) as u64,
             listens_by_source: by_source
@@ -366,8 +280,8 @@ impl History for HistoryService {
             None => NEWEST,
         };
         let rows = self
-            .store
-            .list_listens(caller.user_id, &query, before, size)
+            .history
+            .listens(caller.user_id, &query, before, size)
             .await?;
         let next_cursor = next_cursor(&rows, size);
         Ok(Response::new(v1::ListListensResponse {
@@ -382,8 +296,8 @@ impl History for HistoryService {
     ) -> Result<Response<v1::ListenDetails>, Status> {
         let caller = Caller::of(&request)?;
         let d = self
-            .store
-            .listen_detail(caller.user_id, request.get_ref().id)
+            .history
+            .listen(caller.user_id, request.get_ref().id)
             .await?;
         Ok(Response::new(v1::ListenDetails {
             isrc: d.listen.isrc.clone().unwrap_or_default(),
@@ -410,11 +324,10 @@ impl History for HistoryService {
         let range = period_range(r.period.as_ref(), now)?;
         let subject = subject_from_wire(r.subject)?;
         let limit = clamp_page(r.limit, DEFAULT_TOP, MAX_TOP);
-        let entries = self
-            .store
+        let (entries, listens) = self
+            .history
             .top(caller.user_id, subject, range, limit)
             .await?;
-        let listens = self.store.count_listens(caller.user_id, range).await?;
         let (from, to) = shown(range, now);
         Ok(Response::new(v1::GetTopResponse {
             entries: entries.into_iter().map(ranked_to_top).collect(),
@@ -432,19 +345,28 @@ impl History for HistoryService {
         let r = request.get_ref();
         let now = now();
         let range = period_range(r.period.as_ref(), now)?;
-        // Every offset in use is a whole number of quarter hours.
-        let minutes = r.utc_offset_minutes.clamp(-18 * 60, 18 * 60);
-        let offset = i64::from(minutes - minutes.rem_euclid(15)) * 60;
-        let hours = self
-            .store
-            .hourly_counts(caller.user_id, range, offset)
+        let a = self
+            .history
+            .activity(caller.user_id, range, r.utc_offset_minutes, now)
             .await?;
-        let local_day = |t: i64| (t + offset).div_euclid(DAY);
-        let (from, to) = shown(range, now);
-        let first_day = (range.from > 0).then(|| local_day(range.from));
-        let mut out = activity(&hours, first_day, local_day(to - 1), local_day(now));
-        out.from = from;
-        out.to = to;
+        let out = v1::GetActivityResponse {
+            days: a
+                .days
+                .into_iter()
+                .map(|d| v1::DayCount {
+                    date: d.date,
+                    listens: d.listens,
+                })
+                .collect(),
+            hours: a.hours,
+            listens: a.listens,
+            active_days: a.active_days,
+            longest_streak: a.longest_streak,
+            longest_streak_start: a.longest_streak_start,
+            current_streak: a.current_streak,
+            from: a.from,
+            to: a.to,
+        };
         Ok(Response::new(out))
     }
 
@@ -459,7 +381,7 @@ impl History for HistoryService {
         let subject = subject_from_wire(r.subject)?;
         let limit = clamp_page(r.limit, DEFAULT_DISCOVERIES, MAX_DISCOVERIES);
         let (rows, total) = self
-            .store
+            .history
             .discoveries(caller.user_id, subject, range, limit)
             .await?;
         let (from, to) = shown(range, now);
@@ -534,8 +456,10 @@ impl History for HistoryService {
             Ok(_) => export::Format::JsonLines,
             Err(_) => return Err(Status::invalid_argument("unknown export format")),
         };
-        let stream =
-            export::stream(self.store.clone(), caller.user_id, query, format).map(|chunk| {
+        let stream = self
+            .history
+            .export(caller.user_id, query, format)
+            .map(|chunk| {
                 chunk
                     .map(|data| v1::ExportChunk { data })
                     .map_err(Status::from)
@@ -559,33 +483,6 @@ mod tests {
                 tonic::Code::InvalidArgument
             );
         }
-    }
-
-    #[test]
-    fn activity_counts_days_hours_and_streaks() {
-        // Local hours: day 10 at 01:00 and 23:00, day 11 at 05:00, day 13 at 00:00.
-        let hours = [
-            (10 * 24 + 1, 2),
-            (10 * 24 + 23, 1),
-            (11 * 24 + 5, 4),
-            (13 * 24, 1),
-        ];
-        let a = activity(&hours, None, 14, 14);
-        assert_eq!(a.listens, 8);
-        assert_eq!(a.active_days, 3);
-        assert_eq!(a.longest_streak, 2);
-        assert_eq!(a.longest_streak_start, date_of(10));
-        // Day 13 ends a run of one, and 13 is yesterday of day 14.
-        assert_eq!(a.current_streak, 1);
-        assert_eq!(a.hours[1], 2);
-        assert_eq!(a.hours[23], 1);
-        assert_eq!(a.hours[5], 4);
-        assert_eq!(a.hours[0], 1);
-        let days: Vec<u64> = a.days.iter().map(|d| d.listens).collect();
-        assert_eq!(days, [3, 4, 0, 1, 0], "days 10..=14, zeros included");
-        assert_eq!(a.days[0].date, "1970-01-11");
-        // Nothing yesterday or today: no current streak.
-        assert_eq!(activity(&hours, None, 20, 20).current_streak, 0);
     }
 
     #[test]
