@@ -364,8 +364,7 @@ pub async fn boot(config: Config) -> Result<Running, BootError> {
     ))
     .max_decoding_message_size(MAX_MESSAGE_BYTES);
     let sessions_rpc = SessionsServer::new(domains::identity::sessions_rpc::SessionsService::new(
-        store.clone(),
-        events.clone(),
+        domains::identity::sessions::Sessions::new(store.clone(), events.clone()),
     ))
     .max_decoding_message_size(MAX_MESSAGE_BYTES);
     let admin_rpc = AdminServer::new(domains::admin::rpc::AdminService::new(

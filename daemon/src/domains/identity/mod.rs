@@ -7,6 +7,7 @@ pub mod auth_rpc;
 pub mod caller;
 pub(crate) mod convert;
 pub mod service;
+pub mod sessions;
 pub mod sessions_rpc;
 pub mod store;
 pub mod users;
