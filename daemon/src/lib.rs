@@ -464,11 +464,8 @@ fn parse_shared_secret(text: &str) -> Result<crypto::SecretString, crypto::KeyFo
 async fn warn_about_foreign_keys(store: &Store, keyring: &Keyring) {
     let mut unknown: BTreeMap<String, usize> = BTreeMap::new();
     let mut version_1 = 0;
-    let Ok(mut conn) = store.pool().acquire().await else {
-        return;
-    };
     for column in SEALED_COLUMNS {
-        let Ok(values) = store::sealed::sealed_values(&mut conn, column).await else {
+        let Ok(values) = store.sealed_values_of(column).await else {
             continue;
         };
         for v in values {

@@ -68,12 +68,6 @@ pub enum RotationError {
     Store(#[from] StoreError),
 }
 
-impl From<sqlx::Error> for RotationError {
-    fn from(e: sqlx::Error) -> Self {
-        RotationError::Store(StoreError::Database(e))
-    }
-}
-
 /// Re-seals every registered column under `new_key`. `current` must open every stored
 /// value (it may hold several keys, e.g. after an interrupted online rotation).
 pub async fn rotate_encryption_key(
@@ -151,7 +145,7 @@ pub(crate) async fn rotate_columns(
             row_id: "count".into(),
         });
     }
-    tx.commit().await?;
+    tx.commit().await.map_err(StoreError::from)?;
     Ok(RotationReport {
         new_key_id: new_key.id(),
         columns: report,
@@ -161,10 +155,9 @@ pub(crate) async fn rotate_columns(
 /// Opens every value of every registered column with `keyring`: how many opened, or
 /// the first that did not. Crash tests and verification after a restore use it.
 pub async fn verify_sealed(store: &Store, keyring: &Keyring) -> Result<usize, RotationError> {
-    let mut conn = store.pool().acquire().await?;
     let mut opened = 0;
     for column in SEALED_COLUMNS {
-        for value in sealed_values(&mut conn, column).await? {
+        for value in store.sealed_values_of(column).await? {
             keyring
                 .open(value.at(column), &value.envelope)
                 .map_err(|cause| RotationError::Unopenable {
@@ -282,9 +275,8 @@ pub async fn settle_staged_key(
         err,
     };
     let (mut under_current, mut under_staged) = (0usize, 0usize);
-    let mut conn = store.pool().acquire().await.map_err(StoreError::from)?;
     for column in SEALED_COLUMNS {
-        for value in sealed_values(&mut conn, column).await? {
+        for value in store.sealed_values_of(column).await? {
             match Keyring::key_id_of(&value.envelope) {
                 Ok(id) if id == current.id() => under_current += 1,
                 Ok(id) if id == staged.id() => under_staged += 1,
@@ -292,7 +284,6 @@ pub async fn settle_staged_key(
             }
         }
     }
-    drop(conn);
     if under_staged == 0 || staged.id() == current.id() {
         tracing::info!(
             key_id = %current.id(),

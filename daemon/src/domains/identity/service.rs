@@ -174,22 +174,13 @@ impl Identity {
         };
         // The marker and the owner are written together; the marker is checked again
         // inside the transaction, so two racing setups cannot both win.
-        let mut tx = self.store.begin_write().await?;
-        let done: Option<String> =
-            sqlx::query_scalar("SELECT value FROM instance_settings WHERE name = ?")
-                .bind(SETUP_COMPLETED)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(store_err)?;
-        if done.as_deref() == Some("1") {
-            return Err(ServiceError::FailedPrecondition(
-                "setup has already been completed".into(),
-            ));
-        }
-        let account =
-            Store::insert_account(&mut tx, &username, Role::Owner, hash.as_deref(), linked).await?;
-        Store::set_setting_in(&mut tx, SETUP_COMPLETED, "1").await?;
-        tx.commit().await.map_err(store_err)?;
+        let account = self
+            .store
+            .complete_setup(SETUP_COMPLETED, &username, hash.as_deref(), linked)
+            .await?
+            .ok_or_else(|| {
+                ServiceError::FailedPrecondition("setup has already been completed".into())
+            })?;
         if let Some((_, path)) = &self.setup_code {
             let _ = std::fs::remove_file(path);
         }
@@ -861,9 +852,5 @@ fn write_setup_code(state_dir: &std::path::Path) -> Result<(Zeroizing<String>, P
 }
 
 fn internal<E: std::error::Error + Send + Sync + 'static>(e: E) -> ServiceError {
-    ServiceError::Internal(Box::new(e))
-}
-
-fn store_err(e: sqlx::Error) -> ServiceError {
     ServiceError::Internal(Box::new(e))
 }

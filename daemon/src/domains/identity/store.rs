@@ -158,6 +158,38 @@ impl Store {
             .await?)
     }
 
+    /// First-run setup: creates the owner and sets the `marker` setting to "1" in one
+    /// transaction that checks the marker first, so two racing setups cannot both
+    /// win. `None` when the marker was already set.
+    pub async fn complete_setup(
+        &self,
+        marker: &str,
+        username: &str,
+        password_hash: Option<&str>,
+        navidrome_linked: bool,
+    ) -> Result<Option<Account>> {
+        let mut tx = self.begin_write().await?;
+        let done: Option<String> =
+            sqlx::query_scalar("SELECT value FROM instance_settings WHERE name = ?")
+                .bind(marker)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if done.as_deref() == Some("1") {
+            return Ok(None);
+        }
+        let account = Store::insert_account(
+            &mut tx,
+            username,
+            Role::Owner,
+            password_hash,
+            navidrome_linked,
+        )
+        .await?;
+        Store::set_setting_in(&mut tx, marker, "1").await?;
+        tx.commit().await?;
+        Ok(Some(account))
+    }
+
     /// Creates an account inside `conn` (a transaction when part of setup).
     pub async fn insert_account(
         conn: &mut SqliteConnection,
