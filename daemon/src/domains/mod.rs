@@ -15,4 +15,24 @@ pub mod admin;
 pub mod connections;
 pub mod history;
 pub mod identity;
+pub mod state;
 pub mod sync;
+
+use tonic::service::{Routes, RoutesBuilder};
+
+use crate::{config::Settings, rpc};
+pub use state::DaemonState;
+
+/// The registry: every domain adds its tonic services, built from the shared state
+/// and its own settings section.
+pub fn routes(state: &DaemonState, settings: &Settings) -> Routes {
+    let mut routes = RoutesBuilder::default();
+    rpc::system::register(&mut routes, state);
+    rpc::events::register(&mut routes, state);
+    identity::register(&mut routes, state);
+    admin::register(&mut routes, state, &settings.auth);
+    connections::register(&mut routes, state);
+    sync::register(&mut routes, state);
+    history::register(&mut routes, state, &settings.history, &settings.sync);
+    routes.routes()
+}

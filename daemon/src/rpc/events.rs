@@ -12,6 +12,15 @@ use crate::{
     events::EventBus,
 };
 
+/// Serves `spotter.v1.Events`.
+pub fn register(routes: &mut tonic::service::RoutesBuilder, state: &crate::domains::DaemonState) {
+    use spotter_proto::v1::events_server::EventsServer;
+    routes.add_service(crate::rpc::server!(
+        EventsServer,
+        EventsService::new(state.events.clone(), state.identity.clone())
+    ));
+}
+
 pub struct EventsService {
     bus: Arc<EventBus>,
     identity: Arc<Identity>,

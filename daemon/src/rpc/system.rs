@@ -8,14 +8,44 @@ use spotter_proto::{
 };
 use tonic::{Request, Response, Status};
 
-use crate::DaemonState;
+use spotter_proto::v1::system_server::SystemServer;
+use tonic::service::RoutesBuilder;
+
+use crate::{domains::DaemonState, rpc::server};
+
+/// Serves `spotter.v1.System`.
+pub fn register(routes: &mut RoutesBuilder, state: &DaemonState) {
+    routes.add_service(server!(
+        SystemServer,
+        SystemService::new(SystemFacts::of(state))
+    ));
+}
+
+/// What `GetStatus` reports about the running daemon.
+pub struct SystemFacts {
+    pub mode: spotter_proto::locations::Mode,
+    pub started: std::time::Instant,
+    pub schema_version: i64,
+    pub keyring: Arc<tokio::sync::RwLock<crate::crypto::Keyring>>,
+}
+
+impl SystemFacts {
+    pub fn of(state: &DaemonState) -> Self {
+        SystemFacts {
+            mode: state.mode,
+            started: state.started,
+            schema_version: state.schema_version,
+            keyring: state.keyring.clone(),
+        }
+    }
+}
 
 pub struct SystemService {
-    state: Arc<DaemonState>,
+    state: SystemFacts,
 }
 
 impl SystemService {
-    pub fn new(state: Arc<DaemonState>) -> Self {
+    pub fn new(state: SystemFacts) -> Self {
         SystemService { state }
     }
 }

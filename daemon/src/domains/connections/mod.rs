@@ -6,3 +6,17 @@ pub mod credentials;
 pub mod rpc;
 pub mod service;
 pub mod store;
+
+use spotter_proto::v1::connections_server::ConnectionsServer;
+use tonic::service::RoutesBuilder;
+
+use super::DaemonState;
+use crate::rpc::server;
+
+/// Serves `spotter.v1.Connections`.
+pub fn register(routes: &mut RoutesBuilder, state: &DaemonState) {
+    routes.add_service(server!(
+        ConnectionsServer,
+        rpc::ConnectionsService::new(state.connections.clone())
+    ));
+}

@@ -7,3 +7,35 @@ pub mod import;
 pub mod rpc;
 pub mod service;
 pub mod store;
+
+use std::time::Duration;
+
+use spotter_proto::v1::history_server::HistoryServer;
+use tonic::service::RoutesBuilder;
+
+use super::DaemonState;
+use crate::{
+    config::{HistorySettings, SyncSettings},
+    rpc::server,
+};
+
+/// Serves `spotter.v1.History`.
+pub fn register(
+    routes: &mut RoutesBuilder,
+    state: &DaemonState,
+    history: &HistorySettings,
+    sync: &SyncSettings,
+) {
+    routes.add_service(server!(
+        HistoryServer,
+        rpc::HistoryService::new(
+            state.store.clone(),
+            state.events.clone(),
+            sync.import_min_play_secs,
+            import::ImportLimits {
+                max_running: history.max_concurrent_imports,
+                idle_timeout: Duration::from_secs(history.import_idle_timeout_secs),
+            },
+        )
+    ));
+}

@@ -6,3 +6,17 @@ pub mod jobs;
 pub mod rpc;
 pub mod service;
 pub mod store;
+
+use spotter_proto::v1::jobs_server::JobsServer;
+use tonic::service::RoutesBuilder;
+
+use super::DaemonState;
+use crate::rpc::server;
+
+/// Serves `spotter.v1.Jobs`.
+pub fn register(routes: &mut RoutesBuilder, state: &DaemonState) {
+    routes.add_service(server!(
+        JobsServer,
+        rpc::JobsService::new(state.jobs.clone())
+    ));
+}
