@@ -81,7 +81,7 @@ pub enum BootError {
     #[error("cannot start the identity service: {0}")]
     Identity(#[source] service::ServiceError),
     #[error(transparent)]
-    Providers(#[from] providers::clients::ClientsError),
+    Providers(#[from] domains::connections::clients::ClientsError),
     #[error("providers.ca_file {path}: {source}")]
     CaFile {
         path: PathBuf,
@@ -381,7 +381,7 @@ fn provider_clients(config: &Config) -> Result<providers::clients::ProviderClien
         })?),
         None => None,
     };
-    Ok(providers::clients::ProviderClients::build(
+    Ok(domains::connections::clients::build(
         &config.settings,
         lastfm_secret,
         extra_roots,

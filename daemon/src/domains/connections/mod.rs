@@ -2,6 +2,7 @@
 //! ListenBrainz, Navidrome), their sealed credentials and the connect flows. Sync
 //! asks this domain for credentials; nothing else reads them.
 
+pub mod clients;
 pub mod credentials;
 pub mod rpc;
 pub mod service;
