@@ -27,12 +27,32 @@ pub use state::DaemonState;
 /// and its own settings section.
 pub fn routes(state: &DaemonState, settings: &Settings) -> Routes {
     let mut routes = RoutesBuilder::default();
-    rpc::system::register(&mut routes, state);
-    rpc::events::register(&mut routes, state);
-    identity::register(&mut routes, state);
-    admin::register(&mut routes, state, &settings.auth);
-    connections::register(&mut routes, state);
-    sync::register(&mut routes, state);
-    history::register(&mut routes, state, &settings.history, &settings.sync);
+    let s = state;
+    let facts = rpc::system::SystemFacts {
+        mode: s.mode,
+        started: s.started,
+        schema_version: s.schema_version,
+        keyring: s.keyring.clone(),
+    };
+    rpc::system::register(&mut routes, facts);
+    rpc::events::register(&mut routes, &s.events, &s.identity);
+    identity::register(&mut routes, &s.identity, &s.store, &s.events);
+    let admin = admin::AdminDeps {
+        store: &s.store,
+        identity: &s.identity,
+        keyring: &s.keyring,
+        key_source: &s.key_source,
+        events: &s.events,
+    };
+    admin::register(&mut routes, admin, &settings.auth);
+    connections::register(&mut routes, &s.connections);
+    sync::register(&mut routes, &s.jobs);
+    history::register(
+        &mut routes,
+        &s.store,
+        &s.events,
+        &settings.history,
+        &settings.sync,
+    );
     routes.routes()
 }

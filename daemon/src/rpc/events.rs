@@ -13,11 +13,15 @@ use crate::{
 };
 
 /// Serves `spotter.v1.Events`.
-pub fn register(routes: &mut tonic::service::RoutesBuilder, state: &crate::domains::DaemonState) {
+pub fn register(
+    routes: &mut tonic::service::RoutesBuilder,
+    events: &Arc<EventBus>,
+    identity: &Arc<Identity>,
+) {
     use spotter_proto::v1::events_server::EventsServer;
     routes.add_service(crate::rpc::server!(
         EventsServer,
-        EventsService::new(state.events.clone(), state.identity.clone())
+        EventsService::new(events.clone(), identity.clone())
     ));
 }
 

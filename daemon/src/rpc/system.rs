@@ -2,23 +2,18 @@
 
 use std::sync::Arc;
 
+use spotter_proto::v1::system_server::SystemServer;
 use spotter_proto::{
     MIN_PROTOCOL_VERSION, PROTOCOL_VERSION,
     v1::{DaemonMode, GetStatusRequest, GetStatusResponse, system_server::System},
 };
-use tonic::{Request, Response, Status};
+use tonic::{Request, Response, Status, service::RoutesBuilder};
 
-use spotter_proto::v1::system_server::SystemServer;
-use tonic::service::RoutesBuilder;
-
-use crate::{domains::DaemonState, rpc::server};
+use crate::rpc::{peer_uid, server};
 
 /// Serves `spotter.v1.System`.
-pub fn register(routes: &mut RoutesBuilder, state: &DaemonState) {
-    routes.add_service(server!(
-        SystemServer,
-        SystemService::new(SystemFacts::of(state))
-    ));
+pub fn register(routes: &mut RoutesBuilder, facts: SystemFacts) {
+    routes.add_service(server!(SystemServer, SystemService::new(facts)));
 }
 
 /// What `GetStatus` reports about the running daemon.
@@ -27,17 +22,6 @@ pub struct SystemFacts {
     pub started: std::time::Instant,
     pub schema_version: i64,
     pub keyring: Arc<tokio::sync::RwLock<crate::crypto::Keyring>>,
-}
-
-impl SystemFacts {
-    pub fn of(state: &DaemonState) -> Self {
-        SystemFacts {
-            mode: state.mode,
-            started: state.started,
-            schema_version: state.schema_version,
-            keyring: state.keyring.clone(),
-        }
-    }
 }
 
 pub struct SystemService {
@@ -56,7 +40,7 @@ impl System for SystemService {
         &self,
         request: Request<GetStatusRequest>,
     ) -> Result<Response<GetStatusResponse>, Status> {
-        let peer = super::peer_uid(&request)?;
+        let peer = peer_uid(&request)?;
         let client = request.get_ref().client_protocol_version;
         if client != 0 && !(MIN_PROTOCOL_VERSION..=PROTOCOL_VERSION).contains(&client) {
             tracing::debug!(

@@ -11,20 +11,37 @@ use std::sync::Arc;
 use spotter_proto::v1::admin_server::AdminServer;
 use tonic::service::RoutesBuilder;
 
-use super::DaemonState;
-use crate::{config::AuthSettings, rpc::server};
+use tokio::sync::RwLock;
+
+use super::identity::service::Identity;
+use crate::{
+    config::AuthSettings,
+    crypto::{KeySource, Keyring},
+    events::EventBus,
+    rpc::server,
+    store::Store,
+};
+
+/// What the admin service acts with.
+pub struct AdminDeps<'a> {
+    pub store: &'a Store,
+    pub identity: &'a Arc<Identity>,
+    pub keyring: &'a Arc<RwLock<Keyring>>,
+    pub key_source: &'a KeySource,
+    pub events: &'a Arc<EventBus>,
+}
 
 /// Serves `spotter.v1.Admin`.
-pub fn register(routes: &mut RoutesBuilder, state: &DaemonState, auth: &AuthSettings) {
+pub fn register(routes: &mut RoutesBuilder, deps: AdminDeps<'_>, auth: &AuthSettings) {
     let admin = Arc::new(service::Admin::new(
-        state.store.clone(),
-        state.identity.clone(),
-        state.keyring.clone(),
-        state.key_source.clone(),
+        deps.store.clone(),
+        deps.identity.clone(),
+        deps.keyring.clone(),
+        deps.key_source.clone(),
         auth.min_password_length,
     ));
     routes.add_service(server!(
         AdminServer,
-        rpc::AdminService::new(admin, state.events.clone())
+        rpc::AdminService::new(admin, deps.events.clone())
     ));
 }

@@ -11,13 +11,12 @@ pub mod store;
 use spotter_proto::v1::connections_server::ConnectionsServer;
 use tonic::service::RoutesBuilder;
 
-use super::DaemonState;
 use crate::rpc::server;
 
 /// Serves `spotter.v1.Connections`.
-pub fn register(routes: &mut RoutesBuilder, state: &DaemonState) {
+pub fn register(routes: &mut RoutesBuilder, connections: &std::sync::Arc<service::Connections>) {
     routes.add_service(server!(
         ConnectionsServer,
-        rpc::ConnectionsService::new(state.connections.clone())
+        rpc::ConnectionsService::new(connections.clone())
     ));
 }

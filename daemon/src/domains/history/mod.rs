@@ -13,24 +13,26 @@ use std::time::Duration;
 use spotter_proto::v1::history_server::HistoryServer;
 use tonic::service::RoutesBuilder;
 
-use super::DaemonState;
 use crate::{
     config::{HistorySettings, SyncSettings},
+    events::EventBus,
     rpc::server,
+    store::Store,
 };
 
 /// Serves `spotter.v1.History`.
 pub fn register(
     routes: &mut RoutesBuilder,
-    state: &DaemonState,
+    store: &Store,
+    events: &std::sync::Arc<EventBus>,
     history: &HistorySettings,
     sync: &SyncSettings,
 ) {
     routes.add_service(server!(
         HistoryServer,
         rpc::HistoryService::new(
-            state.store.clone(),
-            state.events.clone(),
+            store.clone(),
+            events.clone(),
             sync.import_min_play_secs,
             import::ImportLimits {
                 max_running: history.max_concurrent_imports,

@@ -12,23 +12,26 @@ pub mod sessions_rpc;
 pub mod store;
 pub mod users;
 
+use std::sync::Arc;
+
 use spotter_proto::v1::{auth_server::AuthServer, sessions_server::SessionsServer};
 use tonic::service::RoutesBuilder;
 
-use super::DaemonState;
-use crate::rpc::server;
+use crate::{events::EventBus, rpc::server, store::Store};
 
 /// Serves `spotter.v1.Auth` and `spotter.v1.Sessions`.
-pub fn register(routes: &mut RoutesBuilder, state: &DaemonState) {
+pub fn register(
+    routes: &mut RoutesBuilder,
+    identity: &Arc<service::Identity>,
+    store: &Store,
+    events: &Arc<EventBus>,
+) {
     routes.add_service(server!(
         AuthServer,
-        auth_rpc::AuthService::new(state.identity.clone(), state.events.clone())
+        auth_rpc::AuthService::new(identity.clone(), events.clone())
     ));
     routes.add_service(server!(
         SessionsServer,
-        sessions_rpc::SessionsService::new(sessions::Sessions::new(
-            state.store.clone(),
-            state.events.clone()
-        ))
+        sessions_rpc::SessionsService::new(sessions::Sessions::new(store.clone(), events.clone()))
     ));
 }

@@ -10,13 +10,9 @@ pub mod store;
 use spotter_proto::v1::jobs_server::JobsServer;
 use tonic::service::RoutesBuilder;
 
-use super::DaemonState;
 use crate::rpc::server;
 
 /// Serves `spotter.v1.Jobs`.
-pub fn register(routes: &mut RoutesBuilder, state: &DaemonState) {
-    routes.add_service(server!(
-        JobsServer,
-        rpc::JobsService::new(state.jobs.clone())
-    ));
+pub fn register(routes: &mut RoutesBuilder, jobs: &jobs::Jobs) {
+    routes.add_service(server!(JobsServer, rpc::JobsService::new(jobs.clone())));
 }
