@@ -15,6 +15,7 @@ pub mod admin;
 pub mod connections;
 pub mod history;
 pub mod identity;
+pub mod library;
 pub mod state;
 pub mod sync;
 

@@ -13,7 +13,7 @@ use super::{
     },
 };
 use crate::{
-    domains::sync::store::library::LibraryCounts,
+    domains::library::store::LibraryCounts,
     service::{Result, ServiceError},
     store::Store,
 };

@@ -1,4 +1,3 @@
-//! The sync domain's queries: job schedules and runs, and the library mirror.
+//! The sync domain's queries: job schedules and runs.
 
 pub mod jobs;
-pub mod library;
