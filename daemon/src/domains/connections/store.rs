@@ -76,6 +76,28 @@ fn truncate(text: &str) -> String {
 }
 
 impl Store {
+    /// A Navidrome sign-in is also the user's Navidrome connection: a healthy one only
+    /// gets the (maybe changed) password; a missing or parked one is (re)connected.
+    pub async fn navidrome_signed_in(
+        &self,
+        keyring: &Keyring,
+        user_id: i64,
+        username: &str,
+        secret: &SecretString,
+    ) -> Result<()> {
+        let healthy = self
+            .connection(user_id, Provider::Navidrome)
+            .await?
+            .is_some_and(|c| c.state == ConnectionState::Connected);
+        if healthy {
+            self.update_connection_secret(keyring, user_id, Provider::Navidrome, secret)
+                .await
+        } else {
+            self.connect(keyring, user_id, Provider::Navidrome, username, secret)
+                .await
+        }
+    }
+
     /// Connects (or reconnects) `provider` for `user_id`: stores the credential sealed,
     /// marks the connection healthy and makes the user's jobs due now (a reconnect
     /// clears a fatal state).

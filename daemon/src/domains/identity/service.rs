@@ -18,16 +18,13 @@ use crate::{
     },
     config::AuthSettings,
     crypto::{Keyring, SecretString},
-    domains::{
-        connections::store::ConnectionState,
-        identity::{
-            caller::Caller,
-            store::{Account, Audit, NewSession, RefreshOutcome},
-            users::Role,
-        },
+    domains::identity::{
+        caller::Caller,
+        store::{Account, Audit, NewSession, RefreshOutcome},
+        users::Role,
     },
     providers::subsonic::SubsonicClient,
-    store::{Provider, Store, now},
+    store::{Store, now},
 };
 
 /// The message for every failed sign-in, whether or not the account exists.
@@ -416,26 +413,9 @@ impl Identity {
     async fn store_navidrome_password(&self, account: &Account, password: &str) -> Result<()> {
         let ring = self.keyring.read().await;
         let secret = SecretString::new(password);
-        let healthy = self
-            .store
-            .connection(account.id, Provider::Navidrome)
-            .await?
-            .is_some_and(|c| c.state == ConnectionState::Connected);
-        if healthy {
-            self.store
-                .update_connection_secret(&ring, account.id, Provider::Navidrome, &secret)
-                .await?;
-        } else {
-            self.store
-                .connect(
-                    &ring,
-                    account.id,
-                    Provider::Navidrome,
-                    &account.username,
-                    &secret,
-                )
-                .await?;
-        }
+        self.store
+            .navidrome_signed_in(&ring, account.id, &account.username, &secret)
+            .await?;
         Ok(())
     }
 
