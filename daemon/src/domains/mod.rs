@@ -18,10 +18,11 @@ pub mod identity;
 pub mod library;
 pub mod state;
 pub mod sync;
+pub mod system;
 
 use tonic::service::{Routes, RoutesBuilder};
 
-use crate::{config::Settings, rpc};
+use crate::config::Settings;
 pub use state::DaemonState;
 
 /// The registry: every domain adds its tonic services, built from the shared state
@@ -29,14 +30,13 @@ pub use state::DaemonState;
 pub fn routes(state: &DaemonState, settings: &Settings) -> Routes {
     let mut routes = RoutesBuilder::default();
     let s = state;
-    let facts = rpc::system::SystemFacts {
+    let facts = system::rpc::SystemFacts {
         mode: s.mode,
         started: s.started,
         schema_version: s.schema_version,
         keyring: s.keyring.clone(),
     };
-    rpc::system::register(&mut routes, facts);
-    rpc::events::register(&mut routes, &s.events, &s.identity);
+    system::register(&mut routes, facts, &s.events, &s.identity);
     identity::register(&mut routes, &s.identity, &s.store, &s.events);
     let admin = admin::AdminDeps {
         store: &s.store,

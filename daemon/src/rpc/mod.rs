@@ -2,10 +2,8 @@
 //! `service`; errors become `Status` in one place ([`status`]) that never leaks SQL,
 //! paths or upstream bodies.
 
-pub mod events;
 mod peer;
 mod status;
-pub mod system;
 pub mod wire;
 
 pub use peer::{Peer, peer_uid};

@@ -2,19 +2,13 @@
 
 use std::sync::Arc;
 
-use spotter_proto::v1::system_server::SystemServer;
 use spotter_proto::{
     MIN_PROTOCOL_VERSION, PROTOCOL_VERSION,
     v1::{DaemonMode, GetStatusRequest, GetStatusResponse, system_server::System},
 };
-use tonic::{Request, Response, Status, service::RoutesBuilder};
+use tonic::{Request, Response, Status};
 
-use crate::rpc::{peer_uid, server};
-
-/// Serves `spotter.v1.System`.
-pub fn register(routes: &mut RoutesBuilder, facts: SystemFacts) {
-    routes.add_service(server!(SystemServer, SystemService::new(facts)));
-}
+use crate::rpc::peer_uid;
 
 /// What `GetStatus` reports about the running daemon.
 pub struct SystemFacts {

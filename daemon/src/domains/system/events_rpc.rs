@@ -12,19 +12,6 @@ use crate::{
     events::EventBus,
 };
 
-/// Serves `spotter.v1.Events`.
-pub fn register(
-    routes: &mut tonic::service::RoutesBuilder,
-    events: &Arc<EventBus>,
-    identity: &Arc<Identity>,
-) {
-    use spotter_proto::v1::events_server::EventsServer;
-    routes.add_service(crate::rpc::server!(
-        EventsServer,
-        EventsService::new(events.clone(), identity.clone())
-    ));
-}
-
 pub struct EventsService {
     bus: Arc<EventBus>,
     identity: Arc<Identity>,
