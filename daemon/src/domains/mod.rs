@@ -1,15 +1,21 @@
-//! The daemon's domains, one folder each. A domain owns one slice of what spotterd
-//! does, from the wire to the table:
+//! The daemon's domains, one folder each (identity and sessions, admin, connections,
+//! sync, library, history, system). A domain owns one slice of what spotterd does,
+//! from the wire to the table:
 //!
 //! - `rpc` (or `*_rpc`): the thin tonic service: validate, authorise, convert;
-//! - `service`: the domain logic, in plain Rust types (no tonic, no SQL strings);
-//! - `store`: the domain's queries, as `impl Store` blocks (the only SQL).
+//! - `service`: the domain logic, in plain Rust values (no tonic, no SQL strings),
+//!   failing with [`crate::service::ServiceError`];
+//! - `store`: the domain's queries, as `impl Store` blocks (the only SQL);
+//! - `mod.rs`: what the domain owns, and `register`, which adds its tonic services
+//!   (built with `rpc::server!`) to the registry in [`routes`].
 //!
 //! Below every domain sits the infrastructure, which knows none of them: the SQLite
 //! pool and transaction helpers (`store`), `crypto`, `auth` (token and password
 //! primitives), `providers` (the HTTP client and one module per upstream), `events`
-//! (the per-user bus), `config`, `transport`, `logging` and `music_text`. A domain
-//! uses infrastructure and other domains' public service API, never their internals.
+//! (the per-user bus), `config`, `transport`, `logging`, `music_text`, and `rpc`
+//! (status mapping, the peer, message limits). A domain uses infrastructure and other
+//! domains' public service API, never their rpc or internals. Adding a domain is a
+//! new folder, its `pub mod` line and one line in [`routes`].
 
 pub mod admin;
 pub mod connections;
