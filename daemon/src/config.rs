@@ -488,43 +488,140 @@ fn describe_figment_error(e: figment::Error) -> String {
         .join("; ")
 }
 
-impl Settings {
-    /// Every problem at once, each naming its key.
-    pub fn validate(&self) -> Vec<Invalid> {
-        let mut out = Vec::new();
-        let mut bad = |key: &str, message: String| {
-            out.push(Invalid {
-                key: key.into(),
-                message,
-            })
+/// A numeric setting and the range it must fall in: a row of [`RANGES`].
+struct Range {
+    /// The key as users write it and as messages name it (`section.field`).
+    key: &'static str,
+    get: fn(&Settings) -> u64,
+    min: u64,
+    /// `u64::MAX`: no upper bound.
+    max: u64,
+    /// Said after an "at most" bound (what the 0 it allows means).
+    note: &'static str,
+}
+
+impl Range {
+    fn check(&self, settings: &Settings) -> Option<Invalid> {
+        let got = (self.get)(settings);
+        if (self.min..=self.max).contains(&got) {
+            return None;
+        }
+        let message = match (self.min, self.max) {
+            (min, u64::MAX) => format!("must be at least {min}"),
+            (0, max) => format!("must be at most {max}{} (got {got})", self.note),
+            (min, max) => format!("must be between {min} and {max} (got {got})"),
         };
+        Some(Invalid {
+            key: self.key.into(),
+            message,
+        })
+    }
+}
+
+/// A setting's number as the `u64` that [`RANGES`] compares.
+trait Widen {
+    fn widen(self) -> u64;
+}
+
+impl Widen for u64 {
+    fn widen(self) -> u64 {
+        self
+    }
+}
+
+impl Widen for u32 {
+    fn widen(self) -> u64 {
+        self.into()
+    }
+}
+
+impl Widen for usize {
+    fn widen(self) -> u64 {
+        self as u64
+    }
+}
+
+/// One row of [`RANGES`]: `section.field, min..=max` (`min..`: no upper bound), and
+/// for an "at most" row a note on what its 0 means. The key is the field's path, so
+/// the two cannot drift apart.
+macro_rules! range {
+    ($section:ident . $field:ident, $min:literal ..= $max:literal $(, $note:literal)?) => {
+        Range {
+            key: concat!(stringify!($section), ".", stringify!($field)),
+            get: |s| s.$section.$field.widen(),
+            min: $min,
+            max: $max,
+            note: concat!($($note)?),
+        }
+    };
+    ($section:ident . $field:ident, $min:literal ..) => {
+        Range {
+            key: concat!(stringify!($section), ".", stringify!($field)),
+            get: |s| s.$section.$field.widen(),
+            min: $min,
+            max: u64::MAX,
+            note: "",
+        }
+    };
+}
+
+/// Every numeric setting with the range it must fall in, checked in this order.
+const RANGES: &[Range] = &[
+    range!(daemon.shutdown_timeout_secs, 1..=3_600),
+    range!(daemon.max_concurrent_requests_per_connection, 1..=1_024),
+    range!(daemon.max_connections, 1..=1_000_000),
+    range!(daemon.handshake_timeout_secs, 1..=300),
+    range!(daemon.idle_timeout_secs, 10..=86_400),
+    range!(daemon.keepalive_interval_secs, 5..=3_600),
+    range!(daemon.keepalive_timeout_secs, 1..=600),
+    range!(history.max_listens_per_user, 1..),
+    range!(history.max_concurrent_imports, 1..=64),
+    range!(history.import_idle_timeout_secs, 1..=3_600),
+    range!(auth.access_token_ttl_secs, 60..=900),
+    range!(auth.session_ttl_days, 1..=365),
+    range!(auth.min_password_length, 8..=128),
+    range!(auth.sign_in_attempts_per_minute, 1..=1_000),
+    range!(sync.history_interval_secs, 30..=86_400),
+    range!(sync.library_interval_secs, 60..=604_800),
+    range!(sync.lookback_days, 0..=36_500, ", or 0 for everything"),
+    range!(sync.max_concurrent_jobs, 1..=64),
+    range!(sync.import_min_play_secs, 0..=3_600),
+    range!(lastfm.requests_per_second, 1..=1_000),
+    range!(navidrome.timeout_secs, 1..=300),
+];
+
+/// The problems [`Settings::validate`] has found so far.
+struct Problems(Vec<Invalid>);
+
+impl Problems {
+    fn add(&mut self, key: &str, message: String) {
+        self.0.push(Invalid {
+            key: key.into(),
+            message,
+        });
+    }
+
+    /// `key`, when set, must be an absolute path.
+    fn absolute(&mut self, key: &str, path: &Option<PathBuf>) {
+        if let Some(p) = path
+            && !p.is_absolute()
+        {
+            self.add(
+                key,
+                format!("must be an absolute path (got {})", p.display()),
+            );
+        }
+    }
+}
+
+impl Settings {
+    /// Every problem at once, each naming its key: the numeric ranges of [`RANGES`]
+    /// first, then the rules that are not a range.
+    pub fn validate(&self) -> Vec<Invalid> {
+        let mut out = Problems(RANGES.iter().filter_map(|r| r.check(self)).collect());
         let d = &self.daemon;
-        if !(1..=3600).contains(&d.shutdown_timeout_secs) {
-            bad(
-                "daemon.shutdown_timeout_secs",
-                format!(
-                    "must be between 1 and 3600 (got {})",
-                    d.shutdown_timeout_secs
-                ),
-            );
-        }
-        if !(1..=1024).contains(&d.max_concurrent_requests_per_connection) {
-            bad(
-                "daemon.max_concurrent_requests_per_connection",
-                format!(
-                    "must be between 1 and 1024 (got {})",
-                    d.max_concurrent_requests_per_connection
-                ),
-            );
-        }
-        if !(1..=1_000_000).contains(&d.max_connections) {
-            bad(
-                "daemon.max_connections",
-                format!("must be between 1 and 1000000 (got {})", d.max_connections),
-            );
-        }
         if d.max_connections_per_uid == 0 || d.max_connections_per_uid > d.max_connections {
-            bad(
+            out.add(
                 "daemon.max_connections_per_uid",
                 format!(
                     "must be between 1 and daemon.max_connections, {} (got {})",
@@ -532,74 +629,12 @@ impl Settings {
                 ),
             );
         }
-        for (key, value, range) in [
-            (
-                "daemon.handshake_timeout_secs",
-                d.handshake_timeout_secs,
-                1..=300,
-            ),
-            ("daemon.idle_timeout_secs", d.idle_timeout_secs, 10..=86_400),
-            (
-                "daemon.keepalive_interval_secs",
-                d.keepalive_interval_secs,
-                5..=3_600,
-            ),
-            (
-                "daemon.keepalive_timeout_secs",
-                d.keepalive_timeout_secs,
-                1..=600,
-            ),
-        ] {
-            if !range.contains(&value) {
-                bad(
-                    key,
-                    format!(
-                        "must be between {} and {} (got {value})",
-                        range.start(),
-                        range.end()
-                    ),
-                );
-            }
-        }
-        let h = &self.history;
-        if h.max_listens_per_user == 0 {
-            bad("history.max_listens_per_user", "must be at least 1".into());
-        }
-        if !(1..=64).contains(&h.max_concurrent_imports) {
-            bad(
-                "history.max_concurrent_imports",
-                format!(
-                    "must be between 1 and 64 (got {})",
-                    h.max_concurrent_imports
-                ),
-            );
-        }
-        if !(1..=3_600).contains(&h.import_idle_timeout_secs) {
-            bad(
-                "history.import_idle_timeout_secs",
-                format!(
-                    "must be between 1 and 3600 (got {})",
-                    h.import_idle_timeout_secs
-                ),
-            );
-        }
-        for (key, path) in [
-            ("daemon.socket", &d.socket),
-            ("daemon.data_dir", &d.data_dir),
-        ] {
-            if let Some(p) = path
-                && !p.is_absolute()
-            {
-                bad(
-                    key,
-                    format!("must be an absolute path (got {})", p.display()),
-                );
-            }
-        }
+        out.absolute("daemon.socket", &d.socket);
+        out.absolute("daemon.data_dir", &d.data_dir);
         if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err()
             || self.log.level.trim().is_empty()
         {
-            bad(
+            out.add(
                 "log.level",
                 format!(
                     "`{}` is not a level (error, warn, info, debug, trace) or filter",
@@ -607,114 +642,18 @@ impl Settings {
                 ),
             );
         }
-        if let Some(p) = &self.security.encryption_key_file
-            && !p.is_absolute()
-        {
-            bad(
-                "security.encryption_key_file",
-                format!("must be an absolute path (got {})", p.display()),
-            );
-        }
-        if let Some(p) = &self.security.jwt_secret_file
-            && !p.is_absolute()
-        {
-            bad(
-                "security.jwt_secret_file",
-                format!("must be an absolute path (got {})", p.display()),
-            );
-        }
-        let a = &self.auth;
-        if !(60..=900).contains(&a.access_token_ttl_secs) {
-            bad(
-                "auth.access_token_ttl_secs",
-                format!(
-                    "must be between 60 and 900 (got {})",
-                    a.access_token_ttl_secs
-                ),
-            );
-        }
-        if !(1..=365).contains(&a.session_ttl_days) {
-            bad(
-                "auth.session_ttl_days",
-                format!("must be between 1 and 365 (got {})", a.session_ttl_days),
-            );
-        }
-        if !(8..=128).contains(&a.min_password_length) {
-            bad(
-                "auth.min_password_length",
-                format!("must be between 8 and 128 (got {})", a.min_password_length),
-            );
-        }
-        if !(1..=1000).contains(&a.sign_in_attempts_per_minute) {
-            bad(
-                "auth.sign_in_attempts_per_minute",
-                format!(
-                    "must be between 1 and 1000 (got {})",
-                    a.sign_in_attempts_per_minute
-                ),
-            );
-        }
+        out.absolute(
+            "security.encryption_key_file",
+            &self.security.encryption_key_file,
+        );
+        out.absolute("security.jwt_secret_file", &self.security.jwt_secret_file);
         if let Some(url) = &self.navidrome.base_url
             && let Err(why) = check_base_url(url)
         {
-            bad("navidrome.base_url", why);
+            out.add("navidrome.base_url", why);
         }
-        let sync = &self.sync;
-        if !(30..=86_400).contains(&sync.history_interval_secs) {
-            bad(
-                "sync.history_interval_secs",
-                format!(
-                    "must be between 30 and 86400 (got {})",
-                    sync.history_interval_secs
-                ),
-            );
-        }
-        if !(60..=604_800).contains(&sync.library_interval_secs) {
-            bad(
-                "sync.library_interval_secs",
-                format!(
-                    "must be between 60 and 604800 (got {})",
-                    sync.library_interval_secs
-                ),
-            );
-        }
-        if sync.lookback_days > 36_500 {
-            bad(
-                "sync.lookback_days",
-                format!(
-                    "must be at most 36500, or 0 for everything (got {})",
-                    sync.lookback_days
-                ),
-            );
-        }
-        if !(1..=64).contains(&sync.max_concurrent_jobs) {
-            bad(
-                "sync.max_concurrent_jobs",
-                format!(
-                    "must be between 1 and 64 (got {})",
-                    sync.max_concurrent_jobs
-                ),
-            );
-        }
-        if sync.import_min_play_secs > 3_600 {
-            bad(
-                "sync.import_min_play_secs",
-                format!("must be at most 3600 (got {})", sync.import_min_play_secs),
-            );
-        }
-        for (key, path) in [
-            ("providers.ca_file", &self.providers.ca_file),
-            ("lastfm.shared_secret_file", &self.lastfm.shared_secret_file),
-        ] {
-            if let Some(p) = path
-                && !p.is_absolute()
-            {
-                bad(
-                    key,
-                    format!("must be an absolute path (got {})", p.display()),
-                );
-            }
-        }
+        out.absolute("providers.ca_file", &self.providers.ca_file);
+        out.absolute("lastfm.shared_secret_file", &self.lastfm.shared_secret_file);
         for (key, url) in [
             ("spotify.accounts_url", &self.spotify.accounts_url),
             ("spotify.api_url", &self.spotify.api_url),
@@ -724,7 +663,7 @@ impl Settings {
             ("listenbrainz.api_url", &self.listenbrainz.api_url),
         ] {
             if let Err(why) = check_base_url(url) {
-                bad(key, why);
+                out.add(key, why);
             }
         }
         for (key, url) in [
@@ -732,20 +671,11 @@ impl Settings {
             ("lastfm.auth_url", &self.lastfm.auth_url),
         ] {
             if !url.starts_with("https://") {
-                bad(
+                out.add(
                     key,
                     "must use https (Last.fm calls are signed and carry a session key)".into(),
                 );
             }
-        }
-        if !(1..=1000).contains(&self.lastfm.requests_per_second) {
-            bad(
-                "lastfm.requests_per_second",
-                format!(
-                    "must be between 1 and 1000 (got {})",
-                    self.lastfm.requests_per_second
-                ),
-            );
         }
         for (key, value) in [
             ("spotify.client_id", &self.spotify.client_id),
@@ -756,19 +686,10 @@ impl Settings {
                     || v.len() > 255
                     || !v.chars().all(|c| c.is_ascii_graphic()))
             {
-                bad(key, "must be 1 to 255 printable ASCII characters".into());
+                out.add(key, "must be 1 to 255 printable ASCII characters".into());
             }
         }
-        if !(1..=300).contains(&self.navidrome.timeout_secs) {
-            bad(
-                "navidrome.timeout_secs",
-                format!(
-                    "must be between 1 and 300 (got {})",
-                    self.navidrome.timeout_secs
-                ),
-            );
-        }
-        out
+        out.0
     }
 }
 
@@ -876,6 +797,73 @@ mod tests {
         let mut s = Settings::default();
         s.sync.lookback_days = 0;
         assert!(s.validate().is_empty());
+    }
+
+    /// Each row of [`RANGES`], set through the key users write (so the key is the
+    /// field's): both bounds pass, and one past either bound is refused under that
+    /// key. A new row is tested here without a line more.
+    #[test]
+    fn every_range_row_accepts_its_bounds_and_refuses_one_past_them() {
+        let mut keys: Vec<_> = RANGES.iter().map(|r| r.key).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        assert_eq!(keys.len(), RANGES.len(), "one row per key");
+        for row in RANGES {
+            let problems = |value: u64| {
+                let settings: Settings = Figment::from(Serialized::defaults(Settings::default()))
+                    .merge(Serialized::default(row.key, value))
+                    .extract()
+                    .unwrap_or_else(|e| panic!("{} = {value}: {e}", row.key));
+                assert_eq!(
+                    (row.get)(&settings),
+                    value,
+                    "{} reads its own field",
+                    row.key
+                );
+                settings
+                    .validate()
+                    .into_iter()
+                    .filter(|i| i.key == row.key)
+                    .collect::<Vec<_>>()
+            };
+            for bound in [row.min, row.max] {
+                let found = problems(bound);
+                assert!(found.is_empty(), "{} = {bound}: {found:?}", row.key);
+            }
+            let past = row
+                .min
+                .checked_sub(1)
+                .into_iter()
+                .chain(row.max.checked_add(1));
+            for value in past {
+                let found = problems(value);
+                assert_eq!(found.len(), 1, "{} = {value}: {found:?}", row.key);
+                assert!(found[0].message.starts_with("must be"), "{found:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn range_messages_name_the_bounds_and_the_value() {
+        let mut s = Settings::default();
+        s.daemon.shutdown_timeout_secs = 0;
+        s.history.max_listens_per_user = 0;
+        s.sync.lookback_days = 36_501;
+        s.sync.import_min_play_secs = 3_601;
+        let problems: Vec<_> = s
+            .validate()
+            .into_iter()
+            .map(|i| format!("{}: {}", i.key, i.message))
+            .collect();
+        assert_eq!(
+            problems,
+            [
+                "daemon.shutdown_timeout_secs: must be between 1 and 3600 (got 0)",
+                "history.max_listens_per_user: must be at least 1",
+                "sync.lookback_days: must be at most 36500, or 0 for everything (got 36501)",
+                "sync.import_min_play_secs: must be at most 3600 (got 3601)",
+            ]
+        );
     }
 
     #[test]

@@ -71,12 +71,12 @@ pub fn other_sessions_revoked(kept_session_id: &str, count: u64) -> EventKind {
 
 /// A provider connection changed state.
 pub fn connection_changed(
-    provider: &str,
+    provider: v1::Provider,
     state: v1::event::connection_changed::State,
     detail: &str,
 ) -> EventKind {
     Kind::Connection(v1::event::ConnectionChanged {
-        provider: provider.to_owned(),
+        upstream: provider as i32,
         state: state as i32,
         detail: detail.to_owned(),
     })
@@ -85,7 +85,7 @@ pub fn connection_changed(
 /// A job run started, progressed or ended.
 pub fn job_progress(
     run_id: i64,
-    kind: &str,
+    kind: v1::JobKind,
     done: u64,
     total: u64,
     state: v1::event::job_progress::State,
@@ -93,7 +93,7 @@ pub fn job_progress(
 ) -> EventKind {
     Kind::JobProgress(v1::event::JobProgress {
         job_id: run_id.to_string(),
-        kind: kind.to_owned(),
+        job_kind: kind as i32,
         done,
         total,
         state: state as i32,
@@ -101,18 +101,28 @@ pub fn job_progress(
     })
 }
 
-/// `count` listens from `provider` joined the timeline.
-pub fn new_listens(provider: &str, count: u64) -> EventKind {
+fn listens_joined(source: v1::Provider, imported: bool, count: u64) -> EventKind {
     Kind::NewListens(v1::event::NewListens {
-        provider: provider.to_owned(),
+        source: source as i32,
+        imported,
         count: u32::try_from(count).unwrap_or(u32::MAX),
     })
 }
 
-/// Something failed in the background; `fatal` when it waits for the user.
-pub fn error(source: &str, message: &str, fatal: bool) -> EventKind {
+/// `count` listens from `provider` joined the timeline.
+pub fn new_listens(provider: v1::Provider, count: u64) -> EventKind {
+    listens_joined(provider, false, count)
+}
+
+/// `count` listens from a history file import joined the timeline.
+pub fn imported_listens(count: u64) -> EventKind {
+    listens_joined(v1::Provider::Unspecified, true, count)
+}
+
+/// Background work with `provider` failed; `fatal` when it waits for the user.
+pub fn error(provider: v1::Provider, message: &str, fatal: bool) -> EventKind {
     Kind::Error(v1::event::Error {
-        source: source.to_owned(),
+        origin: Some(v1::event::error::Origin::Provider(provider as i32)),
         message: message.to_owned(),
         fatal,
     })
@@ -475,7 +485,8 @@ mod tests {
 
     fn listens(count: u32) -> EventKind {
         Kind::NewListens(v1::event::NewListens {
-            provider: "lastfm".into(),
+            source: v1::Provider::Lastfm as i32,
+            imported: false,
             count,
         })
     }

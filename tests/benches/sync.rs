@@ -517,10 +517,9 @@ impl Watch {
     /// The id of the next run of `kind` to start (announced as queued).
     async fn started(&mut self, kind: JobKind, daemon: &Daemon) -> i64 {
         let deadline = Instant::now() + START_TIMEOUT;
-        let name = kind_name(kind);
         loop {
             match self.next(deadline, daemon).await {
-                Next::Progress(p) if p.kind == name => {
+                Next::Progress(p) if p.job_kind() == kind => {
                     return p.job_id.parse().unwrap_or_else(|_| {
                         daemon.fail(&format!("job id {:?} is not a run id", p.job_id))
                     });
@@ -528,7 +527,7 @@ impl Watch {
                 Next::Progress(_) => {}
                 Next::Missed => daemon.fail("events were lost before the run started"),
                 Next::TimedOut => {
-                    daemon.fail(&format!("no {name} run started within {START_TIMEOUT:?}"))
+                    daemon.fail(&format!("no {kind:?} run started within {START_TIMEOUT:?}"))
                 }
             }
         }
@@ -579,11 +578,6 @@ impl Watch {
             }
         }
     }
-}
-
-/// `history_sync`, `library_sync`: a job kind as job events name it.
-fn kind_name(kind: JobKind) -> String {
-    kind.as_str_name().to_ascii_lowercase()
 }
 
 async fn list_jobs(api: &Api, token: &str, daemon: &Daemon) -> v1::ListJobsResponse {

@@ -6,6 +6,7 @@
 
 pub mod daemon_process;
 pub mod fakes;
+pub mod me;
 pub mod supysonic;
 pub mod tmux;
 use std::{
@@ -21,9 +22,17 @@ use spotter_daemon::{
 };
 use spotter_proto::{
     locations::{Dirs, Mode},
-    v1::{GetStatusRequest, GetStatusResponse, system_client::SystemClient},
+    v1::{
+        self, GetStatusRequest, GetStatusResponse, GetSummaryRequest, ListJobsRequest,
+        ListRecentListensRequest, events_client::EventsClient, system_client::SystemClient,
+    },
 };
-use tonic::transport::{Channel, Endpoint};
+use tonic::{
+    Streaming,
+    transport::{Channel, Endpoint},
+};
+
+pub use me::Me;
 
 /// How long any test waits for a daemon to become ready.
 pub const READY_TIMEOUT: Duration = Duration::from_secs(20);
@@ -219,6 +228,54 @@ pub fn mode_of(path: &Path) -> u32 {
         & 0o777
 }
 
+/// Seconds since the Unix epoch, now.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// Whether this test runs as root, which acting as another Unix user needs; if not,
+/// says on stderr that it cannot `what` here (the caller then skips its work).
+pub fn running_as_root(what: &str) -> bool {
+    if nix::unistd::getuid().is_root() {
+        return true;
+    }
+    eprintln!("not root: cannot {what} here");
+    false
+}
+
+/// The CLI's session file (`session-*.json`) in its state directory `dir`.
+pub fn session_file(dir: &Path) -> Option<PathBuf> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("session-")
+                && p.extension().is_some_and(|x| x == "json")
+        })
+}
+
+/// Neither `Display` nor `Debug` of `err` contains any of `secrets` (empty ones
+/// aside) or any of `params` (the query parameters and markers that carry them).
+pub fn assert_secret_free(
+    err: &(impl std::fmt::Display + std::fmt::Debug),
+    secrets: &[&str],
+    params: &[&str],
+) {
+    let shown = format!("{err} | {err:?}");
+    for s in secrets.iter().filter(|s| !s.is_empty()) {
+        assert!(!shown.contains(s), "error text leaks {s:?}: {shown}");
+    }
+    for param in params {
+        assert!(!shown.contains(param), "error text has {param:?}: {shown}");
+    }
+}
+
 /// Runs the e2e call client as uid/gid 65534 (nobody) against `socket` with `token`
 /// (empty: the public `GetStatus`); what it printed (`OK`, `STATUS …`, `CONNECT …`).
 /// The client is copied into the test's own directory first: the checkout may sit
@@ -338,6 +395,55 @@ impl Api {
         )
     }
 
+    /// The jobs and recent runs of `token`'s user.
+    pub async fn list_jobs(&self, token: &str) -> v1::ListJobsResponse {
+        self.jobs_as(token)
+            .list_jobs(ListJobsRequest {})
+            .await
+            .unwrap()
+            .into_inner()
+    }
+
+    /// The history summary of `token`'s user.
+    pub async fn summary(&self, token: &str) -> v1::GetSummaryResponse {
+        self.history_as(token)
+            .get_summary(GetSummaryRequest {})
+            .await
+            .unwrap()
+            .into_inner()
+    }
+
+    /// Every listen of `token`'s user, newest first, read page by page.
+    pub async fn recent_listens(&self, token: &str) -> Vec<v1::Listen> {
+        let mut out = Vec::new();
+        let mut before = String::new();
+        loop {
+            let page = self
+                .history_as(token)
+                .list_recent_listens(ListRecentListensRequest {
+                    page_size: 200,
+                    before: before.clone(),
+                })
+                .await
+                .unwrap()
+                .into_inner();
+            out.extend(page.listens);
+            if page.next_before.is_empty() {
+                return out;
+            }
+            before = page.next_before;
+        }
+    }
+
+    /// Whether first-run setup is still to be done, and how.
+    pub async fn setup_state(&self) -> v1::GetSetupStateResponse {
+        self.auth()
+            .get_setup_state(v1::GetSetupStateRequest {})
+            .await
+            .unwrap()
+            .into_inner()
+    }
+
     /// First-run setup of a local owner.
     pub async fn setup_owner(
         &self,
@@ -414,6 +520,29 @@ impl Instance {
             api,
             owner,
         }
+    }
+
+    /// The owner, for the calls of [`Me`].
+    pub fn me(&self) -> Me<'_> {
+        Me::new(&self.api, &self.owner)
+    }
+
+    /// An events client on a connection of its own, as a separate process (the TUI's
+    /// event stream) has: a stalled one must not stall the others.
+    pub async fn events_as(&self, token: &str) -> EventsClient<Authed> {
+        let api = Api::connect(self.running.socket_path()).await;
+        EventsClient::with_interceptor(api.channel, Bearer(token.into()))
+    }
+
+    /// An event stream of `token`'s user on a connection of its own, resumed after
+    /// `after_seq` of `epoch` (0, 0: from now).
+    pub async fn subscribe(&self, token: &str, after_seq: u64, epoch: u64) -> Streaming<v1::Event> {
+        self.events_as(token)
+            .await
+            .subscribe(v1::SubscribeRequest { after_seq, epoch })
+            .await
+            .unwrap()
+            .into_inner()
     }
 
     /// Creates a local user (as the owner) and signs them in.

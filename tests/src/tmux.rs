@@ -108,6 +108,16 @@ impl Tmux {
             needles.iter().all(|n| screen.contains(n))
         })
     }
+
+    /// Answers the TUI's first-run setup: the owner `owner` with `password`, then
+    /// waits for the status tab they land on.
+    pub fn set_up_owner(&self, password: &str) {
+        self.wait_for(&["First-run setup"]);
+        for k in ["owner", "Tab", password, "Tab", password, "Enter"] {
+            self.keys(k);
+        }
+        self.wait_for(&["[1 Status]", "owner"]);
+    }
 }
 
 impl Drop for Tmux {

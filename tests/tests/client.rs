@@ -129,14 +129,7 @@ async fn tui_in_tmux_sets_up_signs_in_shows_status_revokes_a_session_and_quits_c
     let tmux = Tmux::start(&dirs, &bin("spotter").display().to_string());
 
     // No daemon yet: the TUI starts one, which asks for first-run setup.
-    tmux.wait_for(&["First-run setup"]);
-    tmux.keys("owner");
-    tmux.keys("Tab");
-    tmux.keys(password);
-    tmux.keys("Tab");
-    tmux.keys(password);
-    tmux.keys("Enter");
-    tmux.wait_for(&["[1 Status]", "owner"]);
+    tmux.set_up_owner(password);
 
     // The status screen shows the daemon the TUI started.
     let status = json(&spotter(&dirs, &["status", "--json"]));
@@ -168,16 +161,7 @@ async fn tui_in_tmux_sets_up_signs_in_shows_status_revokes_a_session_and_quits_c
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let token_file = std::fs::read_dir(other_state.join("spotter"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| {
-            p.file_name()
-                .unwrap()
-                .to_string_lossy()
-                .starts_with("session-")
-                && p.extension().is_some_and(|x| x == "json")
-        })
+    let token_file = spotter_e2e::session_file(&other_state.join("spotter"))
         .expect("the other device's session file");
     assert_eq!(spotter_e2e::mode_of(&token_file), 0o600);
     let stored: serde_json::Value =
@@ -249,10 +233,7 @@ async fn tui_in_tmux_connects_listenbrainz_and_shows_the_synced_listens() {
     // The fake runs on the runtime's workers while this thread drives tmux.
     let lb = FakeListenBrainz::start().await;
     lb.add_user("tmux-listener", "tmux-token-1234");
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
+    let now = spotter_e2e::now();
     lb.add_listen("tmux-listener", "Stereolab", "French Disko", now - 3_600);
     lb.add_listen(
         "tmux-listener",
@@ -272,11 +253,7 @@ async fn tui_in_tmux_connects_listenbrainz_and_shows_the_synced_listens() {
             bin("spotter").display()
         ),
     );
-    tmux.wait_for(&["First-run setup"]);
-    for k in ["owner", "Tab", password, "Tab", password, "Enter"] {
-        tmux.keys(k);
-    }
-    tmux.wait_for(&["[1 Status]", "owner"]);
+    tmux.set_up_owner(password);
 
     // Connections: ListenBrainz is the fourth row.
     tmux.keys("3");

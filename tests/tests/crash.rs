@@ -40,14 +40,13 @@ use spotter_daemon::{
 use spotter_e2e::{
     Api, OWNER, OWNER_PW, TestDirs, USER_PW,
     daemon_process::{Daemon, assert_integrity, open_db},
-    fakes::listenbrainz::FakeListenBrainz,
-    get_status,
+    fakes::listenbrainz::{FakeListenBrainz, TOKEN as LB_TOKEN, USER as LB_USER},
+    get_status, now,
 };
 use spotter_proto::v1::{
-    self, ConnectListenBrainzRequest, CreateUserRequest, GetSummaryRequest, ImportProgress,
-    ImportRequest, ImportStart, JobKind, ListConnectionsRequest, ListJobsRequest, RefreshRequest,
-    RotateEncryptionKeyRequest, RunJobRequest, SignOutRequest, connection, import_request::Part,
-    job_run,
+    self, ConnectListenBrainzRequest, CreateUserRequest, ImportProgress, ImportRequest,
+    ImportStart, JobKind, ListConnectionsRequest, RefreshRequest, RotateEncryptionKeyRequest,
+    RunJobRequest, SignOutRequest, connection, import_request::Part, job_run,
 };
 use sqlx::{Connection, SqliteConnection};
 use tokio::sync::watch;
@@ -151,13 +150,6 @@ fn write_config(dirs: &TestDirs, text: &str) -> PathBuf {
     config
 }
 
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-}
-
 /// `got` and `want` are equal; says where they part instead of printing both.
 fn assert_same<T: PartialEq + std::fmt::Debug>(got: &[T], want: &[T], what: &str) {
     if let Some(i) = (0..got.len().min(want.len())).find(|&i| got[i] != want[i]) {
@@ -219,22 +211,6 @@ async fn listens_on_disk(db: &mut SqliteConnection, user_id: i64) -> Vec<(i64, S
     rows
 }
 
-async fn summary(api: &Api, token: &str) -> v1::GetSummaryResponse {
-    api.history_as(token)
-        .get_summary(GetSummaryRequest {})
-        .await
-        .unwrap()
-        .into_inner()
-}
-
-async fn jobs(api: &Api, token: &str) -> v1::ListJobsResponse {
-    api.jobs_as(token)
-        .list_jobs(ListJobsRequest {})
-        .await
-        .unwrap()
-        .into_inner()
-}
-
 /// Asks for a history sync now; `None` when one is already running.
 async fn run_history_sync(api: &Api, token: &str) -> Option<i64> {
     match api
@@ -254,7 +230,7 @@ async fn run_history_sync(api: &Api, token: &str) -> Option<i64> {
 /// Waits until the history run `id` has finished.
 async fn finished_run(api: &Api, token: &str, id: i64) -> v1::JobRun {
     wait_for("a history run to finish", || async move {
-        jobs(api, token)
+        api.list_jobs(token)
             .await
             .recent_runs
             .into_iter()
@@ -489,7 +465,7 @@ async fn an_import_killed_again_and_again_ends_with_every_listen_once() {
         );
         assert_eq!(report.duplicates, on_disk[u] as u64, "{report:?}");
         assert_eq!((report.merged, report.bad), (0, 0), "{report:?}");
-        assert_eq!(summary(&api, token).await.listens, IMPORT_LISTENS as u64);
+        assert_eq!(api.summary(token).await.listens, IMPORT_LISTENS as u64);
     }
     drop(api);
     daemon.stop().await;
@@ -503,8 +479,6 @@ async fn an_import_killed_again_and_again_ends_with_every_listen_once() {
 // ---------------------------------------------------------------------------------
 // 2. History sync
 
-const LB_USER: &str = "lb-listener";
-const LB_TOKEN: &str = "0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0";
 const SYNC_LISTENS: usize = 15_000;
 /// Listens the fake gains when the timeline has nearly caught up with it.
 const SYNC_BATCH: usize = 3_000;
@@ -589,12 +563,13 @@ async fn a_history_sync_killed_again_and_again_ends_with_every_listen_once() {
         run_history_sync(&api, &token).await;
         let (api_ref, token_ref, total) = (&api, token.as_str(), fake.len());
         let running = wait_for("a running history sync, or its end", || async move {
-            let job = jobs(api_ref, token_ref)
+            let job = api_ref
+                .list_jobs(token_ref)
                 .await
                 .jobs
                 .into_iter()
                 .find(|j| j.kind == JobKind::HistorySync as i32)?;
-            let listens = summary(api_ref, token_ref).await.listens as usize;
+            let listens = api_ref.summary(token_ref).await.listens as usize;
             match job.current {
                 Some(run) => Some((Some(run.id), listens)),
                 None if listens == total => Some((None, listens)),
@@ -606,7 +581,8 @@ async fn a_history_sync_killed_again_and_again_ends_with_every_listen_once() {
 
         let extra = plan.delay(SYNC_EXTRA);
         tokio::time::sleep(extra).await;
-        let still_running = jobs(&api, &token)
+        let still_running = api
+            .list_jobs(&token)
             .await
             .jobs
             .iter()
@@ -633,7 +609,8 @@ async fn a_history_sync_killed_again_and_again_ends_with_every_listen_once() {
         api = Api::connect(&dirs.socket()).await;
         if let Some(id) = run_id {
             // The run the kill cut short is not left "running".
-            let run = jobs(&api, &token)
+            let run = api
+                .list_jobs(&token)
                 .await
                 .recent_runs
                 .into_iter()
@@ -648,12 +625,13 @@ async fn a_history_sync_killed_again_and_again_ends_with_every_listen_once() {
     run_history_sync(&api, &token).await;
     let (api_ref, token_ref, total) = (&api, token.as_str(), fake.len());
     wait_for("the sync to catch up", || async move {
-        let idle = jobs(api_ref, token_ref)
+        let idle = api_ref
+            .list_jobs(token_ref)
             .await
             .jobs
             .iter()
             .all(|j| j.current.is_none());
-        (idle && summary(api_ref, token_ref).await.listens as usize == total).then_some(())
+        (idle && api_ref.summary(token_ref).await.listens as usize == total).then_some(())
     })
     .await;
     let id = loop {

@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use spotter_daemon::{boot, config::Settings, crypto::KeyInputs, events};
-use spotter_e2e::{Api, Authed, Bearer, Instance, OWNER, OWNER_PW, USER_PW};
+use spotter_e2e::{Api, Bearer, Instance, OWNER, OWNER_PW, USER_PW};
 use spotter_proto::v1::{
     self,
     event::{Kind, session_changed::Change},
@@ -15,32 +15,14 @@ use tonic::{Code, Streaming};
 
 const WAIT: Duration = Duration::from_secs(10);
 
-/// What the event tests add to the fixture: the bus and subscriptions.
+/// What the event tests add to the fixture: the bus.
 trait EventTools {
     fn bus(&self) -> &std::sync::Arc<events::EventBus>;
-    /// A client on its own connection, as a separate process would have.
-    async fn events_as(&self, token: &str) -> EventsClient<Authed>;
-    async fn subscribe(&self, token: &str, after_seq: u64, epoch: u64) -> Streaming<v1::Event>;
 }
 
 impl EventTools for Instance {
     fn bus(&self) -> &std::sync::Arc<events::EventBus> {
         &self.running.state().events
-    }
-
-    /// A client on its own connection, as a separate process would have.
-    async fn events_as(&self, token: &str) -> EventsClient<Authed> {
-        let api = Api::connect(self.running.socket_path()).await;
-        EventsClient::with_interceptor(api.channel, Bearer(token.into()))
-    }
-
-    async fn subscribe(&self, token: &str, after_seq: u64, epoch: u64) -> Streaming<v1::Event> {
-        self.events_as(token)
-            .await
-            .subscribe(v1::SubscribeRequest { after_seq, epoch })
-            .await
-            .unwrap()
-            .into_inner()
     }
 }
 
@@ -76,7 +58,8 @@ fn session_change(e: &v1::Event) -> (Change, String) {
 
 fn listens(count: u32) -> events::EventKind {
     Kind::NewListens(v1::event::NewListens {
-        provider: "lastfm".into(),
+        source: v1::Provider::Lastfm as i32,
+        imported: false,
         count,
     })
 }
@@ -311,7 +294,7 @@ async fn a_slow_subscriber_blocks_neither_the_publisher_nor_other_subscribers() 
             i.bus().publish(
                 id,
                 Kind::Error(v1::event::Error {
-                    source: "test".into(),
+                    origin: None,
                     message: payload.clone(),
                     fatal: false,
                 }),

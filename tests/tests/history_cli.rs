@@ -550,17 +550,7 @@ async fn a_session_ended_elsewhere_is_reported_with_the_fix() {
     let dirs = &instance.dirs;
     // Sign out from the CLI's session file, then put a dead token back in its place.
     let state = dirs.path("state/spotter");
-    let file = std::fs::read_dir(&state)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| {
-            p.file_name()
-                .unwrap()
-                .to_string_lossy()
-                .starts_with("session-")
-                && p.extension().is_some_and(|x| x == "json")
-        })
-        .expect("the session file");
+    let file = spotter_e2e::session_file(&state).expect("the session file");
     let saved = std::fs::read_to_string(&file).unwrap();
     assert_ok(&spotter(dirs, &["sign-out"]).await);
     std::fs::write(&file, saved).unwrap();

@@ -2,10 +2,8 @@
 //! through tmux: import a ListenBrainz export from the import dialog, search the
 //! history, and see the stats of what was imported.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use spotter_e2e::{
-    TestDirs, bin,
+    TestDirs, bin, now,
     tmux::{Tmux, stop_pid},
 };
 
@@ -58,19 +56,12 @@ fn table_rows(screen: &str) -> Vec<String> {
 fn tui_in_tmux_imports_a_file_searches_the_history_and_shows_the_stats() {
     let dirs = TestDirs::new();
     let password = "copper-violin-summit";
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
+    let now = now();
     let export = dirs.path("listens.jsonl");
     std::fs::write(&export, listenbrainz_export(now)).unwrap();
 
     let tmux = Tmux::start(&dirs, &bin("spotter").display().to_string());
-    tmux.wait_for(&["First-run setup"]);
-    for k in ["owner", "Tab", password, "Tab", password, "Enter"] {
-        tmux.keys(k);
-    }
-    tmux.wait_for(&["[1 Status]", "owner"]);
+    tmux.set_up_owner(password);
 
     // An empty history, and the way to fill it.
     tmux.keys("5");

@@ -367,16 +367,6 @@ async fn finding_8_imported_names_lose_their_control_characters() {
 // ---------------------------------------------------------------------------------
 // Finding 2: event streams outlive authorisation, and user ids are reused.
 
-async fn subscribe(i: &Instance, token: &str, after_seq: u64, epoch: u64) -> Streaming<v1::Event> {
-    // A connection of its own, as the TUI's event stream has.
-    let channel = spotter_e2e::channel(i.running.socket_path()).await.unwrap();
-    v1::events_client::EventsClient::with_interceptor(channel, spotter_e2e::Bearer(token.into()))
-        .subscribe(v1::SubscribeRequest { after_seq, epoch })
-        .await
-        .unwrap()
-        .into_inner()
-}
-
 /// Reads the stream until it ends; the status it ended with (heartbeats and events
 /// before it are skipped).
 async fn stream_end(stream: &mut Streaming<v1::Event>) -> Option<Status> {
@@ -407,7 +397,7 @@ async fn finding_2_streams_end_when_their_session_does() {
 
     // Sign-out.
     let bob = i.user("bob").await;
-    let mut stream = subscribe(&i, &bob.access_token, 0, 0).await;
+    let mut stream = i.subscribe(&bob.access_token, 0, 0).await;
     i.api
         .auth_as(&bob.access_token)
         .sign_out(v1::SignOutRequest {})
@@ -419,7 +409,7 @@ async fn finding_2_streams_end_when_their_session_does() {
     // The session revoked by its user from another device.
     let one = i.api.sign_in("bob", spotter_e2e::USER_PW).await.unwrap();
     let two = i.api.sign_in("bob", spotter_e2e::USER_PW).await.unwrap();
-    let mut stream = subscribe(&i, &one.access_token, 0, 0).await;
+    let mut stream = i.subscribe(&one.access_token, 0, 0).await;
     i.api
         .sessions_as(&two.access_token)
         .revoke_session(v1::RevokeSessionRequest {
@@ -431,7 +421,7 @@ async fn finding_2_streams_end_when_their_session_does() {
     assert_eq!(end.code(), Code::Unauthenticated, "revoked: {end:?}");
 
     // The token version moves (a role change).
-    let mut stream = subscribe(&i, &two.access_token, 0, 0).await;
+    let mut stream = i.subscribe(&two.access_token, 0, 0).await;
     let bob_id = two.user.as_ref().unwrap().id;
     admin()
         .set_user_role(v1::SetUserRoleRequest {
@@ -445,7 +435,7 @@ async fn finding_2_streams_end_when_their_session_does() {
 
     // Disabled.
     let three = i.api.sign_in("bob", spotter_e2e::USER_PW).await.unwrap();
-    let mut stream = subscribe(&i, &three.access_token, 0, 0).await;
+    let mut stream = i.subscribe(&three.access_token, 0, 0).await;
     admin()
         .set_user_disabled(v1::SetUserDisabledRequest {
             user_id: bob_id,
@@ -458,7 +448,7 @@ async fn finding_2_streams_end_when_their_session_does() {
 
     // Deleted.
     let carol = i.user("carol").await;
-    let mut stream = subscribe(&i, &carol.access_token, 0, 0).await;
+    let mut stream = i.subscribe(&carol.access_token, 0, 0).await;
     admin()
         .delete_user(v1::DeleteUserRequest {
             user_id: carol.user.as_ref().unwrap().id,
@@ -479,7 +469,7 @@ async fn finding_2_a_deleted_users_id_events_and_stream_never_pass_to_another() 
     let owner = i.owner.access_token.clone();
     let dora = i.user("dora").await;
     let dora_id = dora.user.as_ref().unwrap().id;
-    let mut dora_stream = subscribe(&i, &dora.access_token, 0, 0).await;
+    let mut dora_stream = i.subscribe(&dora.access_token, 0, 0).await;
     // Something in dora's buffer: a session event from a second sign-in.
     let _ = i.api.sign_in("dora", spotter_e2e::USER_PW).await.unwrap();
     let seen = tokio::time::timeout(WAIT, dora_stream.message())
@@ -512,7 +502,7 @@ async fn finding_2_a_deleted_users_id_events_and_stream_never_pass_to_another() 
         .state()
         .events
         .set_heartbeat_interval(Duration::from_millis(100));
-    let mut erin_stream = subscribe(&i, &erin.access_token, 1, seen.epoch).await;
+    let mut erin_stream = i.subscribe(&erin.access_token, 1, seen.epoch).await;
     let first = tokio::time::timeout(WAIT, erin_stream.message())
         .await
         .unwrap()
@@ -543,14 +533,6 @@ fn open_socket_to_everyone(i: &Instance) {
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
         dir.pop();
     }
-}
-
-fn running_as_root() -> bool {
-    if nix::unistd::getuid().is_root() {
-        return true;
-    }
-    eprintln!("not root: cannot act as another Unix user here");
-    false
 }
 
 /// Finding 3: 21,000 idle connections used to exhaust the open files and stop every
@@ -594,7 +576,7 @@ async fn finding_3_a_connection_flood_holds_few_places_and_others_are_still_answ
     assert_eq!(i.running.state().admission.counts(me).1, 16);
 
     // Another Unix user is answered, while the flood holds its places.
-    if running_as_root() {
+    if spotter_e2e::running_as_root("act as another Unix user") {
         open_socket_to_everyone(&i);
         let out = spotter_e2e::call_as_nobody(&i.dirs, i.running.socket_path(), "").await;
         assert_eq!(out, "OK");

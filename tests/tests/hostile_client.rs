@@ -15,7 +15,7 @@ use std::{
 };
 
 use spotter_e2e::{
-    Instance, OWNER, OWNER_PW, TestDirs, bin,
+    Instance, OWNER, OWNER_PW, TestDirs, bin, running_as_root,
     tmux::{Tmux, WAIT},
 };
 use tokio::io::AsyncWriteExt as _;
@@ -24,15 +24,6 @@ use tokio::io::AsyncWriteExt as _;
 const STRANGER: u32 = 65534;
 /// The fake daemon's last connection, made by the test to flush the record.
 const SENTINEL: &[u8] = b"end-of-test-sentinel";
-
-fn running_as_root() -> bool {
-    if nix::unistd::getuid().is_root() {
-        return true;
-    }
-    // Switching uid needs root; CI runs as root, where these tests do their work.
-    eprintln!("not root: cannot run a fake daemon as another Unix user here");
-    false
-}
 
 fn chown_to_stranger(path: &Path) {
     std::os::unix::fs::chown(path, Some(STRANGER), Some(STRANGER)).unwrap();
@@ -186,7 +177,7 @@ fn assert_refused(out: &Output, fake: &FakeDaemon) {
 
 #[test]
 fn sign_in_and_status_refuse_a_fake_daemon_in_the_tmp_fallback_and_send_it_nothing() {
-    if !running_as_root() {
+    if !running_as_root("run a fake daemon as another Unix user") {
         return;
     }
     let dirs = TestDirs::new();
@@ -228,7 +219,7 @@ fn sign_in_and_status_refuse_a_fake_daemon_in_the_tmp_fallback_and_send_it_nothi
 
 #[test]
 fn the_tui_shows_the_refusal_and_never_asks_for_a_password() {
-    if !running_as_root() {
+    if !running_as_root("run a fake daemon as another Unix user") {
         return;
     }
     let dirs = TestDirs::new();

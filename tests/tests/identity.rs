@@ -6,7 +6,7 @@ use hmac::{Hmac, Mac};
 use serde_json::json;
 use sha2::Sha256;
 use spotter_daemon::{boot, config::Settings, crypto::KeyInputs};
-use spotter_e2e::{Api, Instance, OWNER, OWNER_PW, TestDirs, USER_PW};
+use spotter_e2e::{Api, Instance, OWNER, OWNER_PW, TestDirs, USER_PW, now};
 use spotter_proto::v1::{self, Role};
 use tonic::Code;
 
@@ -56,25 +56,12 @@ impl TokenTools for Instance {
     }
 }
 
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-}
-
 // --- setup (T6) ------------------------------------------------------------------------
 
 #[tokio::test]
 async fn setup_happens_exactly_once_even_if_the_users_table_is_emptied() {
     let i = Instance::start().await;
-    let state = i
-        .api
-        .auth()
-        .get_setup_state(v1::GetSetupStateRequest {})
-        .await
-        .unwrap()
-        .into_inner();
+    let state = i.api.setup_state().await;
     assert!(!state.setup_required);
     assert_eq!(i.owner.user.as_ref().unwrap().role(), Role::Owner);
 
@@ -120,12 +107,7 @@ async fn system_mode_setup_needs_the_one_time_code() {
     let running = boot(config).await.unwrap();
     let api = Api::connect(running.socket_path()).await;
 
-    let state = api
-        .auth()
-        .get_setup_state(v1::GetSetupStateRequest {})
-        .await
-        .unwrap()
-        .into_inner();
+    let state = api.setup_state().await;
     assert!(state.setup_required && state.setup_code_required);
     let code_file = dirs.path("var/setup-code");
     assert_eq!(spotter_e2e::mode_of(&code_file), 0o600);
@@ -1265,14 +1247,7 @@ async fn public_methods_work_without_a_token_and_everything_else_needs_one() {
     let dirs = TestDirs::new();
     let running = boot(dirs.config()).await.unwrap();
     let api = Api::connect(running.socket_path()).await;
-    assert!(
-        api.auth()
-            .get_setup_state(v1::GetSetupStateRequest {})
-            .await
-            .unwrap()
-            .into_inner()
-            .setup_required
-    );
+    assert!(api.setup_state().await.setup_required);
     let e = api.sign_in("x", "y-y-y-y-y-y-y").await.unwrap_err();
     assert_eq!(
         e.code(),

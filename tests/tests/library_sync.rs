@@ -14,241 +14,32 @@ use spotter_daemon::{
     store::Store,
 };
 use spotter_e2e::{
-    Api, Instance, TestDirs,
+    Api, Instance, Me, TestDirs,
     fakes::{
         Fault,
-        listenbrainz::FakeListenBrainz,
+        listenbrainz::{FakeListenBrainz, TOKEN as LB_TOKEN, USER as LB_USER},
+        settings_for,
         subsonic::{FakeLibrary, FakeSong, FakeSubsonic},
     },
+    now,
     supysonic::Supysonic,
 };
 use spotter_proto::v1::{
-    self, ConnectListenBrainzRequest, ConnectNavidromeRequest, GetSummaryRequest, JobKind,
-    ListConnectionsRequest, ListJobsRequest, ListRecentListensRequest, Provider, RunJobRequest,
-    SetupRequest, SignInMethod, connection, job, job_run,
+    self, JobKind, Provider, SetupRequest, SignInMethod, connection, job, job_run,
 };
 use tonic::Code;
 
-const LB_USER: &str = "lb-listener";
-const LB_TOKEN: &str = "0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0";
 const DEADLINE: Duration = Duration::from_secs(25);
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-}
 
 /// Settings pointing Navidrome (and ListenBrainz, if given) at local servers, one
 /// job at a time: a connect makes both jobs due, and these tests are about what each
 /// does, not about them running side by side (see
 /// `library_and_history_syncs_running_side_by_side_both_succeed`).
 fn settings(navidrome: &str, lb: Option<&FakeListenBrainz>) -> Settings {
-    let mut s = Settings::default();
+    let mut s = settings_for(lb, None, None);
     s.navidrome.base_url = Some(navidrome.to_owned());
-    if let Some(lb) = lb {
-        s.listenbrainz.api_url = lb.api_url();
-    }
     s.sync.max_concurrent_jobs = 1;
     s
-}
-
-/// One signed-in user of a daemon: the API calls these tests make, as them.
-struct Me<'a> {
-    api: &'a Api,
-    token: String,
-    id: i64,
-}
-
-impl<'a> Me<'a> {
-    fn new(api: &'a Api, session: &v1::SignInResponse) -> Self {
-        Me {
-            api,
-            token: session.access_token.clone(),
-            id: session.user.as_ref().expect("a user").id,
-        }
-    }
-
-    /// Connects the Navidrome account `username`, which `admin_token`'s holder first
-    /// allows this user to (it is not named like them).
-    async fn connect_navidrome(
-        &self,
-        admin_token: &str,
-        username: &str,
-        password: &str,
-    ) -> v1::Connection {
-        self.api
-            .admin_as(admin_token)
-            .set_navidrome_account(v1::SetNavidromeAccountRequest {
-                user_id: self.id,
-                navidrome_username: username.into(),
-            })
-            .await
-            .expect("allow the Navidrome account");
-        self.api
-            .connections_as(&self.token)
-            .connect_navidrome(ConnectNavidromeRequest {
-                username: username.into(),
-                password: password.into(),
-            })
-            .await
-            .expect("connect Navidrome")
-            .into_inner()
-    }
-
-    async fn connect_lb(&self) -> v1::Connection {
-        self.api
-            .connections_as(&self.token)
-            .connect_listen_brainz(ConnectListenBrainzRequest {
-                token: LB_TOKEN.into(),
-            })
-            .await
-            .expect("connect ListenBrainz")
-            .into_inner()
-    }
-
-    async fn jobs(&self) -> v1::ListJobsResponse {
-        self.api
-            .jobs_as(&self.token)
-            .list_jobs(ListJobsRequest {})
-            .await
-            .unwrap()
-            .into_inner()
-    }
-
-    async fn job(&self, kind: JobKind) -> v1::Job {
-        self.jobs()
-            .await
-            .jobs
-            .into_iter()
-            .find(|j| j.kind == kind as i32)
-            .unwrap()
-    }
-
-    /// Finished runs of `kind`, oldest first.
-    async fn runs(&self, kind: JobKind) -> Vec<v1::JobRun> {
-        let mut runs: Vec<_> = self
-            .jobs()
-            .await
-            .recent_runs
-            .into_iter()
-            .filter(|r| r.kind == kind as i32 && r.state != job_run::State::Running as i32)
-            .collect();
-        runs.sort_by_key(|r| r.id);
-        runs
-    }
-
-    async fn start_job(&self, kind: JobKind) -> Result<i64, tonic::Status> {
-        self.api
-            .jobs_as(&self.token)
-            .run_job(RunJobRequest {
-                kind: kind as i32,
-                ..Default::default()
-            })
-            .await
-            .map(|r| r.into_inner().run_id)
-    }
-
-    /// Runs `kind` now (after a scheduled run, if one is going) and waits for it.
-    async fn run_job(&self, kind: JobKind) -> v1::JobRun {
-        let deadline = Instant::now() + DEADLINE;
-        let run_id = loop {
-            match self.start_job(kind).await {
-                Ok(id) => break id,
-                Err(s) if s.code() == Code::AlreadyExists => {
-                    assert!(Instant::now() < deadline, "{kind:?} never became free");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
-                Err(s) => panic!("run_job {kind:?}: {s:?}"),
-            }
-        };
-        self.wait_run(run_id).await
-    }
-
-    async fn wait_run(&self, run_id: i64) -> v1::JobRun {
-        let deadline = Instant::now() + DEADLINE;
-        loop {
-            if let Some(run) = self
-                .jobs()
-                .await
-                .recent_runs
-                .iter()
-                .find(|r| r.id == run_id)
-                && run.state != job_run::State::Running as i32
-            {
-                return run.clone();
-            }
-            assert!(Instant::now() < deadline, "run {run_id} did not finish");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    /// Waits until every job has either run since it became due (a connect makes all
-    /// of them due) or is blocked, and nothing is running.
-    async fn settle(&self) {
-        let deadline = Instant::now() + DEADLINE;
-        loop {
-            let jobs = self.jobs().await;
-            let t = now();
-            let settled = jobs.jobs.iter().all(|j| {
-                j.state == job::State::Blocked as i32
-                    || (j.state != job::State::Running as i32 && j.next_run_at > t)
-            }) && jobs
-                .recent_runs
-                .iter()
-                .all(|r| r.state != job_run::State::Running as i32);
-            if settled {
-                return;
-            }
-            assert!(Instant::now() < deadline, "jobs did not settle: {jobs:#?}");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    async fn summary(&self) -> v1::GetSummaryResponse {
-        self.api
-            .history_as(&self.token)
-            .get_summary(GetSummaryRequest {})
-            .await
-            .unwrap()
-            .into_inner()
-    }
-
-    async fn listens(&self) -> Vec<v1::Listen> {
-        let mut out = Vec::new();
-        let mut before = String::new();
-        loop {
-            let page = self
-                .api
-                .history_as(&self.token)
-                .list_recent_listens(ListRecentListensRequest {
-                    page_size: 200,
-                    before: before.clone(),
-                })
-                .await
-                .unwrap()
-                .into_inner();
-            out.extend(page.listens);
-            if page.next_before.is_empty() {
-                return out;
-            }
-            before = page.next_before;
-        }
-    }
-
-    async fn connection(&self, provider: Provider) -> v1::Connection {
-        self.api
-            .connections_as(&self.token)
-            .list_connections(ListConnectionsRequest {})
-            .await
-            .unwrap()
-            .into_inner()
-            .connections
-            .into_iter()
-            .find(|c| c.provider == provider as i32)
-            .unwrap()
-    }
 }
 
 fn library_size(s: &v1::GetSummaryResponse) -> (u64, u64, u64) {
@@ -555,7 +346,7 @@ async fn listens_link_to_library_tracks_whichever_arrives_first() {
     let me = Me::new(&i.api, &i.owner);
 
     // Listens first: nothing to link to yet.
-    me.connect_lb().await;
+    me.connect_lb(LB_TOKEN).await;
     me.settle().await;
     let listens = me.listens().await;
     assert_eq!(listens.len(), 2, "{listens:#?}");
@@ -621,7 +412,7 @@ async fn navidrome_plays_become_listens_merged_with_listenbrainz() {
     lb.add_listen(LB_USER, &alone.artist, &alone.title, t + 600 + 400);
     let i = Instance::with_settings(settings(&fake.base_url(), Some(&lb))).await;
     let me = Me::new(&i.api, &i.owner);
-    me.connect_lb().await;
+    me.connect_lb(LB_TOKEN).await;
     me.settle().await;
     assert_eq!(me.summary().await.listens, 2);
     me.connect_navidrome(&i.owner.access_token, fake.username(), fake.password())
@@ -803,7 +594,7 @@ async fn a_history_page_waits_for_another_writer_instead_of_failing() {
     lb.add_listens(LB_USER, 10, now() - 7_200, 60);
     let i = Instance::with_settings(settings(&fake.base_url(), Some(&lb))).await;
     let me = Me::new(&i.api, &i.owner);
-    me.connect_lb().await;
+    me.connect_lb(LB_TOKEN).await;
     me.settle().await;
     assert_eq!(me.summary().await.listens, 10);
 

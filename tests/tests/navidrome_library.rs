@@ -33,10 +33,6 @@ fn client(base_url: &str) -> SubsonicClient {
     SubsonicClient::new(base_url, TIMEOUT).unwrap()
 }
 
-fn secret(s: &str) -> SecretString {
-    SecretString::new(s)
-}
-
 /// Every album, page after page, until a short page.
 async fn all_albums(nd: &Navidrome<'_>, size: u32) -> Vec<AlbumListing> {
     let mut albums = Vec::new();
@@ -52,16 +48,7 @@ async fn all_albums(nd: &Navidrome<'_>, size: u32) -> Vec<AlbumListing> {
 
 /// Neither `Display` nor `Debug` of the error shows a secret or a query string.
 fn assert_secret_free(err: &ProviderError, secrets: &[&str]) {
-    let shown = format!("{err} | {err:?}");
-    for s in secrets {
-        assert!(!shown.contains(s), "error text leaks {s:?}: {shown}");
-    }
-    for needle in ["t=", "s=", "p=", "enc:", "?", "http://"] {
-        assert!(
-            !shown.contains(needle),
-            "error text has {needle:?}: {shown}"
-        );
-    }
+    spotter_e2e::assert_secret_free(err, secrets, &["t=", "s=", "p=", "enc:", "?", "http://"]);
 }
 
 // ---------------------------------------------------------------------------------
@@ -71,7 +58,7 @@ fn assert_secret_free(err: &ProviderError, secrets: &[&str]) {
 async fn fake_artists_and_album_pages_reach_every_album_exactly_once() {
     let fake = FakeSubsonic::start(FakeLibrary::generate(1000, 5, 10)).await;
     let c = client(&fake.base_url());
-    let pw = secret(fake.password());
+    let pw = SecretString::new(fake.password());
     let nd = Navidrome::new(&c, fake.username(), &pw);
     let expected = fake.snapshot();
 
@@ -158,7 +145,7 @@ async fn fake_album_songs_parse_every_field() {
     assert!(fake.set_played(&played_album.songs[0].id, PLAYED - 3600));
 
     let c = client(&fake.base_url());
-    let pw = secret(fake.password());
+    let pw = SecretString::new(fake.password());
     let nd = Navidrome::new(&c, fake.username(), &pw);
     let mut saw_second_disc = false;
     for album in &library.albums {
@@ -225,7 +212,7 @@ async fn fake_album_songs_parse_every_field() {
 async fn fake_fingerprints_follow_renames_but_not_plays() {
     let fake = FakeSubsonic::start(FakeLibrary::generate(10, 3, 4)).await;
     let c = client(&fake.base_url());
-    let pw = secret(fake.password());
+    let pw = SecretString::new(fake.password());
     let nd = Navidrome::new(&c, fake.username(), &pw);
     let prints = |albums: Vec<AlbumListing>| -> HashMap<String, String> {
         albums
@@ -286,7 +273,7 @@ async fn fake_recent_albums_are_ordered_by_latest_play() {
         fake.set_played(&album.songs[2].id, PLAYED + i as i64);
     }
     let c = client(&fake.base_url());
-    let pw = secret(fake.password());
+    let pw = SecretString::new(fake.password());
     let nd = Navidrome::new(&c, fake.username(), &pw);
     let mut recent = Vec::new();
     for offset in (0..).step_by(4) {
@@ -314,7 +301,7 @@ async fn fake_wrong_password_is_unauthorized_and_fatal() {
     let c = client(&fake.base_url());
     let wrong = "not-the-password&=?";
     for _ in 0..2 {
-        let pw = secret(wrong);
+        let pw = SecretString::new(wrong);
         let err = Navidrome::new(&c, fake.username(), &pw)
             .artists()
             .await
@@ -323,7 +310,7 @@ async fn fake_wrong_password_is_unauthorized_and_fatal() {
         assert!(err.is_fatal());
         assert_secret_free(&err, &[wrong, &hex::encode(wrong), fake.password()]);
 
-        let right = secret(fake.password());
+        let right = SecretString::new(fake.password());
         let err = Navidrome::new(&c, "mallory", &right)
             .album_songs("al-0-0")
             .await
@@ -335,7 +322,7 @@ async fn fake_wrong_password_is_unauthorized_and_fatal() {
         fake.disable_token_auth();
     }
     assert!(c.uses_password_auth());
-    let pw = secret(fake.password());
+    let pw = SecretString::new(fake.password());
     let nd = Navidrome::new(&c, fake.username(), &pw);
     assert_eq!(nd.album_songs("al-0-0").await.unwrap().len(), 1);
 }
@@ -344,7 +331,7 @@ async fn fake_wrong_password_is_unauthorized_and_fatal() {
 async fn fake_failures_map_to_provider_errors() {
     let fake = FakeSubsonic::start(FakeLibrary::generate(2, 1, 1)).await;
     let c = client(&fake.base_url()).with_body_limit(64 * 1024);
-    let pw = secret(fake.password());
+    let pw = SecretString::new(fake.password());
     let nd = Navidrome::new(&c, fake.username(), &pw);
 
     fake.fault(Fault::Status(503));
@@ -397,7 +384,7 @@ async fn fake_failures_map_to_provider_errors() {
 async fn fake_album_removed_between_listing_and_fetch_is_empty() {
     let fake = FakeSubsonic::start(FakeLibrary::generate(4, 2, 3)).await;
     let c = client(&fake.base_url());
-    let pw = secret(fake.password());
+    let pw = SecretString::new(fake.password());
     let nd = Navidrome::new(&c, fake.username(), &pw);
     let albums = all_albums(&nd, 500).await;
     let gone = &albums[2].album.id;
@@ -424,7 +411,7 @@ async fn fake_serves_a_50000_track_library_quickly() {
     let fake = FakeSubsonic::start(library).await;
     let c = client(&fake.base_url());
     let username = fake.username();
-    let pw = secret(fake.password());
+    let pw = SecretString::new(fake.password());
     let nd = Navidrome::new(&c, username, &pw);
 
     let walk = Instant::now();
@@ -473,7 +460,7 @@ async fn supysonic_library_walk_matches_the_generated_library() {
     let server = tokio::task::spawn_blocking(Supysonic::start).await.unwrap();
     let [alice, _] = server.users();
     let c = client(&server.base_url());
-    let pw = secret(alice.password);
+    let pw = SecretString::new(alice.password);
     let nd = Navidrome::new(&c, alice.name, &pw);
 
     let artists = nd.artists().await.unwrap();
@@ -555,7 +542,7 @@ async fn supysonic_library_walk_matches_the_generated_library() {
     assert!(nd.now_playing().await.unwrap().is_empty());
     assert!(nd.recent_albums(0, 10).await.unwrap().is_empty());
 
-    let wrong = secret("not-alices-password");
+    let wrong = SecretString::new("not-alices-password");
     let err = Navidrome::new(&c, alice.name, &wrong)
         .artists()
         .await
@@ -569,7 +556,7 @@ async fn supysonic_now_playing_and_recent_albums_after_a_stream() {
     let server = tokio::task::spawn_blocking(Supysonic::start).await.unwrap();
     let [alice, bob] = server.users();
     let c = client(&server.base_url());
-    let pw = secret(alice.password);
+    let pw = SecretString::new(alice.password);
     let nd = Navidrome::new(&c, alice.name, &pw);
 
     let albums = all_albums(&nd, ALBUM_PAGE_SIZE).await;
@@ -586,7 +573,7 @@ async fn supysonic_now_playing_and_recent_albums_after_a_stream() {
     assert!(bytes > 10_000, "the audio came back ({bytes} bytes)");
 
     // Everyone sees what alice is playing, bob included.
-    let bob_pw = secret(bob.password);
+    let bob_pw = SecretString::new(bob.password);
     for (user, pw) in [(alice.name, &pw), (bob.name, &bob_pw)] {
         let playing = Navidrome::new(&c, user, pw).now_playing().await.unwrap();
         assert_eq!(playing.len(), 1, "as {user}: {playing:?}");

@@ -26,12 +26,7 @@ async fn navidrome_users_sign_in_with_their_navidrome_password() {
         .await
         .unwrap();
     let api = Api::connect(running.socket_path()).await;
-    let state = api
-        .auth()
-        .get_setup_state(v1::GetSetupStateRequest {})
-        .await
-        .unwrap()
-        .into_inner();
+    let state = api.setup_state().await;
     assert!(state.navidrome_available);
 
     // First-run setup through Navidrome: alice becomes the owner.

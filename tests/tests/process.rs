@@ -557,17 +557,15 @@ async fn auth_failures_log_one_parseable_line_and_trace_logs_hold_no_password_or
 
 #[tokio::test]
 async fn trace_logs_hold_no_provider_credential_through_connect_and_sync() {
-    use spotter_e2e::fakes::{
-        lastfm::FakeLastFm, listenbrainz::FakeListenBrainz, spotify::FakeSpotify,
+    use spotter_e2e::{
+        Me,
+        fakes::{lastfm::FakeLastFm, listenbrainz::FakeListenBrainz, spotify::FakeSpotify},
     };
     use spotter_proto::v1::{
         BeginConnectRequest, CompleteConnectRequest, ConnectListenBrainzRequest, JobKind,
-        ListJobsRequest, Provider as Wire, RunJobRequest, job_run,
+        Provider as Wire, job_run,
     };
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
+    let now = spotter_e2e::now();
     let lb = FakeListenBrainz::start().await;
     let lb_token = "lb-token-in-log-5f0e9a7c";
     lb.add_user("lbuser", lb_token);
@@ -659,37 +657,13 @@ async fn trace_logs_hold_no_provider_credential_through_connect_and_sync() {
         .await
         .unwrap();
     // A history sync over all three, waited for.
-    let mut jobs = api.jobs_as(&owner.access_token);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let run_id = loop {
-        match jobs
-            .run_job(RunJobRequest {
-                kind: JobKind::HistorySync as i32,
-                ..Default::default()
-            })
-            .await
-        {
-            Ok(r) => break r.into_inner().run_id,
-            Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
-        }
-        assert!(Instant::now() < deadline);
-    };
-    loop {
-        let runs = jobs
-            .list_jobs(ListJobsRequest {})
-            .await
-            .unwrap()
-            .into_inner()
-            .recent_runs;
-        if let Some(r) = runs.iter().find(|r| r.id == run_id)
-            && r.state != job_run::State::Running as i32
-        {
-            assert_eq!(r.state, job_run::State::Succeeded as i32, "{}", r.message);
-            break;
-        }
-        assert!(Instant::now() < deadline);
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let run = Me::new(&api, &owner).run_job(JobKind::HistorySync).await;
+    assert_eq!(
+        run.state,
+        job_run::State::Succeeded as i32,
+        "{}",
+        run.message
+    );
     signal(&child, Signal::SIGTERM);
     wait_exit(&mut child, EXIT_WAIT).await;
 

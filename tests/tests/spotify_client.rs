@@ -3,7 +3,7 @@
 //! forward with the `after` cursor, and every failure the Web API and the accounts
 //! service produce, mapped to a [`ProviderError`] that never carries a token or a code.
 
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use spotter_daemon::{
     crypto::SecretString,
@@ -16,9 +16,12 @@ use spotter_daemon::{
         },
     },
 };
-use spotter_e2e::fakes::{
-    Fault,
-    spotify::{self as fake, Endpoint, FakeSpotify, Play},
+use spotter_e2e::{
+    fakes::{
+        Fault,
+        spotify::{self as fake, Endpoint, FakeSpotify, Play},
+    },
+    now,
 };
 
 const MIB: usize = 1024 * 1024;
@@ -45,29 +48,20 @@ fn client(fake: &FakeSpotify) -> SpotifyClient {
     SpotifyClient::new(config(fake), &settings()).unwrap()
 }
 
-fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-}
-
 /// Neither `Display` nor `Debug` of `err` holds any of `secrets` or a query string.
 fn assert_secret_free(err: &ProviderError, secrets: &[&str]) {
-    let shown = format!("{err} | {err:?}");
-    for s in secrets.iter().filter(|s| !s.is_empty()) {
-        assert!(!shown.contains(s), "error text leaks {s:?}: {shown}");
-    }
-    for param in [
-        "code=",
-        "state=",
-        "after=",
-        "limit=",
-        "refresh_token=",
-        "Bearer",
-    ] {
-        assert!(!shown.contains(param), "error text has {param:?}: {shown}");
-    }
+    spotter_e2e::assert_secret_free(
+        err,
+        secrets,
+        &[
+            "code=",
+            "state=",
+            "after=",
+            "limit=",
+            "refresh_token=",
+            "Bearer",
+        ],
+    );
 }
 
 /// What the connect flow produced, secrets included for leak checks.

@@ -30,6 +30,7 @@ use spotter_daemon::providers::http::{
     AddressClass, HeaderName, HttpClient, HttpError, IpNet, Policy, Quota, Redirects, RetryPolicy,
     Trust, USER_AGENT,
 };
+use spotter_e2e::fakes::serve_http;
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::TcpListener,
@@ -39,13 +40,6 @@ const TIMEOUT: Duration = Duration::from_secs(10);
 /// A refusal must come back at once, not after a connect attempt or a timeout.
 const IMMEDIATE: Duration = Duration::from_secs(2);
 const MIB: usize = 1024 * 1024;
-
-async fn serve(router: Router) -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    addr
-}
 
 /// A loopback port that counts the connections it accepts and never answers: the
 /// target a refused request must never reach.
@@ -110,7 +104,7 @@ async fn redirects_from_an_operator_host_to_internal_addresses_are_refused() {
     let (target_port, accepted) = connection_counter().await;
     let hits = Arc::new(AtomicUsize::new(0));
     let agents = Arc::new(Mutex::new(Vec::new()));
-    let addr = serve(redirector(hits.clone(), agents.clone())).await;
+    let addr = serve_http(redirector(hits.clone(), agents.clone())).await;
     let client = operator_client(addr);
 
     // Positive control: a same-origin redirect inside the base is followed.
@@ -258,7 +252,7 @@ async fn untrusted_urls_to_internal_hosts_are_refused_before_connecting() {
 #[tokio::test]
 async fn a_pinned_provider_stays_inside_its_base() {
     let hits = Arc::new(AtomicUsize::new(0));
-    let addr = serve(redirector(hits.clone(), Arc::default())).await;
+    let addr = serve_http(redirector(hits.clone(), Arc::default())).await;
     let (other_port, accepted) = connection_counter().await;
     let client =
         HttpClient::builder(Policy::operator_configured(&format!("http://{addr}/api")).unwrap())
@@ -326,7 +320,7 @@ async fn an_oversized_body_is_cut_off_without_reading_it_all() {
             Body::from_stream(tokio_stream::iter(chunks))
         }
     });
-    let addr = serve(router).await;
+    let addr = serve_http(router).await;
     let client = operator_client(addr);
 
     let started = Instant::now();
@@ -363,7 +357,7 @@ async fn an_oversized_body_is_cut_off_without_reading_it_all() {
 
     // An announced Content-Length over the cap is refused the same way.
     let router = Router::new().fallback(|| async { vec![b'x'; 2 * MIB] });
-    let addr = serve(router).await;
+    let addr = serve_http(router).await;
     let err = operator_client(addr)
         .get(format!("http://{addr}/"))
         .body_limit(MIB)
@@ -434,7 +428,7 @@ async fn images_must_be_images() {
             _ => (StatusCode::NOT_FOUND, "missing").into_response(),
         }
     });
-    let addr = serve(router).await;
+    let addr = serve_http(router).await;
     let client = operator_client(addr);
 
     let ok = client
@@ -501,7 +495,7 @@ fn flaky(
 #[tokio::test]
 async fn retry_after_is_honoured_for_one_retry() {
     let hits = Arc::new(AtomicUsize::new(0));
-    let addr = serve(flaky(
+    let addr = serve_http(flaky(
         hits.clone(),
         StatusCode::TOO_MANY_REQUESTS,
         &[("retry-after", "1")],
@@ -527,7 +521,7 @@ async fn retry_after_is_honoured_for_one_retry() {
 #[tokio::test]
 async fn a_wait_above_the_cap_is_rate_limited_at_once() {
     let hits = Arc::new(AtomicUsize::new(0));
-    let addr = serve(flaky(
+    let addr = serve_http(flaky(
         hits.clone(),
         StatusCode::TOO_MANY_REQUESTS,
         &[("x-ratelimit-reset-in", "3600")],
@@ -556,7 +550,7 @@ async fn a_wait_above_the_cap_is_rate_limited_at_once() {
 #[tokio::test]
 async fn non_idempotent_requests_are_not_retried_and_exhausted_retries_return_the_status() {
     let hits = Arc::new(AtomicUsize::new(0));
-    let addr = serve(flaky(
+    let addr = serve_http(flaky(
         hits.clone(),
         StatusCode::SERVICE_UNAVAILABLE,
         &[("retry-after", "1")],
@@ -580,7 +574,7 @@ async fn non_idempotent_requests_are_not_retried_and_exhausted_retries_return_th
     // Always 502: the attempts run out and the last answer is returned.
     let hits = Arc::new(AtomicUsize::new(0));
     let h = hits.clone();
-    let addr = serve(Router::new().fallback(move || {
+    let addr = serve_http(Router::new().fallback(move || {
         h.fetch_add(1, Ordering::SeqCst);
         async { StatusCode::BAD_GATEWAY }
     }))
@@ -614,7 +608,7 @@ async fn a_redirect_loop_stops_at_the_hop_limit() {
             )
         }
     });
-    let addr = serve(router).await;
+    let addr = serve_http(router).await;
 
     let err = operator_client(addr)
         .get(format!("http://{addr}/a"))
@@ -651,7 +645,7 @@ async fn credentials_are_not_forwarded_to_another_origin() {
     // B: the other origin.
     let seen_b: Seen = Arc::default();
     let sb = seen_b.clone();
-    let b = serve(Router::new().fallback(move |uri: Uri, headers: HeaderMap| {
+    let b = serve_http(Router::new().fallback(move |uri: Uri, headers: HeaderMap| {
         sb.lock().unwrap().push((uri.path().to_string(), headers));
         async { "landed" }
     }))
@@ -659,7 +653,7 @@ async fn credentials_are_not_forwarded_to_another_origin() {
     // A: the provider; /start → /middle (same origin) → B.
     let seen_a: Seen = Arc::default();
     let sa = seen_a.clone();
-    let a = serve(Router::new().fallback(move |uri: Uri, headers: HeaderMap| {
+    let a = serve_http(Router::new().fallback(move |uri: Uri, headers: HeaderMap| {
         sa.lock().unwrap().push((uri.path().to_string(), headers));
         let to = match uri.path() {
             "/start" => "/middle".to_string(),
@@ -725,7 +719,7 @@ async fn credentials_are_not_forwarded_to_another_origin() {
 async fn a_provider_quota_spaces_requests_out() {
     let hits = Arc::new(AtomicUsize::new(0));
     let counter = hits.clone();
-    let addr = serve(Router::new().route(
+    let addr = serve_http(Router::new().route(
         "/ok",
         axum::routing::get(move || {
             counter.fetch_add(1, Ordering::SeqCst);

@@ -24,27 +24,18 @@ use spotter_daemon::{
         subsonic::{API_VERSION, CLIENT_NAME, SubsonicClient, SubsonicError},
     },
 };
-use spotter_e2e::supysonic::Supysonic;
+use spotter_e2e::{fakes::serve_http, supysonic::Supysonic};
 
 const TIMEOUT: Duration = Duration::from_secs(10);
-
-fn secret(s: &str) -> SecretString {
-    SecretString::new(s)
-}
 
 fn md5_hex(s: &str) -> String {
     hex::encode(Md5::digest(s.as_bytes()))
 }
 
-/// Neither `Display` nor `Debug` of the error contains any of `secrets`.
+/// Neither `Display` nor `Debug` of the error contains any of `secrets`, or a
+/// query parameter that carries one.
 fn assert_secret_free(err: &SubsonicError, secrets: &[&str]) {
-    let shown = format!("{err} | {err:?}");
-    for s in secrets.iter().filter(|s| !s.is_empty()) {
-        assert!(!shown.contains(s), "error text leaks {s:?}: {shown}");
-    }
-    for param in ["t=", "s=", "p=", "enc:"] {
-        assert!(!shown.contains(param), "error text has {param:?}: {shown}");
-    }
+    spotter_e2e::assert_secret_free(err, secrets, &["t=", "s=", "p=", "enc:"]);
 }
 
 // ---------------------------------------------------------------------------------
@@ -66,26 +57,35 @@ async fn supysonic_sign_in_uses_the_password_fallback() {
     let client = SubsonicClient::new(&s.base_url(), TIMEOUT).unwrap();
     assert!(!client.uses_password_auth());
     client
-        .ping(alice.name, &secret(alice.password))
+        .ping(alice.name, &SecretString::new(alice.password))
         .await
         .unwrap();
     assert!(
         client.uses_password_auth(),
         "Supysonic refuses tokens, so the client fell back to password auth"
     );
-    client.ping(bob.name, &secret(bob.password)).await.unwrap();
+    client
+        .ping(bob.name, &SecretString::new(bob.password))
+        .await
+        .unwrap();
 
     // Wrong password, on the client that already knows and on a fresh one (token,
     // code 10, fallback, code 40).
     let fresh = SubsonicClient::new(&s.base_url(), TIMEOUT).unwrap();
     for c in [&client, &fresh] {
         let wrong = "not-alices-password";
-        let err = c.ping(alice.name, &secret(wrong)).await.unwrap_err();
+        let err = c
+            .ping(alice.name, &SecretString::new(wrong))
+            .await
+            .unwrap_err();
         assert!(err.is_wrong_credentials(), "{err:?}");
         assert!(!err.is_unavailable());
         assert_secret_free(&err, &[wrong, &hex::encode(wrong), alice.password]);
 
-        let err = c.ping("mallory", &secret(bob.password)).await.unwrap_err();
+        let err = c
+            .ping("mallory", &SecretString::new(bob.password))
+            .await
+            .unwrap_err();
         assert!(err.is_wrong_credentials(), "unknown user: {err:?}");
         assert_secret_free(&err, &[bob.password, &hex::encode(bob.password)]);
     }
@@ -99,7 +99,12 @@ async fn supysonic_lists_the_generated_artists() {
     // The first call is not a ping: the ambiguous code 10 is confirmed by a probe.
     let client = SubsonicClient::new(&s.base_url(), TIMEOUT).unwrap();
     let response = client
-        .get_json(alice.name, &secret(alice.password), "getArtists", &[])
+        .get_json(
+            alice.name,
+            &SecretString::new(alice.password),
+            "getArtists",
+            &[],
+        )
         .await
         .unwrap();
     assert!(client.uses_password_auth());
@@ -116,7 +121,12 @@ async fn supysonic_lists_the_generated_artists() {
 
     // A real Subsonic error for a real missing parameter stays a missing parameter.
     let err = client
-        .get_json(alice.name, &secret(alice.password), "getArtist", &[])
+        .get_json(
+            alice.name,
+            &SecretString::new(alice.password),
+            "getArtist",
+            &[],
+        )
         .await
         .unwrap_err();
     assert!(
@@ -126,7 +136,7 @@ async fn supysonic_lists_the_generated_artists() {
     let err = client
         .get_json(
             alice.name,
-            &secret(alice.password),
+            &SecretString::new(alice.password),
             "getArtist",
             &[("id", "00000000-0000-0000-0000-000000000000")],
         )
@@ -158,10 +168,7 @@ impl Recorder {
 }
 
 async fn serve(router: Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    format!("http://{addr}")
+    format!("http://{}", serve_http(router).await)
 }
 
 fn json(body: String) -> Response {
@@ -230,7 +237,7 @@ async fn token_auth_uses_a_fresh_salt_per_request_and_never_sends_the_password()
     const PASSWORD: &str = "s3cret & ünïcode?";
     let (base, seen) = token_server("alice", PASSWORD).await;
     let client = SubsonicClient::new(&base, TIMEOUT).unwrap();
-    let pw = secret(PASSWORD);
+    let pw = SecretString::new(PASSWORD);
 
     for _ in 0..3 {
         client.ping("alice", &pw).await.unwrap();
@@ -258,7 +265,10 @@ async fn token_auth_uses_a_fresh_salt_per_request_and_never_sends_the_password()
 
     // Wrong password: code 40, no fallback, and the echoed query is scrubbed.
     let wrong = "wrong-password";
-    let err = client.ping("alice", &secret(wrong)).await.unwrap_err();
+    let err = client
+        .ping("alice", &SecretString::new(wrong))
+        .await
+        .unwrap_err();
     assert!(err.is_wrong_credentials(), "{err:?}");
     assert!(!client.uses_password_auth());
 
@@ -325,15 +335,24 @@ async fn code_41_switches_to_password_auth_once_and_for_good() {
     let client = SubsonicClient::new(&base, TIMEOUT).unwrap();
     let shared = client.clone();
 
-    client.ping("alice", &secret(PASSWORD)).await.unwrap();
-    assert!(client.uses_password_auth());
-    assert!(shared.uses_password_auth(), "clones share the mode");
-    shared.ping("alice", &secret(PASSWORD)).await.unwrap();
     client
-        .get_json("alice", &secret(PASSWORD), "getArtists", &[])
+        .ping("alice", &SecretString::new(PASSWORD))
         .await
         .unwrap();
-    let err = client.ping("alice", &secret("nope")).await.unwrap_err();
+    assert!(client.uses_password_auth());
+    assert!(shared.uses_password_auth(), "clones share the mode");
+    shared
+        .ping("alice", &SecretString::new(PASSWORD))
+        .await
+        .unwrap();
+    client
+        .get_json("alice", &SecretString::new(PASSWORD), "getArtists", &[])
+        .await
+        .unwrap();
+    let err = client
+        .ping("alice", &SecretString::new("nope"))
+        .await
+        .unwrap_err();
     assert!(err.is_wrong_credentials());
 
     let modes: Vec<&str> = seen
@@ -359,7 +378,7 @@ async fn malformed_json_is_a_protocol_error() {
     let base = serve(router).await;
     let client = SubsonicClient::new(&base, TIMEOUT).unwrap();
     let err = client
-        .ping("alice", &secret("pw-123456"))
+        .ping("alice", &SecretString::new("pw-123456"))
         .await
         .unwrap_err();
     assert!(matches!(err, SubsonicError::Malformed { .. }), "{err:?}");
@@ -369,7 +388,10 @@ async fn malformed_json_is_a_protocol_error() {
     let router = Router::new().fallback(|| async { json(r#"{"hello":"world"}"#.into()) });
     let base = serve(router).await;
     let client = SubsonicClient::new(&base, TIMEOUT).unwrap();
-    let err = client.ping("alice", &secret("pw")).await.unwrap_err();
+    let err = client
+        .ping("alice", &SecretString::new("pw"))
+        .await
+        .unwrap_err();
     assert!(matches!(err, SubsonicError::Malformed { .. }), "{err:?}");
 }
 
@@ -380,7 +402,7 @@ async fn oversized_bodies_are_cut_off() {
     let base = serve(router).await;
     let client = SubsonicClient::new(&base, TIMEOUT).unwrap();
     let err = client
-        .ping("alice", &secret("pw-123456"))
+        .ping("alice", &SecretString::new("pw-123456"))
         .await
         .unwrap_err();
     assert!(
@@ -399,7 +421,10 @@ async fn oversized_bodies_are_cut_off() {
         .unwrap()
         .with_body_limit(256 * 1024);
     let started = Instant::now();
-    let err = client.ping("alice", &secret("pw")).await.unwrap_err();
+    let err = client
+        .ping("alice", &SecretString::new("pw"))
+        .await
+        .unwrap_err();
     assert!(
         matches!(err, SubsonicError::BodyTooLarge { limit: 262_144 }),
         "{err:?}"
@@ -421,7 +446,7 @@ async fn a_server_that_never_answers_times_out() {
     let client = SubsonicClient::new(&format!("http://{addr}"), timeout).unwrap();
     let started = Instant::now();
     let err = client
-        .ping("alice", &secret("pw-123456"))
+        .ping("alice", &SecretString::new("pw-123456"))
         .await
         .unwrap_err();
     let elapsed = started.elapsed();
@@ -443,7 +468,7 @@ async fn a_closed_port_is_unreachable() {
         .port();
     let client = SubsonicClient::new(&format!("http://127.0.0.1:{port}"), TIMEOUT).unwrap();
     let err = client
-        .ping("alice", &secret("pw-123456"))
+        .ping("alice", &SecretString::new("pw-123456"))
         .await
         .unwrap_err();
     assert!(matches!(err, SubsonicError::Unreachable { .. }), "{err:?}");
@@ -467,7 +492,7 @@ async fn http_errors_and_redirects_are_not_success() {
     let base = serve(router).await;
     let client = SubsonicClient::new(&base, TIMEOUT).unwrap();
     let err = client
-        .ping("alice", &secret("pw-123456"))
+        .ping("alice", &SecretString::new("pw-123456"))
         .await
         .unwrap_err();
     assert!(
@@ -476,7 +501,7 @@ async fn http_errors_and_redirects_are_not_success() {
     );
     assert!(err.is_unavailable());
     let err = client
-        .get_json("alice", &secret("pw-123456"), "getArtists", &[])
+        .get_json("alice", &SecretString::new("pw-123456"), "getArtists", &[])
         .await
         .unwrap_err();
     assert!(

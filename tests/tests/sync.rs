@@ -4,10 +4,16 @@
 
 use std::time::{Duration, Instant};
 
-use spotter_daemon::config::Settings;
 use spotter_e2e::{
     Instance,
-    fakes::{Fault, lastfm::FakeLastFm, listenbrainz::FakeListenBrainz, spotify::FakeSpotify},
+    fakes::{
+        Fault,
+        lastfm::FakeLastFm,
+        listenbrainz::{FakeListenBrainz, TOKEN as LB_TOKEN, USER as LB_USER},
+        settings_for,
+        spotify::FakeSpotify,
+    },
+    now,
 };
 use spotter_proto::v1::{
     self, BeginConnectRequest, CompleteConnectRequest, ConnectListenBrainzRequest,
@@ -17,46 +23,13 @@ use spotter_proto::v1::{
 };
 use tonic::Code;
 
-const LB_USER: &str = "lb-listener";
-const LB_TOKEN: &str = "0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0";
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-}
-
-/// Settings pointing every provider at the given fakes.
-fn settings(
-    lb: Option<&FakeListenBrainz>,
-    lastfm: Option<&FakeLastFm>,
-    spotify: Option<&FakeSpotify>,
-) -> Settings {
-    let mut s = Settings::default();
-    if let Some(lb) = lb {
-        s.listenbrainz.api_url = lb.api_url();
-    }
-    if let Some(fm) = lastfm {
-        s.lastfm.api_key = Some(fm.api_key().into());
-        s.lastfm.api_url = fm.api_url();
-        s.lastfm.auth_url = fm.auth_url();
-    }
-    if let Some(sp) = spotify {
-        s.spotify.client_id = Some(spotter_e2e::fakes::spotify::CLIENT_ID.into());
-        s.spotify.accounts_url = sp.accounts_url();
-        s.spotify.api_url = sp.api_url();
-    }
-    s
-}
-
 /// A daemon using the fakes; Last.fm needs its CA and shared secret.
 async fn instance(
     lb: Option<&FakeListenBrainz>,
     lastfm: Option<&FakeLastFm>,
     spotify: Option<&FakeSpotify>,
 ) -> Instance {
-    let mut s = settings(lb, lastfm, spotify);
+    let mut s = settings_for(lb, lastfm, spotify);
     let ca = lastfm.map(|fm| fm.ca_pem().to_owned());
     let secret = lastfm.map(|fm| fm.shared_secret().to_owned());
     let ca_path = ca.map(|pem| {
@@ -75,145 +48,6 @@ fn zeroize_string(s: String) -> zeroize::Zeroizing<String> {
     zeroize::Zeroizing::new(s)
 }
 
-async fn connect_lb(i: &Instance, token: &str) -> v1::Connection {
-    i.api
-        .connections_as(&i.owner.access_token)
-        .connect_listen_brainz(ConnectListenBrainzRequest {
-            token: token.into(),
-        })
-        .await
-        .expect("connect ListenBrainz")
-        .into_inner()
-}
-
-/// Runs `kind` now and waits until that run has finished.
-async fn run_job(i: &Instance, kind: JobKind) -> v1::JobRun {
-    let token = &i.owner.access_token;
-    let run_id = loop {
-        match i
-            .api
-            .jobs_as(token)
-            .run_job(RunJobRequest {
-                kind: kind as i32,
-                ..Default::default()
-            })
-            .await
-        {
-            Ok(r) => break r.into_inner().run_id,
-            // A scheduled run started first: wait for it, then run ours.
-            Err(s) if s.code() == Code::AlreadyExists => {
-                tokio::time::sleep(Duration::from_millis(50)).await
-            }
-            Err(s) => panic!("run_job: {s:?}"),
-        }
-    };
-    wait_run(i, run_id).await
-}
-
-async fn wait_run(i: &Instance, run_id: i64) -> v1::JobRun {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let jobs = i
-            .api
-            .jobs_as(&i.owner.access_token)
-            .list_jobs(ListJobsRequest {})
-            .await
-            .unwrap()
-            .into_inner();
-        if let Some(run) = jobs.recent_runs.iter().find(|r| r.id == run_id)
-            && run.state != job_run::State::Running as i32
-        {
-            return run.clone();
-        }
-        assert!(Instant::now() < deadline, "run {run_id} did not finish");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-/// Waits until the connect-triggered run has been recorded and nothing is running.
-async fn wait_idle(i: &Instance) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let jobs = i
-            .api
-            .jobs_as(&i.owner.access_token)
-            .list_jobs(ListJobsRequest {})
-            .await
-            .unwrap()
-            .into_inner();
-        let busy = jobs
-            .jobs
-            .iter()
-            .any(|j| j.state == job::State::Running as i32)
-            || jobs
-                .recent_runs
-                .iter()
-                .any(|r| r.state == job_run::State::Running as i32);
-        if !busy && !jobs.recent_runs.is_empty() {
-            return;
-        }
-        assert!(Instant::now() < deadline, "jobs did not settle");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-async fn summary(i: &Instance) -> v1::GetSummaryResponse {
-    i.api
-        .history_as(&i.owner.access_token)
-        .get_summary(GetSummaryRequest {})
-        .await
-        .unwrap()
-        .into_inner()
-}
-
-async fn all_listens(i: &Instance) -> Vec<v1::Listen> {
-    let mut out = Vec::new();
-    let mut before = String::new();
-    loop {
-        let page = i
-            .api
-            .history_as(&i.owner.access_token)
-            .list_recent_listens(ListRecentListensRequest {
-                page_size: 200,
-                before: before.clone(),
-            })
-            .await
-            .unwrap()
-            .into_inner();
-        out.extend(page.listens);
-        if page.next_before.is_empty() {
-            return out;
-        }
-        before = page.next_before;
-    }
-}
-
-async fn connection_of(i: &Instance, provider: Provider) -> v1::Connection {
-    i.api
-        .connections_as(&i.owner.access_token)
-        .list_connections(ListConnectionsRequest {})
-        .await
-        .unwrap()
-        .into_inner()
-        .connections
-        .into_iter()
-        .find(|c| c.provider == provider as i32)
-        .unwrap()
-}
-
-async fn job_of(i: &Instance, kind: JobKind) -> v1::Job {
-    i.api
-        .jobs_as(&i.owner.access_token)
-        .list_jobs(ListJobsRequest {})
-        .await
-        .unwrap()
-        .into_inner()
-        .jobs
-        .into_iter()
-        .find(|j| j.kind == kind as i32)
-        .unwrap()
-}
-
 #[tokio::test]
 async fn listenbrainz_history_syncs_once_and_advances_its_watermark() {
     let lb = FakeListenBrainz::start().await;
@@ -224,21 +58,21 @@ async fn listenbrainz_history_syncs_once_and_advances_its_watermark() {
     lb.add_listen(LB_USER, "Old Artist", "Old Song", now() - 60 * 86_400);
     let i = instance(Some(&lb), None, None).await;
 
-    let c = connect_lb(&i, LB_TOKEN).await;
+    let c = i.me().connect_lb(LB_TOKEN).await;
     assert_eq!(c.state, connection::State::Connected as i32);
     assert_eq!(c.external_user, LB_USER);
 
-    let run = run_job(&i, JobKind::HistorySync).await;
+    let run = i.me().run_job(JobKind::HistorySync).await;
     assert_eq!(
         run.state,
         job_run::State::Succeeded as i32,
         "{}",
         run.message
     );
-    let s = summary(&i).await;
+    let s = i.me().summary().await;
     assert_eq!(s.listens, 2_500);
     assert_eq!(s.listens_by_source.get("listenbrainz"), Some(&2_500));
-    let listens = all_listens(&i).await;
+    let listens = i.me().listens().await;
     assert_eq!(listens.len(), 2_500);
     assert!(
         listens.windows(2).all(|w| w[0].played_at >= w[1].played_at),
@@ -248,9 +82,9 @@ async fn listenbrainz_history_syncs_once_and_advances_its_watermark() {
 
     // A second run asks only for what is newer than the watermark and adds nothing.
     let queries_before = lb.listens_queries().len();
-    let run = run_job(&i, JobKind::HistorySync).await;
+    let run = i.me().run_job(JobKind::HistorySync).await;
     assert_eq!(run.state, job_run::State::Succeeded as i32);
-    assert_eq!(summary(&i).await.listens, 2_500);
+    assert_eq!(i.me().summary().await.listens, 2_500);
     let later = &lb.listens_queries()[queries_before..];
     assert!(!later.is_empty());
     let newest = start + 2_499 * 60;
@@ -263,8 +97,8 @@ async fn listenbrainz_history_syncs_once_and_advances_its_watermark() {
 
     // New listens arrive and are picked up.
     lb.add_listen(LB_USER, "New Artist", "New Song", now() - 30);
-    run_job(&i, JobKind::HistorySync).await;
-    assert_eq!(summary(&i).await.listens, 2_501);
+    i.me().run_job(JobKind::HistorySync).await;
+    assert_eq!(i.me().summary().await.listens, 2_501);
     i.running.shutdown().await;
 }
 
@@ -284,17 +118,17 @@ async fn the_same_play_from_two_sources_is_one_listen_with_both_sources() {
     fm.add_scrobble("Portishead", "Glory Box", None, t + 1_200);
     fm.add_scrobble("Portishead", "Roads", None, t + 1_200 + 600);
     let i = instance(Some(&lb), Some(&fm), None).await;
-    connect_lb(&i, LB_TOKEN).await;
+    i.me().connect_lb(LB_TOKEN).await;
     connect_lastfm(&i, &fm).await;
 
-    let run = run_job(&i, JobKind::HistorySync).await;
+    let run = i.me().run_job(JobKind::HistorySync).await;
     assert_eq!(
         run.state,
         job_run::State::Succeeded as i32,
         "{}",
         run.message
     );
-    let listens = all_listens(&i).await;
+    let listens = i.me().listens().await;
     assert_eq!(listens.len(), 5, "{listens:#?}");
     let both = [Provider::Lastfm as i32, Provider::Listenbrainz as i32];
     let merged: Vec<_> = listens
@@ -313,8 +147,8 @@ async fn the_same_play_from_two_sources_is_one_listen_with_both_sources() {
     assert_eq!(halo.album, "I Am... Sasha Fierce");
 
     // Syncing again changes nothing.
-    run_job(&i, JobKind::HistorySync).await;
-    assert_eq!(all_listens(&i).await.len(), 5);
+    i.me().run_job(JobKind::HistorySync).await;
+    assert_eq!(i.me().listens().await.len(), 5);
     i.running.shutdown().await;
 }
 
@@ -490,14 +324,14 @@ async fn spotify_history_syncs_with_a_refreshed_token() {
     .await
     .unwrap();
 
-    let run = run_job(&i, JobKind::HistorySync).await;
+    let run = i.me().run_job(JobKind::HistorySync).await;
     assert_eq!(
         run.state,
         job_run::State::Succeeded as i32,
         "{}",
         run.message
     );
-    assert_eq!(summary(&i).await.listens, 120);
+    assert_eq!(i.me().summary().await.listens, 120);
     assert!(
         sp.token_refreshes() >= 1,
         "the token was refreshed before use"
@@ -505,10 +339,10 @@ async fn spotify_history_syncs_with_a_refreshed_token() {
 
     // A revoked grant is fatal: the connection waits for the user.
     sp.revoke();
-    let run = run_job(&i, JobKind::HistorySync).await;
+    let run = i.me().run_job(JobKind::HistorySync).await;
     assert_eq!(run.state, job_run::State::Failed as i32);
     assert!(run.error_fatal);
-    let conn = connection_of(&i, Provider::Spotify).await;
+    let conn = i.me().connection(Provider::Spotify).await;
     assert_eq!(conn.state, connection::State::NeedsReconnect as i32);
     assert!(conn.last_error_fatal);
     i.running.shutdown().await;
@@ -520,18 +354,18 @@ async fn a_fatal_error_blocks_the_job_until_reconnect() {
     lb.add_user(LB_USER, LB_TOKEN);
     lb.add_listens(LB_USER, 10, now() - 3_600, 60);
     let i = instance(Some(&lb), None, None).await;
-    connect_lb(&i, LB_TOKEN).await;
+    i.me().connect_lb(LB_TOKEN).await;
     // The run a connect triggers goes first; the token is revoked after it.
-    wait_idle(&i).await;
+    i.me().wait_idle().await;
     lb.revoke(LB_TOKEN);
 
-    let run = run_job(&i, JobKind::HistorySync).await;
+    let run = i.me().run_job(JobKind::HistorySync).await;
     assert_eq!(run.state, job_run::State::Failed as i32);
     assert!(run.error_fatal, "{}", run.message);
     assert!(run.message.contains("reconnect"), "{}", run.message);
-    let conn = connection_of(&i, Provider::Listenbrainz).await;
+    let conn = i.me().connection(Provider::Listenbrainz).await;
     assert_eq!(conn.state, connection::State::NeedsReconnect as i32);
-    let job = job_of(&i, JobKind::HistorySync).await;
+    let job = i.me().job(JobKind::HistorySync).await;
     assert_eq!(job.state, job::State::Blocked as i32);
     assert!(job.blocked_reason.contains("reconnect"));
     let e = i
@@ -547,15 +381,15 @@ async fn a_fatal_error_blocks_the_job_until_reconnect() {
 
     // Reconnecting with a valid token unblocks it.
     lb.add_user(LB_USER, "a-new-token-0000");
-    connect_lb(&i, "a-new-token-0000").await;
-    let run = run_job(&i, JobKind::HistorySync).await;
+    i.me().connect_lb("a-new-token-0000").await;
+    let run = i.me().run_job(JobKind::HistorySync).await;
     assert_eq!(
         run.state,
         job_run::State::Succeeded as i32,
         "{}",
         run.message
     );
-    assert_eq!(summary(&i).await.listens, 10);
+    assert_eq!(i.me().summary().await.listens, 10);
     i.running.shutdown().await;
 }
 
@@ -565,16 +399,16 @@ async fn backoff_is_persisted_across_a_restart() {
     lb.add_user(LB_USER, LB_TOKEN);
     lb.add_listens(LB_USER, 5, now() - 3_600, 60);
     let i = instance(Some(&lb), None, None).await;
-    connect_lb(&i, LB_TOKEN).await;
-    wait_idle(&i).await;
+    i.me().connect_lb(LB_TOKEN).await;
+    i.me().wait_idle().await;
     // Every retry of the HTTP client fails too.
     for _ in 0..20 {
         lb.fault(Fault::Status(503));
     }
-    let run = run_job(&i, JobKind::HistorySync).await;
+    let run = i.me().run_job(JobKind::HistorySync).await;
     assert_eq!(run.state, job_run::State::Failed as i32);
     assert!(!run.error_fatal);
-    let job = job_of(&i, JobKind::HistorySync).await;
+    let job = i.me().job(JobKind::HistorySync).await;
     assert_eq!(job.state, job::State::BackingOff as i32);
     assert_eq!(job.failures, 1);
     let wait = job.next_run_at - now();
@@ -582,7 +416,7 @@ async fn backoff_is_persisted_across_a_restart() {
         (20..=31).contains(&wait),
         "first backoff is about 30 s, got {wait}"
     );
-    let conn = connection_of(&i, Provider::Listenbrainz).await;
+    let conn = i.me().connection(Provider::Listenbrainz).await;
     assert_eq!(
         conn.state,
         connection::State::Connected as i32,
@@ -595,10 +429,11 @@ async fn backoff_is_persisted_across_a_restart() {
     let Instance { dirs, running, .. } = i;
     running.shutdown().await;
     let requests = lb.requests("/1/user/lb-listener/listens");
-    let running =
-        spotter_daemon::boot(dirs.config_with(settings(Some(&lb), None, None), Default::default()))
-            .await
-            .unwrap();
+    let running = spotter_daemon::boot(
+        dirs.config_with(settings_for(Some(&lb), None, None), Default::default()),
+    )
+    .await
+    .unwrap();
     let api = spotter_e2e::Api::connect(running.socket_path()).await;
     let owner = api
         .sign_in(spotter_e2e::OWNER, spotter_e2e::OWNER_PW)
@@ -635,7 +470,7 @@ async fn listens_from_other_sources_are_submitted_to_listenbrainz_once() {
     lb.add_listen(LB_USER, "Shared Artist", "Shared Song", t + 100);
     fm.add_scrobble("Shared Artist", "Shared Song", None, t + 130);
     let i = instance(Some(&lb), Some(&fm), None).await;
-    connect_lb(&i, LB_TOKEN).await;
+    i.me().connect_lb(LB_TOKEN).await;
     connect_lastfm(&i, &fm).await;
     let c = i
         .api
@@ -646,7 +481,7 @@ async fn listens_from_other_sources_are_submitted_to_listenbrainz_once() {
         .into_inner();
     assert!(c.submit_listens);
 
-    let run = run_job(&i, JobKind::HistorySync).await;
+    let run = i.me().run_job(JobKind::HistorySync).await;
     assert_eq!(
         run.state,
         job_run::State::Succeeded as i32,
@@ -668,10 +503,10 @@ async fn listens_from_other_sources_are_submitted_to_listenbrainz_once() {
 
     // The next runs submit nothing again (the submitted listens now come back from
     // ListenBrainz itself and merge).
-    run_job(&i, JobKind::HistorySync).await;
-    run_job(&i, JobKind::HistorySync).await;
+    i.me().run_job(JobKind::HistorySync).await;
+    i.me().run_job(JobKind::HistorySync).await;
     assert_eq!(lb.submitted(LB_USER).len(), 1_250);
-    assert_eq!(summary(&i).await.listens, 1_251);
+    assert_eq!(i.me().summary().await.listens, 1_251);
     i.running.shutdown().await;
 }
 
@@ -681,8 +516,8 @@ async fn disconnect_deletes_the_credentials_and_keeps_the_listens() {
     lb.add_user(LB_USER, LB_TOKEN);
     lb.add_listens(LB_USER, 3, now() - 3_600, 60);
     let i = instance(Some(&lb), None, None).await;
-    connect_lb(&i, LB_TOKEN).await;
-    run_job(&i, JobKind::HistorySync).await;
+    i.me().connect_lb(LB_TOKEN).await;
+    i.me().run_job(JobKind::HistorySync).await;
     let mut c = i.api.connections_as(&i.owner.access_token);
     assert!(
         c.disconnect(DisconnectRequest {
@@ -693,9 +528,9 @@ async fn disconnect_deletes_the_credentials_and_keeps_the_listens() {
         .into_inner()
         .disconnected
     );
-    let conn = connection_of(&i, Provider::Listenbrainz).await;
+    let conn = i.me().connection(Provider::Listenbrainz).await;
     assert_eq!(conn.state, connection::State::NotConnected as i32);
-    assert_eq!(summary(&i).await.listens, 3);
+    assert_eq!(i.me().summary().await.listens, 3);
     let pool = i.running.state().store.writer().clone();
     let creds: i64 = sqlx::query_scalar("SELECT count(*) FROM provider_credentials")
         .fetch_one(&pool)
@@ -722,8 +557,8 @@ async fn another_user_sees_none_of_it() {
     lb.add_user(LB_USER, LB_TOKEN);
     lb.add_listens(LB_USER, 7, now() - 3_600, 60);
     let i = instance(Some(&lb), None, None).await;
-    connect_lb(&i, LB_TOKEN).await;
-    run_job(&i, JobKind::HistorySync).await;
+    i.me().connect_lb(LB_TOKEN).await;
+    i.me().run_job(JobKind::HistorySync).await;
     let bob = i.user("bob").await;
     let listens = i
         .api
@@ -771,7 +606,7 @@ async fn a_running_job_can_be_cancelled_and_never_runs_twice() {
         lb.fault(Fault::Delay(Duration::from_millis(300)));
     }
     let i = instance(Some(&lb), None, None).await;
-    connect_lb(&i, LB_TOKEN).await;
+    i.me().connect_lb(LB_TOKEN).await;
     let mut jobs = i.api.jobs_as(&i.owner.access_token);
     let run_id = loop {
         match jobs
@@ -811,31 +646,18 @@ async fn a_running_job_can_be_cancelled_and_never_runs_twice() {
         .into_inner()
         .cancelled
     );
-    let run = wait_run(&i, run_id).await;
+    let run = i.me().wait_run(run_id).await;
     assert_eq!(run.state, job_run::State::Cancelled as i32);
     // Whatever was committed is whole pages, never duplicated.
     // Pages of 1,000 overlap by one listen (the walk restarts a second before the
     // newest): whole pages only.
-    let n = summary(&i).await.listens;
+    let n = i.me().summary().await.listens;
     assert!([0, 1_000, 1_999, 2_998].contains(&n), "{n}");
     lb.faults().clear();
-    let run = run_job(&i, JobKind::HistorySync).await;
+    let run = i.me().run_job(JobKind::HistorySync).await;
     assert_eq!(run.state, job_run::State::Succeeded as i32);
-    assert_eq!(summary(&i).await.listens, 3_000);
+    assert_eq!(i.me().summary().await.listens, 3_000);
     i.running.shutdown().await;
-}
-
-/// A stream on a connection of its own (a stalled one must not stall the others).
-async fn subscribe(i: &Instance, after_seq: u64, epoch: u64) -> tonic::Streaming<v1::Event> {
-    let channel = spotter_e2e::channel(i.running.socket_path()).await.unwrap();
-    v1::events_client::EventsClient::with_interceptor(
-        channel,
-        spotter_e2e::Bearer(i.owner.access_token.clone()),
-    )
-    .subscribe(v1::SubscribeRequest { after_seq, epoch })
-    .await
-    .unwrap()
-    .into_inner()
 }
 
 /// Events until the run `run_id` ends (heartbeats skipped).
@@ -874,9 +696,9 @@ async fn job_events_stream_live_resume_in_order_and_a_stalled_subscriber_blocks_
     let gate = lb.hold_listens_after(1);
     let i = instance(Some(&lb), None, None).await;
     // Never read: its buffers fill up while the job runs.
-    let _stalled = subscribe(&i, 0, 0).await;
-    let mut live = subscribe(&i, 0, 0).await;
-    connect_lb(&i, LB_TOKEN).await;
+    let _stalled = i.subscribe(&i.owner.access_token, 0, 0).await;
+    let mut live = i.subscribe(&i.owner.access_token, 0, 0).await;
+    i.me().connect_lb(LB_TOKEN).await;
     let mut seen = Vec::new();
     let first = loop {
         let event = tokio::time::timeout(Duration::from_secs(30), live.message())
@@ -913,10 +735,10 @@ async fn job_events_stream_live_resume_in_order_and_a_stalled_subscriber_blocks_
             .iter()
             .any(|p| p.state == State::Running as i32 && p.done > 0)
     );
-    assert!(seen.iter().any(|e| matches!(&e.kind, Some(Kind::NewListens(n)) if n.provider == "listenbrainz" && n.count == 5_000)));
+    assert!(seen.iter().any(|e| matches!(&e.kind, Some(Kind::NewListens(n)) if n.source() == v1::Provider::Listenbrainz && n.count == 5_000)));
     assert!(
         seen.iter()
-            .any(|e| matches!(&e.kind, Some(Kind::Connection(c)) if c.provider == "listenbrainz"))
+            .any(|e| matches!(&e.kind, Some(Kind::Connection(c)) if c.upstream() == v1::Provider::Listenbrainz))
     );
     assert!(seen.windows(2).all(|w| w[1].seq == w[0].seq + 1), "no gaps");
 
@@ -924,9 +746,11 @@ async fn job_events_stream_live_resume_in_order_and_a_stalled_subscriber_blocks_
     let last = seen.last().unwrap().clone();
     drop(live);
     lb.add_listens(LB_USER, 10, now() - 600, 30);
-    let run = run_job(&i, JobKind::HistorySync).await;
+    let run = i.me().run_job(JobKind::HistorySync).await;
     assert_eq!(run.state, job_run::State::Succeeded as i32);
-    let mut resumed = subscribe(&i, last.seq, last.epoch).await;
+    let mut resumed = i
+        .subscribe(&i.owner.access_token, last.seq, last.epoch)
+        .await;
     let missed = events_until_done(&mut resumed, run.id).await;
     assert_eq!(
         missed.first().unwrap().seq,
@@ -952,10 +776,10 @@ async fn everything_on_request_reaches_past_the_look_back() {
     lb.add_listens(LB_USER, 20, now() - 400 * 86_400, 86_400);
     lb.add_listens(LB_USER, 5, now() - 3_600, 60);
     let i = instance(Some(&lb), None, None).await;
-    connect_lb(&i, LB_TOKEN).await;
-    wait_idle(&i).await;
+    i.me().connect_lb(LB_TOKEN).await;
+    i.me().wait_idle().await;
     assert_eq!(
-        summary(&i).await.listens,
+        i.me().summary().await.listens,
         5,
         "the first sync reaches back 30 days"
     );
@@ -978,7 +802,7 @@ async fn everything_on_request_reaches_past_the_look_back() {
         .unwrap()
         .into_inner()
         .run_id;
-    let run = wait_run(&i, run_id).await;
+    let run = i.me().wait_run(run_id).await;
     assert_eq!(
         run.state,
         job_run::State::Succeeded as i32,
@@ -986,7 +810,7 @@ async fn everything_on_request_reaches_past_the_look_back() {
         run.message
     );
     assert_eq!(
-        summary(&i).await.listens,
+        i.me().summary().await.listens,
         25,
         "older listens added, none twice"
     );
@@ -1000,7 +824,7 @@ async fn global_concurrency_is_bounded_across_users() {
     lb.add_user("bob-lb", "bob-token-0002");
     lb.add_listens("ann-lb", 3_000, now() - 86_400, 20);
     lb.add_listens("bob-lb", 3_000, now() - 86_400, 20);
-    let mut s = settings(Some(&lb), None, None);
+    let mut s = settings_for(Some(&lb), None, None);
     s.sync.max_concurrent_jobs = 1;
     let i = Instance::with_settings(s).await;
     let bob = i.user("bob").await;
@@ -1068,6 +892,6 @@ async fn global_concurrency_is_bounded_across_users() {
         .unwrap()
         .into_inner();
     assert_eq!(bob_summary.listens, 3_000);
-    assert_eq!(summary(&i).await.listens, 3_000);
+    assert_eq!(i.me().summary().await.listens, 3_000);
     i.running.shutdown().await;
 }

@@ -8,30 +8,20 @@ use std::{
 };
 
 use spotter_e2e::{
-    Api, OWNER, OWNER_PW, TestDirs,
+    Api, Me, OWNER, OWNER_PW, TestDirs,
     daemon_process::{Daemon, assert_integrity, open_db},
-    fakes::{Fault, listenbrainz::FakeListenBrainz},
+    fakes::{
+        Fault,
+        listenbrainz::{FakeListenBrainz, TOKEN as LB_TOKEN, USER as LB_USER},
+    },
+    now,
 };
-use spotter_proto::v1::{
-    self, ConnectListenBrainzRequest, GetSummaryRequest, JobKind, ListJobsRequest,
-    ListRecentListensRequest, RunJobRequest, job_run,
-};
+use spotter_proto::v1::{self, JobKind, job_run};
 use sqlx::{Connection, SqliteConnection};
-use tonic::Code;
-
-const LB_USER: &str = "lb-listener";
-const LB_TOKEN: &str = "0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0";
 const LISTENS: usize = 5_000;
 /// ListenBrainz's largest page, which the daemon asks for.
 const PAGE: usize = 1_000;
 const DEADLINE: Duration = Duration::from_secs(20);
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-}
 
 async fn listen_sources(db: &mut SqliteConnection) -> i64 {
     sqlx::query_scalar("SELECT count(*) FROM listen_sources")
@@ -47,31 +37,11 @@ async fn lb_watermark(db: &mut SqliteConnection) -> i64 {
         .unwrap()
 }
 
-async fn jobs(api: &Api, token: &str) -> v1::ListJobsResponse {
-    api.jobs_as(token)
-        .list_jobs(ListJobsRequest {})
-        .await
-        .unwrap()
-        .into_inner()
-}
-
-async fn summary(api: &Api, token: &str) -> v1::GetSummaryResponse {
-    api.history_as(token)
-        .get_summary(GetSummaryRequest {})
-        .await
-        .unwrap()
-        .into_inner()
-}
-
 /// Waits for the first history run matching `which` to finish.
-async fn wait_history_run(
-    api: &Api,
-    token: &str,
-    which: impl Fn(&v1::JobRun) -> bool,
-) -> v1::JobRun {
+async fn wait_history_run(me: &Me<'_>, which: impl Fn(&v1::JobRun) -> bool) -> v1::JobRun {
     let deadline = Instant::now() + DEADLINE;
     loop {
-        let mut runs = jobs(api, token).await.recent_runs;
+        let mut runs = me.jobs().await.recent_runs;
         runs.sort_by_key(|r| r.id);
         if let Some(run) = runs
             .into_iter()
@@ -102,30 +72,27 @@ async fn killing_the_daemon_mid_sync_loses_nothing_and_duplicates_nothing() {
 
     let first = Daemon::start(&dirs, &config, 1).await;
     let api = Api::connect(&dirs.socket()).await;
-    let token = api.setup_owner(OWNER, OWNER_PW).await.access_token;
+    let owner = api.setup_owner(OWNER, OWNER_PW).await;
+    let me = Me::new(&api, &owner);
     // Every request is slow from now on: six pages take seconds.
     for _ in 0..40 {
         lb.fault(Fault::Delay(Duration::from_millis(500)));
     }
-    api.connections_as(&token)
-        .connect_listen_brainz(ConnectListenBrainzRequest {
-            token: LB_TOKEN.into(),
-        })
-        .await
-        .expect("connect ListenBrainz");
+    me.connect_lb(LB_TOKEN).await;
 
     // The connect starts a history sync. Pages overlap by one listen (the walk
     // restarts one second before the newest listen it committed), so two committed
     // pages are 1,999 listens.
     let deadline = Instant::now() + DEADLINE;
     let killed_run = loop {
-        let running = jobs(&api, &token)
+        let running = me
+            .jobs()
             .await
             .jobs
             .into_iter()
             .find(|j| j.kind == JobKind::HistorySync as i32)
             .and_then(|j| j.current);
-        let listens = summary(&api, &token).await.listens;
+        let listens = me.summary().await.listens;
         assert!(
             listens < LISTENS as u64,
             "the sync finished before it could be killed"
@@ -177,13 +144,10 @@ async fn killing_the_daemon_mid_sync_loses_nothing_and_duplicates_nothing() {
     let queries_before = lb.listens_queries().len();
     let second = Daemon::start(&dirs, &config, 2).await;
     let api = Api::connect(&dirs.socket()).await;
-    let token = api
-        .sign_in(OWNER, OWNER_PW)
-        .await
-        .expect("sign in again")
-        .access_token;
+    let owner = api.sign_in(OWNER, OWNER_PW).await.expect("sign in again");
+    let me = Me::new(&api, &owner);
     // The sync was due when the daemon died: the scheduler resumes it at once.
-    let resumed_run = wait_history_run(&api, &token, |r| r.id > killed_run).await;
+    let resumed_run = wait_history_run(&me, |r| r.id > killed_run).await;
     assert_eq!(
         resumed_run.state,
         job_run::State::Succeeded as i32,
@@ -195,7 +159,7 @@ async fn killing_the_daemon_mid_sync_loses_nothing_and_duplicates_nothing() {
             .contains(&format!("listenbrainz: {} new, 0 merged", LISTENS - n)),
         "{resumed_run:?}"
     );
-    let runs = jobs(&api, &token).await.recent_runs;
+    let runs = me.jobs().await.recent_runs;
     let killed = runs.iter().find(|r| r.id == killed_run).unwrap();
     assert_eq!(
         killed.state,
@@ -216,23 +180,7 @@ async fn killing_the_daemon_mid_sync_loses_nothing_and_duplicates_nothing() {
     db.close().await.unwrap();
 
     // "Sync now" afterwards finds nothing new.
-    let run_id = loop {
-        match api
-            .jobs_as(&token)
-            .run_job(RunJobRequest {
-                kind: JobKind::HistorySync as i32,
-                ..Default::default()
-            })
-            .await
-        {
-            Ok(r) => break r.into_inner().run_id,
-            Err(s) if s.code() == Code::AlreadyExists => {
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-            Err(s) => panic!("run_job: {s:?}"),
-        }
-    };
-    let rerun = wait_history_run(&api, &token, |r| r.id == run_id).await;
+    let rerun = me.run_job(JobKind::HistorySync).await;
     assert_eq!(rerun.state, job_run::State::Succeeded as i32, "{rerun:?}");
     assert!(
         rerun.message.contains("listenbrainz: 0 new, 0 merged"),
@@ -240,30 +188,18 @@ async fn killing_the_daemon_mid_sync_loses_nothing_and_duplicates_nothing() {
     );
 
     // Every listen exactly once.
-    let s = summary(&api, &token).await;
+    let s = me.summary().await;
     assert_eq!(s.listens, LISTENS as u64);
     assert_eq!(
         s.listens_by_source.get("listenbrainz"),
         Some(&(LISTENS as u64))
     );
-    let mut listed = Vec::new();
-    let mut before = String::new();
-    loop {
-        let page = api
-            .history_as(&token)
-            .list_recent_listens(ListRecentListensRequest {
-                page_size: 200,
-                before: before.clone(),
-            })
-            .await
-            .unwrap()
-            .into_inner();
-        listed.extend(page.listens.into_iter().map(|l| (l.played_at, l.title)));
-        if page.next_before.is_empty() {
-            break;
-        }
-        before = page.next_before;
-    }
+    let mut listed: Vec<_> = me
+        .listens()
+        .await
+        .into_iter()
+        .map(|l| (l.played_at, l.title))
+        .collect();
     listed.sort_unstable();
     assert_eq!(listed, expected);
 

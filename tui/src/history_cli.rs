@@ -48,13 +48,7 @@ pub enum Source {
 
 impl Source {
     pub fn name(self) -> &'static str {
-        match self {
-            Source::Navidrome => "navidrome",
-            Source::Spotify => "spotify",
-            Source::Lastfm => "lastfm",
-            Source::Listenbrainz => "listenbrainz",
-            Source::Import => "import",
-        }
+        self.provider().map_or("import", Provider::key)
     }
 
     fn provider(self) -> Option<Provider> {
@@ -70,11 +64,8 @@ impl Source {
     /// The name of a provider as reported on a listen (`None` for unknown values).
     pub fn provider_name(provider: i32) -> Option<&'static str> {
         match Provider::try_from(provider).ok()? {
-            Provider::Navidrome => Some("navidrome"),
-            Provider::Spotify => Some("spotify"),
-            Provider::Lastfm => Some("lastfm"),
-            Provider::Listenbrainz => Some("listenbrainz"),
             Provider::Unspecified => None,
+            known => Some(known.key()),
         }
     }
 }

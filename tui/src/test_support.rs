@@ -21,6 +21,7 @@ use std::{
 use futures::StreamExt as _;
 
 use spotter_proto::{
+    MIN_PROTOCOL_VERSION, PROTOCOL_VERSION,
     locations::Mode,
     v1::{
         DaemonMode, GetStatusRequest, GetStatusResponse,
@@ -40,8 +41,8 @@ use crate::{
 pub fn sample_response() -> GetStatusResponse {
     GetStatusResponse {
         daemon_version: "0.1.0".into(),
-        protocol_version: 1,
-        min_protocol_version: 1,
+        protocol_version: PROTOCOL_VERSION,
+        min_protocol_version: MIN_PROTOCOL_VERSION,
         pid: 4242,
         uptime_seconds: 2 * 3600 + 3 * 60 + 9,
         schema_version: 3,

@@ -16,10 +16,5 @@ pub fn provider_from_wire(value: i32) -> Result<Provider, Status> {
 }
 
 pub fn provider_to_wire(p: Provider) -> v1::Provider {
-    match p {
-        Provider::Navidrome => v1::Provider::Navidrome,
-        Provider::Spotify => v1::Provider::Spotify,
-        Provider::LastFm => v1::Provider::Lastfm,
-        Provider::ListenBrainz => v1::Provider::Listenbrainz,
-    }
+    p.into()
 }

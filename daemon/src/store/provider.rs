@@ -29,3 +29,15 @@ impl Provider {
         }
     }
 }
+
+/// The provider as the API names it.
+impl From<Provider> for spotter_proto::v1::Provider {
+    fn from(provider: Provider) -> Self {
+        match provider {
+            Provider::Navidrome => Self::Navidrome,
+            Provider::Spotify => Self::Spotify,
+            Provider::LastFm => Self::Lastfm,
+            Provider::ListenBrainz => Self::Listenbrainz,
+        }
+    }
+}

@@ -40,6 +40,10 @@ use serde_json::{Value, json};
 
 use super::{Fault, Faults, Gate, serve_http};
 
+/// The ListenBrainz user (and their token) the daemon tests give the fake and connect.
+pub const USER: &str = "lb-listener";
+pub const TOKEN: &str = "0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0";
+
 /// The server's `DEFAULT_ITEMS_PER_GET`.
 pub const DEFAULT_COUNT: usize = 25;
 /// The server's `MAX_ITEMS_PER_GET`.
@@ -87,12 +91,7 @@ struct Data {
 }
 
 type Shared = Arc<Mutex<Data>>;
-
-#[derive(Clone)]
-struct App {
-    state: Shared,
-    faults: Faults,
-}
+type App = super::App<Data>;
 
 /// A running fake ListenBrainz (stops with the test's runtime).
 #[derive(Clone)]

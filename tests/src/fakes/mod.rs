@@ -143,6 +143,60 @@ fn status(code: u16, text: &'static str) -> (StatusCode, &'static str) {
     (StatusCode::from_u16(code).unwrap(), text)
 }
 
+/// Daemon settings pointing each provider given at its fake. Last.fm also needs the
+/// fake's CA and shared secret, which do not come from settings.
+pub fn settings_for(
+    lb: Option<&listenbrainz::FakeListenBrainz>,
+    lastfm: Option<&lastfm::FakeLastFm>,
+    spotify: Option<&spotify::FakeSpotify>,
+) -> spotter_daemon::config::Settings {
+    let mut s = spotter_daemon::config::Settings::default();
+    if let Some(lb) = lb {
+        s.listenbrainz.api_url = lb.api_url();
+    }
+    if let Some(fm) = lastfm {
+        s.lastfm.api_key = Some(fm.api_key().into());
+        s.lastfm.api_url = fm.api_url();
+        s.lastfm.auth_url = fm.auth_url();
+    }
+    if let Some(sp) = spotify {
+        s.spotify.client_id = Some(spotify::CLIENT_ID.into());
+        s.spotify.accounts_url = sp.accounts_url();
+        s.spotify.api_url = sp.api_url();
+    }
+    s
+}
+
+/// What a fake's handlers share: its data and its queue of faults.
+struct App<D> {
+    state: Arc<Mutex<D>>,
+    faults: Faults,
+}
+
+impl<D> Clone for App<D> {
+    fn clone(&self) -> Self {
+        App {
+            state: self.state.clone(),
+            faults: self.faults.clone(),
+        }
+    }
+}
+
+/// The date of Unix day `days` (days since 1970-01-01, UTC) as (year, month, day),
+/// proleptic Gregorian: Howard Hinnant's `civil_from_days`, era by era.
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
 /// Serves `router` over plain HTTP on 127.0.0.1 and returns its address.
 pub async fn serve_http(router: Router) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -259,16 +259,7 @@ fn isrc(n: u64) -> String {
 /// Unix seconds as RFC 3339 UTC (`2024-05-01T12:34:56Z`), with `.000` millis if asked.
 fn rfc3339(unix: i64, millis: bool) -> String {
     let (days, secs) = (unix.div_euclid(86_400), unix.rem_euclid(86_400));
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (year, month, day) = super::civil_from_days(days);
     format!(
         "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}{}Z",
         secs / 3600,
@@ -347,12 +338,7 @@ impl Data {
 }
 
 type Shared = Arc<Mutex<Data>>;
-
-#[derive(Clone)]
-struct App {
-    state: Shared,
-    faults: Faults,
-}
+type App = super::App<Data>;
 
 /// A running fake Subsonic server (stops with the test's runtime).
 #[derive(Clone)]

@@ -30,25 +30,11 @@ pub struct JobsView {
     polled_at: i64,
 }
 
+/// The job's name ("History sync"); the names live in the proto crate.
 pub fn job_name(kind: JobKind) -> &'static str {
     match kind {
-        JobKind::HistorySync => "History sync",
-        JobKind::LibrarySync => "Library sync",
         JobKind::Unspecified => "A job",
-    }
-}
-
-/// Events name job kinds as strings ("history_sync"); accept the enum spelling too.
-pub fn parse_kind(text: &str) -> Option<JobKind> {
-    let folded: String = text
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .map(|c| c.to_ascii_lowercase())
-        .collect();
-    match folded.as_str() {
-        "historysync" => Some(JobKind::HistorySync),
-        "librarysync" => Some(JobKind::LibrarySync),
-        _ => None,
+        known => known.display_name(),
     }
 }
 
@@ -123,10 +109,11 @@ impl Main {
     /// A progress event: moves the job's gauge; a finished run reloads the tab on
     /// screen (next run, recent runs and last sync times changed).
     pub(super) fn job_progress(&mut self, progress: &JobProgress, at: i64) -> Vec<Effect> {
-        // Kinds this tab does not show (enrichment, later) are ignored.
-        let Some(kind) = parse_kind(&progress.kind) else {
+        // Kinds this build does not know (enrichment, later) are ignored.
+        let kind = progress.job_kind();
+        if kind == JobKind::Unspecified {
             return Vec::new();
-        };
+        }
         let finished = matches!(
             progress.state(),
             job_progress::State::Succeeded

@@ -5,14 +5,14 @@
 //! Also the slow clock's work for the signed-in screens.
 
 use spotter_proto::v1::{
-    Event,
-    event::{self, Kind, connection_changed, session_changed},
+    Event, JobKind, Provider,
+    event::{self, Kind, connection_changed, error::Origin, session_changed},
 };
 
 use super::{
     Effect,
     calls::Call,
-    jobs::{job_name, parse_kind},
+    jobs::job_name,
     providers,
     signed_in::{Main, Notice, Tab},
 };
@@ -113,7 +113,7 @@ impl Main {
                 format!(
                     "{} refused the stored credentials: reconnect it on the Connections tab \
                      to resume.",
-                    providers::display(&change.provider)
+                    providers::name(change.upstream())
                 ),
                 true,
                 now + NOTICE_SECONDS,
@@ -130,9 +130,10 @@ impl Main {
 
 /// "Spotify: token refused", with what to do when the error stops the work.
 fn error_text(error: &event::Error) -> String {
-    let source = match parse_kind(&error.source) {
-        Some(kind) => job_name(kind).to_owned(),
-        None => providers::display(&error.source),
+    let source = match error.origin {
+        Some(Origin::JobKind(kind)) => job_name(JobKind::try_from(kind).unwrap_or_default()),
+        Some(Origin::Provider(p)) => providers::name(Provider::try_from(p).unwrap_or_default()),
+        None => "Something",
     };
     let message = if error.message.is_empty() {
         "failed"

@@ -1,4 +1,4 @@
-//! The providers as the TUI names them, and how each one is connected: by a
+//! The providers as the TUI shows them, and how each one is connected: by a
 //! browser approval (the address shown here, opened anywhere, which matters over
 //! SSH), or by a secret typed into a form.
 
@@ -36,13 +36,11 @@ pub fn connect_method(provider: Provider) -> Option<ConnectMethod> {
     }
 }
 
+/// The provider's proper name ("Last.fm"); the names live in the proto crate.
 pub fn name(provider: Provider) -> &'static str {
     match provider {
-        Provider::Navidrome => "Navidrome",
-        Provider::Spotify => "Spotify",
-        Provider::Lastfm => "Last.fm",
-        Provider::Listenbrainz => "ListenBrainz",
         Provider::Unspecified => "an unknown provider",
+        known => known.display_name(),
     }
 }
 
@@ -57,8 +55,8 @@ pub fn tag(provider: Provider) -> &'static str {
     }
 }
 
-/// Events and summaries name providers as strings; accept the spellings a daemon
-/// might use ("spotify", "SPOTIFY", "last.fm", "lastfm", "listen_brainz").
+/// Listen details name sources as strings, and people type them: accept the usual
+/// spellings ("spotify", "SPOTIFY", "last.fm", "lastfm", "listen_brainz").
 pub fn parse(text: &str) -> Option<Provider> {
     let folded: String = text
         .chars()
@@ -74,7 +72,7 @@ pub fn parse(text: &str) -> Option<Provider> {
     }
 }
 
-/// A provider named in an event, for messages: its proper name when known.
+/// A source named in listen details, for people: its proper name when known.
 pub fn display(text: &str) -> String {
     parse(text).map_or_else(|| text.to_owned(), |p| name(p).to_owned())
 }

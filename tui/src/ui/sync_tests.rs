@@ -263,7 +263,7 @@ fn a_job_without_a_total_shows_how_far_it_got() {
         epoch: 1,
         kind: Some(event::Kind::JobProgress(event::JobProgress {
             job_id: "130".into(),
-            kind: "history_sync".into(),
+            job_kind: JobKind::HistorySync as i32,
             done: 460,
             total: 0,
             state: event::job_progress::State::Running as i32,

@@ -127,12 +127,7 @@ pub fn connect_error(provider: Provider, e: ProviderError) -> ServiceError {
 }
 
 pub fn display_name(provider: Provider) -> &'static str {
-    match provider {
-        Provider::Navidrome => "Navidrome",
-        Provider::Spotify => "Spotify",
-        Provider::LastFm => "Last.fm",
-        Provider::ListenBrainz => "ListenBrainz",
-    }
+    spotter_proto::v1::Provider::from(provider).display_name()
 }
 
 fn check_len(what: &str, value: &str) -> Result<()> {
@@ -545,7 +540,7 @@ impl Connections {
         tracing::info!(user_id, provider = provider.as_str(), "provider connected");
         self.events.publish(
             user_id,
-            events::connection_changed(provider.as_str(), Changed::Connected, &external_user),
+            events::connection_changed(provider.into(), Changed::Connected, &external_user),
         );
         let _ = self.wake.send(user_id);
         self.view(user_id, provider).await
@@ -566,7 +561,7 @@ impl Connections {
                 .await?;
             self.events.publish(
                 user_id,
-                events::connection_changed(provider.as_str(), Changed::Disconnected, ""),
+                events::connection_changed(provider.into(), Changed::Disconnected, ""),
             );
         }
         Ok(done)
@@ -665,11 +660,11 @@ impl Connections {
         if fatal {
             self.events.publish(
                 user_id,
-                events::connection_changed(provider.as_str(), Changed::NeedsReconnect, &message),
+                events::connection_changed(provider.into(), Changed::NeedsReconnect, &message),
             );
         }
         self.events
-            .publish(user_id, events::error(provider.as_str(), &message, fatal));
+            .publish(user_id, events::error(provider.into(), &message, fatal));
     }
 }
 

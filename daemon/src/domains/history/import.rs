@@ -300,7 +300,7 @@ impl Importer {
                     );
                     if report.added > 0 {
                         this.events
-                            .publish(user_id, events::new_listens(IMPORT_SOURCE, report.added));
+                            .publish(user_id, events::imported_listens(report.added));
                     }
                     send_last(Ok(report)).await;
                 }

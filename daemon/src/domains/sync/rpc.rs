@@ -24,10 +24,7 @@ fn kind_from_wire(value: i32) -> Result<JobKind, Status> {
 }
 
 fn kind_to_wire(kind: JobKind) -> v1::JobKind {
-    match kind {
-        JobKind::HistorySync => v1::JobKind::HistorySync,
-        JobKind::LibrarySync => v1::JobKind::LibrarySync,
-    }
+    kind.into()
 }
 
 fn run(r: JobRun) -> v1::JobRun {

@@ -2,8 +2,8 @@
 //! and the rest reload what is on screen.
 
 use spotter_proto::v1::{
-    Event, JobKind, ListListensRequest, Role,
-    event::{self, Kind, connection_changed, job_progress, session_changed},
+    Event, JobKind, ListListensRequest, Provider, Role,
+    event::{self, Kind, connection_changed, error, job_progress, session_changed},
     job,
 };
 
@@ -24,12 +24,13 @@ fn event(seq: u64, kind: Kind) -> Action {
     })
 }
 
-fn progress(kind: &str, state: job_progress::State, done: u64, total: u64) -> Action {
+/// `kind` as on the wire, so a kind newer than this build can be sent too.
+fn progress(kind: i32, state: job_progress::State, done: u64, total: u64) -> Action {
     event(
         5,
         Kind::JobProgress(event::JobProgress {
             job_id: "41".into(),
-            kind: kind.into(),
+            job_kind: kind,
             done,
             total,
             state: state as i32,
@@ -62,7 +63,7 @@ fn job_progress_moves_the_right_row_and_a_finished_run_rereads_the_jobs() {
     let mut app = on_jobs();
     assert_eq!(
         app.update(progress(
-            "library_sync",
+            JobKind::LibrarySync as i32,
             job_progress::State::Running,
             40,
             160
@@ -87,7 +88,7 @@ fn job_progress_moves_the_right_row_and_a_finished_run_rereads_the_jobs() {
     assert_eq!(run.started_at, NOW - 30);
 
     app.update(progress(
-        "library_sync",
+        JobKind::LibrarySync as i32,
         job_progress::State::Running,
         80,
         160,
@@ -97,16 +98,16 @@ fn job_progress_moves_the_right_row_and_a_finished_run_rereads_the_jobs() {
 
     assert_eq!(
         app.update(progress(
-            "LIBRARY_SYNC",
+            JobKind::LibrarySync as i32,
             job_progress::State::Succeeded,
             160,
             160
         )),
         vec![call(Call::ListJobs)]
     );
-    // Kinds this tab does not show are ignored.
+    // Kinds this build does not know (a newer daemon's) are ignored.
     assert_eq!(
-        app.update(progress("enrichment", job_progress::State::Running, 1, 2)),
+        app.update(progress(99, job_progress::State::Running, 1, 2)),
         vec![]
     );
 }
@@ -132,7 +133,8 @@ fn new_listens_reload_the_history_only_at_its_unfiltered_top() {
         event(
             3,
             Kind::NewListens(event::NewListens {
-                provider: "spotify".into(),
+                source: Provider::Spotify as i32,
+                imported: false,
                 count: 12,
             }),
         )
@@ -186,7 +188,7 @@ fn a_connection_needing_reconnect_is_announced_and_the_tab_reloaded() {
     let changed = event(
         4,
         Kind::Connection(event::ConnectionChanged {
-            provider: "spotify".into(),
+            upstream: Provider::Spotify as i32,
             state: connection_changed::State::NeedsReconnect as i32,
             detail: "invalid_grant".into(),
         }),
@@ -208,7 +210,7 @@ fn error_events_show_a_notice_that_goes_away() {
     app.update(event(
         6,
         Kind::Error(event::Error {
-            source: "history_sync".into(),
+            origin: Some(error::Origin::JobKind(JobKind::HistorySync as i32)),
             message: "Last.fm answered 500".into(),
             fatal: false,
         }),
@@ -229,7 +231,7 @@ fn error_events_show_a_notice_that_goes_away() {
     app.update(event(
         7,
         Kind::Error(event::Error {
-            source: "lastfm".into(),
+            origin: Some(error::Origin::Provider(Provider::Lastfm as i32)),
             message: "session key refused".into(),
             fatal: true,
         }),
@@ -248,7 +250,7 @@ fn error_events_show_a_notice_that_goes_away() {
 fn a_stream_that_comes_back_reloads_the_tab_and_polling_stops() {
     let mut app = on_jobs();
     app.update(progress(
-        "history_sync",
+        JobKind::HistorySync as i32,
         job_progress::State::Running,
         1,
         10,

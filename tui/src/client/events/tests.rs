@@ -4,7 +4,10 @@
 
 use std::{path::Path, time::Duration};
 
-use spotter_proto::v1::event::{Heartbeat, NewListens, ResyncRequired};
+use spotter_proto::v1::{
+    Provider,
+    event::{Heartbeat, NewListens, ResyncRequired},
+};
 
 use super::*;
 use crate::{
@@ -48,7 +51,8 @@ fn listens_in(seq: u64, epoch: u64) -> Event {
         seq,
         epoch,
         Kind::NewListens(NewListens {
-            provider: "spotify".into(),
+            source: Provider::Spotify as i32,
+            imported: false,
             count: 1,
         }),
     )

@@ -88,7 +88,7 @@ pub async fn run(ctx: &SyncContext<'_>) -> SyncReport {
                 ));
                 if added > 0 {
                     ctx.events
-                        .publish(ctx.user_id, events::new_listens(provider.as_str(), added));
+                        .publish(ctx.user_id, events::new_listens(provider.into(), added));
                 }
                 if let Err(e) = ctx.store.connection_synced(ctx.user_id, provider).await {
                     tracing::warn!(error = %e, "cannot record a sync time");

@@ -190,7 +190,7 @@ impl Shared {
             self.user_id,
             events::job_progress(
                 self.run_id,
-                self.kind.as_str(),
+                self.kind.into(),
                 snapshot.done,
                 snapshot.total,
                 state,
@@ -280,7 +280,7 @@ mod tests {
         progress.publish(&end, State::Succeeded).await;
         // A marker published once the trailing publish has run its course.
         progress.settled().await;
-        events.publish(progress.user_id, events::new_listens("marker", 1));
+        events.publish(progress.user_id, events::imported_listens(1));
         let mut seen = Vec::new();
         loop {
             let e = stream.next().await.expect("stream open");

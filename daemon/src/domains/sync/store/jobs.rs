@@ -26,6 +26,16 @@ impl JobKind {
     }
 }
 
+/// The job kind as the API names it.
+impl From<JobKind> for spotter_proto::v1::JobKind {
+    fn from(kind: JobKind) -> Self {
+        match kind {
+            JobKind::HistorySync => Self::HistorySync,
+            JobKind::LibrarySync => Self::LibrarySync,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RunState {
     Running,
