@@ -20,7 +20,7 @@ use zeroize::Zeroizing;
 use crate::{
     auth::jwt::{self, JwtSecret, TokenError, TokenSigner},
     crypto::{ENVELOPE_PREFIX, ENVELOPE_V1_PREFIX, Key, Keyring, OpenError, Owner, Sealed},
-    history_import::{Format, ImportError, ImportOptions, Item, Reader},
+    domains::history::formats::{Format, ImportError, ImportOptions, Item, Reader},
     providers::{
         ProviderError, RemoteListen,
         http::{HttpResponse, StatusCode, Url, header::HeaderMap},
@@ -655,7 +655,7 @@ pub fn subsonic_response(data: &[u8]) {
     }
 }
 
-fn check_track(t: &crate::store::library::LibraryTrack) {
+fn check_track(t: &crate::providers::library::LibraryTrack) {
     assert!(!t.id.trim().is_empty() && !t.title.trim().is_empty());
     assert!(t.track_no.is_none_or(|n| n > 0) && t.disc_no.is_none_or(|n| n > 0));
     assert!(t.duration_ms.is_none_or(|ms| ms > 0));

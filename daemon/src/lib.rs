@@ -1,27 +1,30 @@
 //! spotterd: the spotter daemon.
 //!
-//! Flow of a request: `rpc` (thin tonic services) → `service` (domain logic) → `store`
-//! (sqlx, the only SQL). `crypto` and `config` are leaves. [`boot`] starts the whole
-//! daemon from a [`Config`]; `main.rs` only parses flags and calls it, so tests run the
-//! real daemon in-process on a temp directory.
+//! One folder per domain ([`domains`]: identity and sessions, admin, connections,
+//! sync, history), each holding its rpc adapter, its service and its store queries;
+//! below them the infrastructure that knows no domain: `store` (the SQLite pools and
+//! transaction helpers), `crypto`, `auth` primitives, `providers`, `events`, `config`,
+//! `transport`, `logging`, `music_text`, and `rpc` (what every adapter shares: error
+//! mapping, the peer, message limits). [`boot`] starts the whole daemon from a
+//! [`Config`] and composes the domains; `main.rs` only parses flags and calls it, so
+//! tests run the real daemon in-process on a temp directory.
 
 pub mod auth;
 pub mod config;
 pub mod crypto;
+pub mod domains;
 pub mod events;
 mod fsutil;
 #[doc(hidden)]
 pub mod fuzzing;
-pub mod history_import;
-pub mod jobs;
 pub mod lock;
 pub mod logging;
+pub mod music_text;
 pub mod notify;
 pub mod providers;
 pub mod rpc;
 pub mod service;
 pub mod store;
-pub mod text;
 pub mod transport;
 #[cfg(test)]
 mod validation_props;
@@ -33,40 +36,23 @@ use std::{
     time::{Duration, Instant},
 };
 
-use spotter_proto::{
-    FILE_DESCRIPTOR_SET, MAX_MESSAGE_BYTES,
-    locations::Mode,
-    v1::{
-        admin_server::AdminServer, auth_server::AuthServer, connections_server::ConnectionsServer,
-        events_server::EventsServer, history_server::HistoryServer, jobs_server::JobsServer,
-        sessions_server::SessionsServer, system_server::SystemServer,
-    },
-};
+use spotter_proto::{FILE_DESCRIPTOR_SET, v1::system_server};
 use tokio::{sync::RwLock, task::JoinHandle};
+use tonic_reflection::server::{
+    Builder as ReflectionBuilder, Error as ReflectionError, v1::ServerReflectionServer,
+    v1alpha::ServerReflectionServer as ServerReflectionServerV1Alpha,
+};
 
 pub use config::Config;
+use config::DaemonSettings;
 use crypto::{KeySource, Keyring, SEALED_COLUMNS};
+pub use domains::DaemonState;
+use domains::{
+    admin::rotation, connections::service::Connections, identity::service::Identity,
+    sync::jobs::Jobs,
+};
 use lock::InstanceLock;
 use store::Store;
-
-/// What every service shares.
-pub struct DaemonState {
-    pub mode: Mode,
-    pub started: Instant,
-    pub schema_version: i64,
-    pub store: Store,
-    /// Seals with the primary key; may hold old keys after an online rotation.
-    pub keyring: Arc<RwLock<Keyring>>,
-    pub identity: Arc<service::identity::Identity>,
-    /// Live per-user events (`spotter.v1.Events`).
-    pub events: Arc<events::EventBus>,
-    /// Provider connections and the credentials jobs use.
-    pub connections: Arc<service::connections::Connections>,
-    /// The background job scheduler.
-    pub jobs: jobs::Jobs,
-    /// The client connections held, per Unix user and in all.
-    pub admission: Arc<transport::connections::Admission>,
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum BootError {
@@ -77,7 +63,7 @@ pub enum BootError {
     #[error(transparent)]
     Transport(#[from] transport::TransportError),
     #[error("after an interrupted key rotation: {0}")]
-    KeySettle(#[from] service::rotation::SettleError),
+    KeySettle(#[from] rotation::SettleError),
     #[error("cannot open database {path}: {source}")]
     Store {
         path: PathBuf,
@@ -89,13 +75,13 @@ pub enum BootError {
         source: std::io::Error,
     },
     #[error("gRPC reflection: {0}")]
-    Reflection(String),
+    Reflection(#[from] ReflectionError),
     #[error("navidrome.base_url: {0}")]
-    Navidrome(String),
+    Navidrome(#[source] providers::subsonic::SubsonicError),
     #[error("cannot start the identity service: {0}")]
-    Identity(String),
+    Identity(#[source] service::ServiceError),
     #[error(transparent)]
-    Providers(#[from] providers::clients::ClientsError),
+    Providers(#[from] domains::connections::clients::ClientsError),
     #[error("providers.ca_file {path}: {source}")]
     CaFile {
         path: PathBuf,
@@ -175,7 +161,137 @@ impl Drop for Running {
 
 /// Starts the daemon: key, lock, store, socket, services. Returns once it accepts
 /// connections (and has told systemd it is ready).
+///
+/// Infrastructure first (keys, socket, lock, store, event bus, provider clients),
+/// then the domain services others depend on (identity, connections, jobs), then
+/// every domain's rpc services from the registry in [`domains::routes`].
 pub async fn boot(config: Config) -> Result<Running, BootError> {
+    let (key, key_source, jwt_secret) = load_secrets(&config)?;
+
+    // Activated sockets belong to systemd; otherwise refuse a live daemon before
+    // touching anything else.
+    let activated = transport::activated(&config.socket.path)?;
+    if activated.is_none() {
+        transport::claim_path(&config.socket.path)?;
+    }
+    fsutil::ensure_private_dir(&config.data_dir).map_err(|source| BootError::DataDir {
+        path: config.data_dir.clone(),
+        source,
+    })?;
+    let lock = InstanceLock::acquire(&config.data_dir)?;
+    let (store, schema_version) = open_store(&config).await?;
+    // A key rotation cut short may have left its new key staged beside the key file:
+    // keep the key the database is sealed with. Only now, holding the instance lock,
+    // so a running daemon's rotation is never touched.
+    let keyring = rotation::settle_staged_key(&store, &key_source, key).await?;
+    warn_about_foreign_keys(&store, &keyring).await;
+    let keyring = Arc::new(RwLock::new(keyring));
+
+    let events = Arc::new(events::EventBus::new());
+    tokio::spawn(events.clone().follow(store.auth_changes()));
+    let identity = Arc::new(
+        Identity::new(domains::identity::service::IdentityConfig {
+            store: store.clone(),
+            keyring: keyring.clone(),
+            secret: jwt_secret,
+            settings: config.settings.auth.clone(),
+            mode: config.mode,
+            navidrome: navidrome_client(&config)?,
+            state_dir: config.data_dir.clone(),
+        })
+        .await
+        .map_err(BootError::Identity)?,
+    );
+    let (wake_tx, wake_rx) = tokio::sync::mpsc::unbounded_channel();
+    let connections = Arc::new(Connections::new(
+        store.clone(),
+        identity.clone(),
+        keyring.clone(),
+        events.clone(),
+        Arc::new(provider_clients(&config)?),
+        wake_tx,
+    ));
+    let jobs = Jobs::new(
+        store.clone(),
+        connections.clone(),
+        events.clone(),
+        config.settings.sync.clone(),
+    );
+    jobs.mark_interrupted_runs().await;
+
+    let listener = match activated {
+        Some(l) => l,
+        None => transport::bind(&config.socket.path, config.mode)?,
+    };
+    let daemon = &config.settings.daemon;
+    let admission = transport::connections::Admission::new(admission_limits(daemon));
+    let state = Arc::new(DaemonState {
+        mode: config.mode,
+        started: Instant::now(),
+        schema_version,
+        store,
+        keyring,
+        key_source,
+        identity: identity.clone(),
+        events,
+        connections,
+        jobs: jobs.clone(),
+        admission: admission.clone(),
+    });
+
+    let (health, health_service) = tonic_health::server::health_reporter();
+    health
+        .set_service_status(
+            system_server::SERVICE_NAME,
+            tonic_health::ServingStatus::Serving,
+        )
+        .await;
+    let (reflection_v1, reflection_v1alpha) = reflection()?;
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let router = tonic::transport::Server::builder()
+        .concurrency_limit_per_connection(daemon.max_concurrent_requests_per_connection)
+        .http2_keepalive_interval(Some(Duration::from_secs(daemon.keepalive_interval_secs)))
+        .http2_keepalive_timeout(Some(Duration::from_secs(daemon.keepalive_timeout_secs)))
+        .layer(transport::connections::ActivityLayer)
+        .layer(domains::identity::access::AuthLayer::new(identity))
+        .add_routes(domains::routes(&state, &config.settings))
+        .add_service(health_service)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha);
+    let incoming = transport::connections::incoming(listener.listener, admission);
+    let server = tokio::spawn(router.serve_with_incoming_shutdown(incoming, async {
+        let _ = stop_rx.await;
+    }));
+
+    let scheduler = jobs.spawn_scheduler(wake_rx);
+
+    let socket = listener.path.clone();
+    tracing::info!(
+        socket = %socket.display(),
+        mode = %config.mode,
+        activated = listener.activated,
+        schema_version,
+        version = env!("CARGO_PKG_VERSION"),
+        "spotterd ready"
+    );
+    notify::ready(&format!("serving on {}", socket.display()));
+    Ok(Running {
+        socket,
+        activated: listener.activated,
+        state,
+        stop: Some(stop_tx),
+        server: Some(server),
+        scheduler: Some(scheduler),
+        shutdown_timeout: config.shutdown_timeout(),
+        _lock: lock,
+    })
+}
+
+/// The encryption key, where it came from, and the JWT signing secret (never the
+/// same key twice).
+fn load_secrets(
+    config: &Config,
+) -> Result<(crypto::Key, KeySource, auth::jwt::JwtSecret), BootError> {
     let (key, source) = config.key_inputs.load()?;
     match &source {
         KeySource::Generated {
@@ -207,79 +323,48 @@ pub async fn boot(config: Config) -> Result<Running, BootError> {
         }
         other => tracing::info!(source = %other, "JWT signing secret loaded"),
     }
-    let key_source = source.clone();
+    Ok((key, source, jwt_secret))
+}
 
-    // Activated sockets belong to systemd; otherwise refuse a live daemon before
-    // touching anything else.
-    let activated = transport::activated(&config.socket.path)?;
-    if activated.is_none() {
-        transport::claim_path(&config.socket.path)?;
-    }
-
-    fsutil::ensure_private_dir(&config.data_dir).map_err(|source| BootError::DataDir {
-        path: config.data_dir.clone(),
+/// The database (migrated) and its schema version.
+async fn open_store(config: &Config) -> Result<(Store, i64), BootError> {
+    let path = config.database_path();
+    let failed = |source| BootError::Store {
+        path: path.clone(),
         source,
-    })?;
-    let lock = InstanceLock::acquire(&config.data_dir)?;
-    let db_path = config.database_path();
+    };
     let store = Store::open_with(
-        &db_path,
+        &path,
         store::StoreOptions {
             listen_quota: config.settings.history.max_listens_per_user,
         },
     )
     .await
-    .map_err(|source| BootError::Store {
-        path: db_path.clone(),
-        source,
-    })?;
-    let schema_version = store
-        .schema_version()
-        .await
-        .map_err(|source| BootError::Store {
-            path: db_path.clone(),
-            source,
-        })?;
-    // A key rotation cut short may have left its new key staged beside the key file:
-    // keep the key the database is sealed with. Only now, holding the instance lock,
-    // so a running daemon's rotation is never touched.
-    let keyring = service::rotation::settle_staged_key(&store, &source, key).await?;
-    warn_about_foreign_keys(&store, &keyring).await;
-    let keyring = Arc::new(RwLock::new(keyring));
-    let navidrome = match &config.settings.navidrome.base_url {
-        Some(url) => Some(
+    .map_err(failed)?;
+    let schema_version = store.schema_version().await.map_err(failed)?;
+    Ok((store, schema_version))
+}
+
+/// The Navidrome sign-in client, when `navidrome.base_url` is set.
+fn navidrome_client(
+    config: &Config,
+) -> Result<Option<providers::subsonic::SubsonicClient>, BootError> {
+    let navidrome = &config.settings.navidrome;
+    navidrome
+        .base_url
+        .as_deref()
+        .map(|url| {
             providers::subsonic::SubsonicClient::new(
                 url,
-                Duration::from_secs(config.settings.navidrome.timeout_secs),
+                Duration::from_secs(navidrome.timeout_secs),
             )
-            .map_err(|e| BootError::Navidrome(e.to_string()))?,
-        ),
-        None => None,
-    };
-    let identity = Arc::new(
-        service::identity::Identity::new(service::identity::IdentityConfig {
-            store: store.clone(),
-            keyring: keyring.clone(),
-            secret: jwt_secret,
-            settings: config.settings.auth.clone(),
-            mode: config.mode,
-            navidrome,
-            state_dir: config.data_dir.clone(),
+            .map_err(BootError::Navidrome)
         })
-        .await
-        .map_err(|e| BootError::Identity(e.to_string()))?,
-    );
-    let admin = Arc::new(service::admin::Admin::new(
-        store.clone(),
-        identity.clone(),
-        keyring.clone(),
-        key_source,
-        config.settings.auth.min_password_length,
-    ));
+        .transpose()
+}
 
-    let events = Arc::new(events::EventBus::new());
-    tokio::spawn(events.clone().follow(store.auth_changes()));
-
+/// The clients of every provider this instance offers.
+fn provider_clients(config: &Config) -> Result<providers::clients::ProviderClients, BootError> {
     let lastfm_secret = match config.lastfm_secret_inputs.find(
         false,
         || zeroize::Zeroizing::new(String::new()),
@@ -296,145 +381,36 @@ pub async fn boot(config: Config) -> Result<Running, BootError> {
         })?),
         None => None,
     };
-    let clients = Arc::new(providers::clients::ProviderClients::build(
+    Ok(domains::connections::clients::build(
         &config.settings,
         lastfm_secret,
         extra_roots,
-    )?);
-    let (wake_tx, wake_rx) = tokio::sync::mpsc::unbounded_channel();
-    let connections = Arc::new(service::connections::Connections::new(
-        store.clone(),
-        identity.clone(),
-        keyring.clone(),
-        events.clone(),
-        clients,
-        wake_tx,
-    ));
-    let jobs = jobs::Jobs::new(
-        store.clone(),
-        connections.clone(),
-        events.clone(),
-        config.settings.sync.clone(),
-    );
-    jobs.mark_interrupted_runs().await;
+    )?)
+}
 
-    let listener = match activated {
-        Some(l) => l,
-        None => transport::bind(&config.socket.path, config.mode)?,
-    };
-    let daemon = &config.settings.daemon;
-    let admission = transport::connections::Admission::new(transport::connections::Limits {
+fn admission_limits(daemon: &DaemonSettings) -> transport::connections::Limits {
+    transport::connections::Limits {
         total: transport::connections::fit_to_open_files(daemon.max_connections),
         per_uid: daemon.max_connections_per_uid,
         handshake: Duration::from_secs(daemon.handshake_timeout_secs),
         idle: Duration::from_secs(daemon.idle_timeout_secs),
-    });
-    let state = Arc::new(DaemonState {
-        mode: config.mode,
-        started: Instant::now(),
-        schema_version,
-        store: store.clone(),
-        keyring,
-        identity: identity.clone(),
-        events: events.clone(),
-        connections: connections.clone(),
-        jobs: jobs.clone(),
-        admission: admission.clone(),
-    });
+    }
+}
 
-    let (health, health_service) = tonic_health::server::health_reporter();
-    health
-        .set_serving::<SystemServer<rpc::system::SystemService>>()
-        .await;
-    let reflection_v1 = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-        .build_v1()
-        .map_err(|e| BootError::Reflection(e.to_string()))?;
-    let reflection_v1alpha = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-        .build_v1alpha()
-        .map_err(|e| BootError::Reflection(e.to_string()))?;
-
-    let system = SystemServer::new(rpc::system::SystemService::new(state.clone()))
-        .max_decoding_message_size(MAX_MESSAGE_BYTES);
-    let auth_rpc = AuthServer::new(rpc::auth::AuthService::new(
-        identity.clone(),
-        events.clone(),
-    ))
-    .max_decoding_message_size(MAX_MESSAGE_BYTES);
-    let sessions_rpc = SessionsServer::new(rpc::sessions::SessionsService::new(
-        store.clone(),
-        events.clone(),
-    ))
-    .max_decoding_message_size(MAX_MESSAGE_BYTES);
-    let admin_rpc = AdminServer::new(rpc::admin::AdminService::new(admin, events.clone()))
-        .max_decoding_message_size(MAX_MESSAGE_BYTES);
-    let events_rpc = EventsServer::new(rpc::events::EventsService::new(
-        events.clone(),
-        identity.clone(),
-    ))
-    .max_decoding_message_size(MAX_MESSAGE_BYTES);
-    let connections_rpc = ConnectionsServer::new(rpc::sync::ConnectionsService::new(connections))
-        .max_decoding_message_size(MAX_MESSAGE_BYTES);
-    let jobs_rpc = JobsServer::new(rpc::sync::JobsService::new(jobs.clone()))
-        .max_decoding_message_size(MAX_MESSAGE_BYTES);
-    let history_rpc = HistoryServer::new(rpc::history::HistoryService::new(
-        store.clone(),
-        events.clone(),
-        config.settings.sync.import_min_play_secs,
-        service::import::ImportLimits {
-            max_running: config.settings.history.max_concurrent_imports,
-            idle_timeout: Duration::from_secs(config.settings.history.import_idle_timeout_secs),
-        },
-    ))
-    .max_decoding_message_size(MAX_MESSAGE_BYTES);
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let router = tonic::transport::Server::builder()
-        .concurrency_limit_per_connection(daemon.max_concurrent_requests_per_connection)
-        .http2_keepalive_interval(Some(Duration::from_secs(daemon.keepalive_interval_secs)))
-        .http2_keepalive_timeout(Some(Duration::from_secs(daemon.keepalive_timeout_secs)))
-        .layer(transport::connections::ActivityLayer)
-        .layer(auth::access::AuthLayer::new(identity))
-        .add_service(system)
-        .add_service(auth_rpc)
-        .add_service(sessions_rpc)
-        .add_service(admin_rpc)
-        .add_service(events_rpc)
-        .add_service(connections_rpc)
-        .add_service(jobs_rpc)
-        .add_service(history_rpc)
-        .add_service(health_service)
-        .add_service(reflection_v1)
-        .add_service(reflection_v1alpha);
-    let incoming = transport::connections::incoming(listener.listener, admission.clone());
-    let server = tokio::spawn(router.serve_with_incoming_shutdown(incoming, async {
-        let _ = stop_rx.await;
-    }));
-
-    let scheduler = jobs.spawn_scheduler(wake_rx);
-
-    let socket = listener.path.clone();
-    tracing::info!(
-        socket = %socket.display(),
-        mode = %config.mode,
-        activated = listener.activated,
-        schema_version,
-        version = env!("CARGO_PKG_VERSION"),
-        "spotterd ready"
-    );
-    notify::ready(&format!("serving on {}", socket.display()));
-    Ok(Running {
-        socket,
-        activated: listener.activated,
-        state,
-        stop: Some(stop_tx),
-        server: Some(server),
-        scheduler: Some(scheduler),
-        shutdown_timeout: config.shutdown_timeout(),
-        _lock: lock,
-    })
+/// gRPC server reflection, both versions clients use, over our API and health.
+fn reflection() -> Result<
+    (
+        ServerReflectionServer<impl tonic_reflection::server::v1::ServerReflection>,
+        ServerReflectionServerV1Alpha<impl tonic_reflection::server::v1alpha::ServerReflection>,
+    ),
+    BootError,
+> {
+    let builder = || {
+        ReflectionBuilder::configure()
+            .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+    };
+    Ok((builder().build_v1()?, builder().build_v1alpha()?))
 }
 
 /// The Last.fm shared secret: 32 hex characters as Last.fm issues them (anything
@@ -461,11 +437,8 @@ fn parse_shared_secret(text: &str) -> Result<crypto::SecretString, crypto::KeyFo
 async fn warn_about_foreign_keys(store: &Store, keyring: &Keyring) {
     let mut unknown: BTreeMap<String, usize> = BTreeMap::new();
     let mut version_1 = 0;
-    let Ok(mut conn) = store.pool().acquire().await else {
-        return;
-    };
     for column in SEALED_COLUMNS {
-        let Ok(values) = store::sealed::sealed_values(&mut conn, column).await else {
+        let Ok(values) = store.sealed_values_of(column).await else {
             continue;
         };
         for v in values {

@@ -56,7 +56,7 @@ pub fn safe_fields()
     use tracing_subscriber::field::MakeExt;
     tracing_subscriber::fmt::format::debug_fn(|writer, field, value| {
         let text = format!("{value:?}");
-        let text = crate::text::escape_controls(&text);
+        let text = crate::music_text::escape_controls(&text);
         if field.name() == "message" {
             write!(writer, "{text}")
         } else {

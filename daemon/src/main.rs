@@ -7,12 +7,12 @@ use spotter_daemon::{
     boot,
     config::{Config, Effective},
     crypto::{Key, KeyError, read_key_file, write_key_file},
-    lock::InstanceLock,
-    logging, notify,
-    service::rotation::{
+    domains::admin::rotation::{
         discard_staged_key, install_new_key, rotate_encryption_key, settle_staged_key,
         stage_new_key,
     },
+    lock::InstanceLock,
+    logging, notify,
     store::Store,
     transport,
 };

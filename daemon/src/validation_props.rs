@@ -7,8 +7,7 @@ use proptest::prelude::*;
 use crate::{
     auth::{jwt::JwtSecret, refresh_token_hash},
     crypto::Key,
-    service::identity::check_username,
-    store::identity::like_escape,
+    domains::identity::{service::check_username, store::like_escape},
 };
 
 proptest! {

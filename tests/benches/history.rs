@@ -63,8 +63,10 @@ use common::{
     print_setup, size_from_env, unix_now,
 };
 use hdrhistogram::Histogram;
-use spotter_daemon::service::import::PAGE;
-use spotter_daemon::store::listens::{ADD_MONTHS, ADD_SLOTS, ADD_SOURCE_TOTAL, ADD_TOTALS};
+use spotter_daemon::domains::history::import::PAGE;
+use spotter_daemon::domains::history::store::listens::{
+    ADD_MONTHS, ADD_SLOTS, ADD_SOURCE_TOTAL, ADD_TOTALS,
+};
 use spotter_e2e::{Api, Authed, OWNER, OWNER_PW, TestDirs, bin};
 use spotter_proto::v1::{
     GetActivityRequest, GetDiscoveriesRequest, GetListenRequest, GetSummaryRequest, GetTopRequest,

@@ -31,9 +31,9 @@ use spotter_daemon::{
     crypto::{
         Key, KeySource, Keyring, SEALED_COLUMNS, SecretString, read_key_file, staged_key_path,
     },
-    service::{
-        import::PAGE as IMPORT_PAGE,
-        rotation::{rotate_encryption_key, stage_new_key, verify_sealed},
+    domains::{
+        admin::rotation::{rotate_encryption_key, stage_new_key, verify_sealed},
+        history::import::PAGE as IMPORT_PAGE,
     },
     store::{Store, sealed::sealed_values},
 };

@@ -4,8 +4,11 @@ use spotter_daemon::{
     boot,
     config::Settings,
     crypto::{Key, KeyInputs, Keyring, OpenError, SEALED_COLUMNS, write_key_file},
-    service::rotation::{RotationError, rotate_encryption_key},
-    store::{Provider, Role, Store, StoreError},
+    domains::{
+        admin::rotation::{RotationError, rotate_encryption_key},
+        identity::users::Role,
+    },
+    store::{Provider, Store, StoreError},
 };
 use spotter_e2e::TestDirs;
 

@@ -752,7 +752,7 @@ async fn every_admin_rpc_as_a_plain_user_is_permission_denied() {
         ),
     ];
     // The same list must cover every Admin method in the API.
-    let admin_methods = spotter_daemon::auth::access::ACCESS
+    let admin_methods = spotter_daemon::domains::identity::access::ACCESS
         .iter()
         .filter(|(p, _)| p.starts_with("/spotter.v1.Admin/"))
         .count();

@@ -10,12 +10,12 @@ use std::{
 
 use spotter_daemon::{
     crypto::SecretString,
+    providers::library::LibraryTrack,
     providers::{
         ProviderError,
         navidrome::{ALBUM_PAGE_SIZE, AlbumListing, Navidrome},
         subsonic::SubsonicClient,
     },
-    store::library::LibraryTrack,
 };
 use spotter_e2e::{
     fakes::{

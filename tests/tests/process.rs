@@ -11,7 +11,8 @@ use std::{
 use nix::sys::signal::Signal;
 use spotter_daemon::{
     crypto::{Key, Keyring, SecretString, read_key_file, write_key_file},
-    store::{Provider, Role, Store},
+    domains::identity::users::Role,
+    store::{Provider, Store},
 };
 use spotter_e2e::{TestDirs, bin, get_status, signal, wait_exit, wait_ready};
 use spotter_proto::v1::GetStatusRequest;

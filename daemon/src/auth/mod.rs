@@ -1,8 +1,7 @@
-//! Authentication and authorisation primitives: access tokens (`jwt`), passwords,
-//! refresh tokens, lockout keys, and the one table that classifies every RPC
-//! (`access`), enforced by the layer in `access::AuthLayer`.
+//! Authentication primitives: access tokens (`jwt`), passwords, refresh tokens and
+//! lockout keys. Who may call what (the access table and the layer that enforces it)
+//! belongs to the identity domain (`domains::identity::access`).
 
-pub mod access;
 pub mod jwt;
 pub mod password;
 

@@ -9,7 +9,7 @@
 use std::time::Duration;
 
 use super::http::HttpError;
-use crate::text;
+use crate::music_text as text;
 
 /// One play as a provider reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]

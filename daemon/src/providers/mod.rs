@@ -9,6 +9,7 @@
 //!   `status=failed` error envelope, and typed errors the RPC layer maps to gRPC codes.
 
 pub mod http;
+pub mod library;
 pub mod listen;
 pub mod subsonic;
 pub mod timestamp;

@@ -36,15 +36,13 @@ use std::fmt;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use super::library::{LibraryAlbum, LibraryArtist, LibraryTrack};
 use super::{
     RemoteListen,
     listen::ProviderError,
     subsonic::{SubsonicClient, SubsonicError},
 };
-use crate::{
-    crypto::SecretString,
-    store::library::{LibraryAlbum, LibraryArtist, LibraryTrack},
-};
+use crate::crypto::SecretString;
 
 /// Most albums one `getAlbumList2` returns (Navidrome caps `size` at 500).
 pub const ALBUM_PAGE_SIZE: u32 = 500;

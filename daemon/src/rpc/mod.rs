@@ -2,16 +2,18 @@
 //! `service`; errors become `Status` in one place ([`status`]) that never leaks SQL,
 //! paths or upstream bodies.
 
-pub mod admin;
-pub mod auth;
-mod convert;
-pub mod events;
-pub mod history;
 mod peer;
-pub mod sessions;
 mod status;
-pub mod sync;
-pub mod system;
+pub mod wire;
 
 pub use peer::{Peer, peer_uid};
+
+/// The generated tonic server `$server` for `$service`, with the daemon's message
+/// limits: every service is built through here, so the limits are set in one place.
+macro_rules! server {
+    ($server:ident, $service:expr) => {
+        $server::new($service).max_decoding_message_size(spotter_proto::MAX_MESSAGE_BYTES)
+    };
+}
+pub(crate) use server;
 pub use status::internal;

@@ -32,6 +32,9 @@ impl From<ServiceError> for Status {
             ServiceError::FailedPrecondition(m) => Status::failed_precondition(m),
             ServiceError::ResourceExhausted(m) => Status::resource_exhausted(m),
             ServiceError::Unavailable(m) => Status::unavailable(m),
+            ServiceError::Aborted(m) => Status::aborted(m),
+            ServiceError::DeadlineExceeded(m) => Status::deadline_exceeded(m),
+            ServiceError::Store(e) => Status::from(e),
             ServiceError::Internal(cause) => internal("internal error", cause.as_ref()),
         }
     }

@@ -21,6 +21,14 @@ pub enum ServiceError {
     ResourceExhausted(String),
     #[error("{0}")]
     Unavailable(String),
+    #[error("{0}")]
+    Aborted(String),
+    #[error("{0}")]
+    DeadlineExceeded(String),
+    /// A store failure the rpc layer reports as it reports every store error (where a
+    /// service passes one on as it is rather than in domain terms).
+    #[error(transparent)]
+    Store(StoreError),
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }

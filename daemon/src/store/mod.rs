@@ -10,19 +10,9 @@
 //! a busy one that commits and begins again at once (an import page after page); in
 //! the queue an interactive write waits for at most the transactions ahead of it.
 
-pub mod connections;
-mod credentials;
-pub mod history;
-#[cfg(test)]
-mod history_tests;
-pub mod identity;
-pub mod jobs;
-pub mod library;
-pub mod listens;
+mod provider;
 pub mod sealed;
 mod secrets;
-pub mod stats;
-mod users;
 
 use std::{path::Path, str::FromStr, time::Duration};
 
@@ -31,9 +21,8 @@ use sqlx::{
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
 
-pub use credentials::Provider;
+pub use provider::Provider;
 pub use sealed::{SealedValue, UnregisteredSealed};
-pub use users::{Role, User};
 
 /// How long a writer waits for another before SQLITE_BUSY.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -42,7 +31,7 @@ pub const MAX_CONNECTIONS: u32 = 8;
 /// How long a write waits for its turn at the writer before failing.
 pub const WRITE_QUEUE_TIMEOUT: Duration = Duration::from_secs(30);
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
+pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -74,7 +63,7 @@ pub struct Store {
     readers: SqlitePool,
     writer: SqlitePool,
     /// Listens one user may hold; a page that would start past it is refused.
-    listen_quota: u64,
+    pub(crate) listen_quota: u64,
     auth_changes: tokio::sync::broadcast::Sender<AuthChange>,
 }
 
@@ -173,7 +162,7 @@ impl Store {
     }
 
     /// Announces a committed change (nobody listening is fine).
-    fn auth_changed(&self, change: AuthChange) {
+    pub(crate) fn auth_changed(&self, change: AuthChange) {
         let _ = self.auth_changes.send(change);
     }
 
@@ -260,110 +249,6 @@ mod tests {
         }
         stop.store(true, Ordering::Relaxed);
         busy.await.unwrap();
-    }
-
-    /// Issue 10, finding 2: migration 0005 rebuilds `users` and `provider_credentials`
-    /// with AUTOINCREMENT, keeping every row, id and sealed value, and starts the user
-    /// ids past every id the audit log ever named.
-    #[tokio::test]
-    async fn ids_are_never_handed_out_twice_after_the_rebuild() {
-        use crate::crypto::{Key, Keyring, SecretString};
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.db");
-        // A database as version 4 left it, with a deleted user (id 4) in the audit log.
-        {
-            crate::fsutil::ensure_private_file(&path).unwrap();
-            let pool = SqlitePoolOptions::new()
-                .max_connections(1)
-                .connect_with(
-                    SqliteConnectOptions::new()
-                        .filename(&path)
-                        .foreign_keys(true),
-                )
-                .await
-                .unwrap();
-            let v4 = sqlx::migrate::Migrator {
-                migrations: MIGRATOR
-                    .iter()
-                    .filter(|m| m.version <= 4)
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .into(),
-                ..sqlx::migrate::Migrator::DEFAULT
-            };
-            v4.run(&pool).await.unwrap();
-            for (id, name) in [(1, "olivia"), (2, "ann"), (3, "bob")] {
-                sqlx::query(
-                    "INSERT INTO users (id, username, role, created_at, token_version) VALUES (?, ?, 'user', 7, 2)",
-                )
-                .bind(id)
-                .bind(name)
-                .execute(&pool)
-                .await
-                .unwrap();
-            }
-            sqlx::query(
-                "INSERT INTO audit_events (at, kind, actor_user_id, subject_user_id, detail) \
-                 VALUES (1, 'user_deleted', 1, 4, 'dora')",
-            )
-            .execute(&pool)
-            .await
-            .unwrap();
-            pool.close().await;
-        }
-        let store = Store::open(&path).await.unwrap();
-        let ring = Keyring::new(Key::generate());
-        store
-            .put_credential(&ring, 2, Provider::ListenBrainz, &SecretString::new("tok"))
-            .await
-            .unwrap();
-        let names: Vec<(i64, String, i64)> =
-            sqlx::query_as("SELECT id, username, token_version FROM users ORDER BY id")
-                .fetch_all(store.pool())
-                .await
-                .unwrap();
-        assert_eq!(
-            names,
-            [
-                (1, "olivia".into(), 2),
-                (2, "ann".into(), 2),
-                (3, "bob".into(), 2)
-            ]
-        );
-        let next = store
-            .create_account("erin", Role::User, None, false)
-            .await
-            .unwrap();
-        assert_eq!(
-            next.id, 5,
-            "past the deleted user 4 the audit log remembers"
-        );
-        store.delete_user(next.id).await.unwrap();
-        let after = store
-            .create_account("fay", Role::User, None, false)
-            .await
-            .unwrap();
-        assert_eq!(after.id, 6, "the newest user's id is not handed out again");
-        assert_eq!(
-            store
-                .credential(&ring, 2, Provider::ListenBrainz)
-                .await
-                .unwrap()
-                .unwrap()
-                .expose(),
-            "tok"
-        );
-        let problems: Vec<(String,)> =
-            sqlx::query_as("SELECT \"table\" FROM pragma_foreign_key_check")
-                .fetch_all(store.writer())
-                .await
-                .unwrap();
-        assert!(problems.is_empty(), "{problems:?}");
-        let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
-            .fetch_one(store.writer())
-            .await
-            .unwrap();
-        assert_eq!(fk, 1, "foreign keys are back on for the writer");
     }
 
     #[tokio::test]

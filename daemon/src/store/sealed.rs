@@ -76,6 +76,14 @@ pub async fn sealed_values(
         .collect())
 }
 
+impl Store {
+    /// Every non-NULL value of `column` ([`sealed_values`] through the readers).
+    pub async fn sealed_values_of(&self, column: &SealedColumn) -> Result<Vec<SealedValue>> {
+        let mut conn = self.pool().acquire().await?;
+        sealed_values(&mut conn, column).await
+    }
+}
+
 /// Replaces the value of `column` in row `row_id`.
 pub async fn replace_sealed(
     conn: &mut SqliteConnection,

@@ -20,9 +20,9 @@ use std::{
 
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use sha2::{Digest, Sha256};
-use spotter_daemon::service::{
-    import::MAX_CHUNK,
-    normalize::{match_key, normalize},
+use spotter_daemon::{
+    domains::history::import::MAX_CHUNK,
+    music_text::normalize::{match_key, normalize},
 };
 use spotter_e2e::Authed;
 use spotter_proto::v1::{

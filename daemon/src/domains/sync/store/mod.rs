@@ -1,0 +1,3 @@
+//! The sync domain's queries: job schedules and runs.
+
+pub mod jobs;
