@@ -16,7 +16,8 @@ use spotter_proto::v1::{ExportRequest, export_request};
 use tokio::io::AsyncWriteExt as _;
 
 use super::{
-    ExportArgs, ExportFormat, Outcome, Stdout,
+    args::{ExportArgs, ExportFormat},
+    output::{Outcome, Stdout},
     session::{Session, client_failure, status_failure},
 };
 use crate::{client::ClientError, dates, safe_text::SafeStream, socket::SocketTarget};

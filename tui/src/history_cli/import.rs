@@ -8,7 +8,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use spotter_proto::v1::{ImportProgress, ImportStart};
 
 use super::{
-    ImportArgs, Outcome, Stdout,
+    args::ImportArgs,
+    output::{Outcome, Stdout},
     session::{Failure, Session, client_failure, status_failure},
 };
 use crate::{

@@ -11,7 +11,11 @@ use serde_json::json;
 use spotter_proto::v1::{ListListensRequest, Listen};
 use unicode_width::{UnicodeWidthChar as _, UnicodeWidthStr as _};
 
-use super::{HistoryArgs, Outcome, Source, Stdout, session::Session};
+use super::{
+    args::{HistoryArgs, Source},
+    output::{Outcome, Stdout},
+    session::Session,
+};
 use crate::{
     dates::{self, local_minute, local_rfc3339},
     safe_text::{escape_controls, json_line},

@@ -11,7 +11,12 @@ use spotter_proto::v1::{
     StatsSubject, TopEntry, stats_period::Kind,
 };
 
-use super::{Outcome, PeriodName, StatsArgs, Stdout, listing::truncate, session::Session};
+use super::{
+    args::{PeriodName, StatsArgs},
+    listing::truncate,
+    output::{Outcome, Stdout},
+    session::Session,
+};
 use crate::{
     dates::{self, local_date},
     safe_text::{escape_controls, json_line},
