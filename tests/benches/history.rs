@@ -106,19 +106,9 @@ const TARGET_STATS: Duration = Duration::from_millis(100);
 const TARGET_RSS_MB: f64 = 150.0;
 
 fn main() {
-    let Some(args) = common::test_args(TEST_NAME) else {
-        return;
-    };
-    let plan = Plan::from_args(&args);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
-    let started = Instant::now();
-    let report = runtime.block_on(run(&plan));
-    report.print(&plan);
-    println!("\n(whole benchmark: {})", fmt_duration(started.elapsed()));
+    common::bench_main(TEST_NAME, Plan::from_args, run, |report: &Report, plan| {
+        report.print(plan)
+    });
 }
 
 /// Sizes and limits of one run.

@@ -120,19 +120,13 @@ const PHASE_TIMEOUT: Duration = Duration::from_secs(1_800);
 const FIRST_LISTENS_TIMEOUT: Duration = Duration::from_secs(120);
 
 fn main() {
-    let Some(args) = common::test_args(TEST_NAME) else {
+    let Some((plan, report)) =
+        common::bench_main(TEST_NAME, Plan::from_args, run, |report: &Report, plan| {
+            report.print(plan)
+        })
+    else {
         return;
     };
-    let plan = Plan::from_args(&args);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
-    let started = Instant::now();
-    let report = runtime.block_on(run(&plan));
-    report.print(&plan);
-    println!("\n(whole benchmark: {})", fmt_duration(started.elapsed()));
     // Errors are a correctness property: the smoke run (CI) fails on any.
     if !plan.full {
         assert_eq!(

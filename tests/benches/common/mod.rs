@@ -43,6 +43,30 @@ pub fn test_args(test_name: &str) -> Option<Vec<String>> {
     selected(&args, test_name).then_some(args)
 }
 
+/// The body of every benchmark's `main`: the arguments (nothing to do when nextest
+/// only lists the test or another one is selected), the plan they ask for, one
+/// run on a two-worker runtime (the machine's two cores), its report printed, and
+/// the whole time. Returns the plan and the report for checks after the print.
+pub fn bench_main<P, R>(
+    test_name: &str,
+    plan_of: impl FnOnce(&[String]) -> P,
+    run: impl AsyncFnOnce(&P) -> R,
+    print: impl FnOnce(&R, &P),
+) -> Option<(P, R)> {
+    let args = test_args(test_name)?;
+    let plan = plan_of(&args);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let started = Instant::now();
+    let report = runtime.block_on(run(&plan));
+    print(&report, &plan);
+    println!("\n(whole benchmark: {})", fmt_duration(started.elapsed()));
+    Some((plan, report))
+}
+
 /// Whether a libtest-style name filter (the first positional argument) selects the
 /// one test, `test_name`; no filter selects it.
 pub fn selected(args: &[String], test_name: &str) -> bool {
