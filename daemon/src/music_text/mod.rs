@@ -6,6 +6,7 @@
 //! Infrastructure below every domain: [`normalize`] turns names into the keys history,
 //! import and track matching compare.
 
+pub mod matching;
 pub mod normalize;
 
 use std::borrow::Cow;
