@@ -199,14 +199,12 @@ fn library(n: usize, seed: u64) -> Library {
 }
 
 fn typo(s: &str, r: &mut Rng) -> Option<String> {
-    let words: Vec<&str> = s.split(' ').collect();
-    let i = words.iter().position(|w| w.len() >= 6)?;
-    let w = words[i];
-    let cut = 1 + r.below(w.len() - 2);
-    let mut out = words.clone();
-    let changed = format!("{}{}", &w[..cut], &w[cut + 1..]);
-    out[i] = &changed;
-    Some(out.join(" "))
+    let mut words: Vec<String> = s.split(' ').map(str::to_owned).collect();
+    let i = words.iter().position(|w| w.chars().count() >= 6)?;
+    let chars: Vec<char> = words[i].chars().collect();
+    let cut = 1 + r.below(chars.len() - 2);
+    words[i] = chars[..cut].iter().chain(&chars[cut + 1..]).collect();
+    Some(words.join(" "))
 }
 
 /// A labelled set: entries and the song id each should match (None: not in library).

@@ -1,9 +1,12 @@
 //! The library index: identifier maps, the exact map, and token postings that give
 //! the fuzzy stage a few candidates per entry instead of the whole library.
 
-use std::collections::HashMap;
+use std::{
+    collections::HashMap,
+    hash::{DefaultHasher, Hash, Hasher},
+};
 
-use super::score::{Prepared, Score, exact_key, isrc_key, mbid_key, score, tokens};
+use super::score::{Prepared, Score, isrc_key, mbid_key, score, tokens};
 use super::{DEFAULT_THRESHOLD, Entry, MAX_CANDIDATES, Match, Method, Song};
 
 /// Postings read in full per entry, shortest first, up to this many song references;
@@ -17,16 +20,25 @@ const SCORED: usize = 24;
 /// The whole library, indexed for matching.
 #[derive(Debug)]
 pub struct LibraryIndex {
-    ids: Vec<String>,
+    ids: Vec<Box<str>>,
     songs: Vec<Prepared>,
     by_isrc: HashMap<String, Vec<u32>>,
     by_mbid: HashMap<String, Vec<u32>>,
-    exact: HashMap<String, Vec<u32>>,
+    /// Hash of the folded primary artist and core title → songs (checked on lookup).
+    exact: HashMap<u64, Vec<u32>>,
     /// Folded title word → songs, in song order.
     title_tokens: HashMap<String, Vec<u32>>,
     /// Folded artist word → songs, in song order.
     artist_tokens: HashMap<String, Vec<u32>>,
     threshold: f32,
+}
+
+/// The exact key: a hash of the folded primary artist and core title (a fixed
+/// SipHash, so the same on every run).
+fn exact_hash(p: &Prepared) -> u64 {
+    let mut h = DefaultHasher::new();
+    (p.primary(), &*p.title).hash(&mut h);
+    h.finish()
 }
 
 fn push(map: &mut HashMap<String, Vec<u32>>, key: &str, i: u32) {
@@ -69,7 +81,10 @@ impl LibraryIndex {
             if let Some(k) = song.mbid.as_deref().and_then(mbid_key) {
                 push(&mut index.by_mbid, &k, i);
             }
-            push(&mut index.exact, &exact_key(&p), i);
+            let hits = index.exact.entry(exact_hash(&p)).or_default();
+            if hits.last() != Some(&i) {
+                hits.push(i);
+            }
             for t in tokens(&p.title) {
                 push(&mut index.title_tokens, t, i);
             }
@@ -78,13 +93,16 @@ impl LibraryIndex {
                     push(&mut index.artist_tokens, t, i);
                 }
             }
-            index.ids.push(song.id.clone());
+            index.ids.push(song.id.as_str().into());
             index.songs.push(p);
+        }
+        index.exact.shrink_to_fit();
+        for v in index.exact.values_mut() {
+            v.shrink_to_fit();
         }
         for map in [
             &mut index.by_isrc,
             &mut index.by_mbid,
-            &mut index.exact,
             &mut index.title_tokens,
             &mut index.artist_tokens,
         ] {
@@ -137,9 +155,19 @@ impl LibraryIndex {
             }
         }
 
-        let exact = self.exact.get(&exact_key(&e));
-        if let Some(hits) = exact {
-            let ranked = self.rank(&e, hits.iter().copied());
+        let exact: Vec<u32> = self
+            .exact
+            .get(&exact_hash(&e))
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|&i| {
+                let s = &self.songs[i as usize];
+                s.primary() == e.primary() && s.title == e.title
+            })
+            .collect();
+        if !exact.is_empty() {
+            let ranked = self.rank(&e, exact.iter().copied());
             if let Some((_, best)) = ranked.first()
                 && !best.version_differs
                 && best.value >= self.threshold
@@ -149,8 +177,8 @@ impl LibraryIndex {
         }
 
         let mut pool = self.candidates(&e);
-        if let Some(hits) = exact {
-            pool.extend(hits);
+        if !exact.is_empty() {
+            pool.extend(exact);
             pool.sort_unstable();
             pool.dedup();
         }
@@ -171,7 +199,7 @@ impl LibraryIndex {
         let candidates: Vec<(String, f32)> = ranked
             .iter()
             .take(MAX_CANDIDATES)
-            .map(|(i, s)| (self.ids[*i as usize].clone(), s.value))
+            .map(|(i, s)| (self.ids[*i as usize].to_string(), s.value))
             .collect();
         let Some((best, s)) = ranked.first() else {
             return Match {
@@ -184,7 +212,7 @@ impl LibraryIndex {
         };
         let accepted = fixed.is_some() || s.value >= self.threshold;
         Match {
-            song: accepted.then(|| self.ids[*best as usize].clone()),
+            song: accepted.then(|| self.ids[*best as usize].to_string()),
             method: if accepted { method } else { Method::None },
             confidence: fixed.unwrap_or(s.value),
             candidates,

@@ -9,11 +9,11 @@ use super::fold::{Version, VersionKind, parse_artists, parse_title};
 #[derive(Debug, Clone)]
 pub(crate) struct Prepared {
     /// Folded artists, the primary one first.
-    pub artists: Vec<String>,
+    pub artists: Box<[Box<str>]>,
     /// Folded core title.
-    pub title: String,
+    pub title: Box<str>,
     /// Folded core album ("" when unknown).
-    pub album: String,
+    pub album: Box<str>,
     pub duration: Option<u32>,
     pub version: Version,
 }
@@ -39,18 +39,17 @@ impl Prepared {
         } else {
             parse_title(album).core
         };
-        folded.shrink_to_fit();
         Prepared {
-            artists: folded,
-            title: parsed.core,
-            album,
+            artists: folded.into_iter().map(String::into_boxed_str).collect(),
+            title: parsed.core.into_boxed_str(),
+            album: album.into_boxed_str(),
             duration,
             version: parsed.version,
         }
     }
 
     pub fn primary(&self) -> &str {
-        self.artists.first().map(String::as_str).unwrap_or("")
+        self.artists.first().map(|a| &**a).unwrap_or("")
     }
 }
 
@@ -104,7 +103,7 @@ fn name_sim(a: &str, b: &str) -> f32 {
 
 /// Artist similarity: the primary artists, or (slightly less) any artist of one
 /// credit found in the other ("Rihanna, Calvin Harris" and "Calvin Harris").
-fn artist_sim(e: &[String], s: &[String]) -> f32 {
+fn artist_sim(e: &[Box<str>], s: &[Box<str>]) -> f32 {
     let (Some(ep), Some(sp)) = (e.first(), s.first()) else {
         return 0.0;
     };
@@ -155,7 +154,7 @@ pub(crate) fn score(e: &Prepared, s: &Prepared) -> Score {
     let mut sum = 0.5 * title + 0.3 * artist;
     let mut weight = 0.8;
     if !e.album.is_empty() && !s.album.is_empty() {
-        let album = if e.album.contains(&s.album) || s.album.contains(&e.album) {
+        let album = if e.album.contains(&*s.album) || s.album.contains(&*e.album) {
             1.0
         } else {
             name_sim(&e.album, &s.album)
@@ -198,13 +197,4 @@ pub(crate) fn isrc_key(s: &str) -> Option<String> {
 pub(crate) fn mbid_key(s: &str) -> Option<String> {
     let k = s.trim().to_ascii_lowercase();
     (k.len() == 36 && k.chars().all(|c| c.is_ascii_hexdigit() || c == '-')).then_some(k)
-}
-
-/// The exact key: folded primary artist and core title.
-pub(crate) fn exact_key(p: &Prepared) -> String {
-    let mut k = String::with_capacity(p.primary().len() + p.title.len() + 1);
-    k.push_str(p.primary());
-    k.push('\u{1f}');
-    k.push_str(&p.title);
-    k
 }
