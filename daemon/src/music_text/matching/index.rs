@@ -7,7 +7,7 @@ use std::{
 };
 
 use super::score::{Prepared, Score, isrc_key, mbid_key, score, tokens};
-use super::{DEFAULT_THRESHOLD, Entry, MAX_CANDIDATES, Match, Method, Song};
+use super::types::{DEFAULT_THRESHOLD, Entry, MAX_CANDIDATES, Match, Method, Song};
 
 /// Postings read in full per entry, shortest first, up to this many song references;
 /// longer lists (common words) are only checked for the best candidates.

@@ -134,7 +134,7 @@ fn duration_sim(a: u32, b: u32) -> f32 {
 /// (flagged).
 fn version_factor(e: &Version, s: &Version) -> (f32, bool) {
     if e.kind != s.kind {
-        return (super::OTHER_VERSION_FACTOR, true);
+        return (super::types::OTHER_VERSION_FACTOR, true);
     }
     if e.kind == VersionKind::Studio || e.tag == s.tag {
         return (1.0, false);
@@ -144,7 +144,7 @@ fn version_factor(e: &Version, s: &Version) -> (f32, bool) {
     if bare(&e.tag) || bare(&s.tag) || name_sim(&e.tag, &s.tag) >= 0.8 {
         return (0.95, false);
     }
-    (super::OTHER_VERSION_FACTOR, true)
+    (super::types::OTHER_VERSION_FACTOR, true)
 }
 
 /// The score of library song `s` for entry `e`.
