@@ -3,25 +3,27 @@
 
 use std::{
     path::Path,
-    process::{Child, Output, Stdio},
+    process::{Output, Stdio},
     time::Duration,
 };
 
 use nix::sys::signal::Signal;
 use spotter_e2e::{
-    TestDirs, bin, signal,
+    KillOnDrop, TestDirs, bin, signal,
     tmux::{Tmux, stop_pid},
     wait_exit, wait_ready,
 };
 
 const EXIT_WAIT: Duration = Duration::from_secs(20);
 
-fn spawn_daemon(dirs: &TestDirs) -> Child {
-    dirs.command(&bin("spotterd"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap()
+fn spawn_daemon(dirs: &TestDirs) -> KillOnDrop {
+    KillOnDrop(
+        dirs.command(&bin("spotterd"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    )
 }
 
 fn spotter(dirs: &TestDirs, args: &[&str]) -> Output {

@@ -14,17 +14,17 @@ use spotter_daemon::{
     domains::identity::users::Role,
     store::{Provider, Store},
 };
-use spotter_e2e::{TestDirs, bin, get_status, signal, wait_exit, wait_ready};
+use spotter_e2e::{KillOnDrop, TestDirs, bin, get_status, signal, wait_exit, wait_ready};
 use spotter_proto::v1::GetStatusRequest;
 
 const EXIT_WAIT: Duration = Duration::from_secs(20);
 
-fn spawn_daemon(dirs: &TestDirs, envs: &[(&str, &str)]) -> Child {
+fn spawn_daemon(dirs: &TestDirs, envs: &[(&str, &str)]) -> KillOnDrop {
     let mut cmd = dirs.command(&bin("spotterd"));
     cmd.envs(envs.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
-    cmd.spawn().expect("spawn spotterd")
+    KillOnDrop(cmd.spawn().expect("spawn spotterd"))
 }
 
 fn stderr_of(child: &mut Child) -> String {
