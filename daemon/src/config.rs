@@ -52,6 +52,7 @@ pub struct Settings {
     pub navidrome: NavidromeSettings,
     pub sync: SyncSettings,
     pub history: HistorySettings,
+    pub playlists: PlaylistsSettings,
     pub providers: ProvidersSettings,
     pub spotify: SpotifySettings,
     pub lastfm: LastFmSettings,
@@ -142,6 +143,9 @@ pub struct SyncSettings {
     pub history_interval_secs: u64,
     /// Seconds between library syncs of one user.
     pub library_interval_secs: u64,
+    /// Seconds between playlist syncs of one user (sources followed, re-match,
+    /// Navidrome pushes).
+    pub playlist_interval_secs: u64,
     /// How far back the first history sync of a connection reaches, in days; 0 means
     /// everything the provider has.
     pub lookback_days: u64,
@@ -156,6 +160,7 @@ impl Default for SyncSettings {
         SyncSettings {
             history_interval_secs: 300,
             library_interval_secs: 3600,
+            playlist_interval_secs: 3600,
             lookback_days: 30,
             max_concurrent_jobs: 2,
             import_min_play_secs: 30,
@@ -180,6 +185,35 @@ impl Default for HistorySettings {
             max_listens_per_user: crate::store::DEFAULT_LISTEN_QUOTA,
             max_concurrent_imports: 2,
             import_idle_timeout_secs: 60,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PlaylistsSettings {
+    /// Fuzzy matches scoring at least this (0.5..=1.0) are taken; lower ones are
+    /// offered for review.
+    pub match_threshold: f32,
+    /// Largest playlist file an import reads, in bytes.
+    pub max_import_bytes: u64,
+    /// Entries one playlist may hold (imports and syncs stop there and say so).
+    pub max_entries: u64,
+    /// Playlists one user may hold, imported ones included.
+    pub max_playlists_per_user: u64,
+    /// Users whose library match index is kept in memory (about 90 MB for a
+    /// 200,000-song library); others are rebuilt when needed.
+    pub index_cache_users: u64,
+}
+
+impl Default for PlaylistsSettings {
+    fn default() -> Self {
+        PlaylistsSettings {
+            match_threshold: crate::music_text::matching::DEFAULT_THRESHOLD,
+            max_import_bytes: 16 * 1024 * 1024,
+            max_entries: 20_000,
+            max_playlists_per_user: 2_000,
+            index_cache_users: 4,
         }
     }
 }
@@ -583,6 +617,11 @@ const RANGES: &[Range] = &[
     range!(auth.sign_in_attempts_per_minute, 1..=1_000),
     range!(sync.history_interval_secs, 30..=86_400),
     range!(sync.library_interval_secs, 60..=604_800),
+    range!(sync.playlist_interval_secs, 60..=604_800),
+    range!(playlists.max_import_bytes, 1_024..=1_073_741_824),
+    range!(playlists.max_entries, 1..=1_000_000),
+    range!(playlists.max_playlists_per_user, 1..=1_000_000),
+    range!(playlists.index_cache_users, 1..=1_024),
     range!(sync.lookback_days, 0..=36_500, ", or 0 for everything"),
     range!(sync.max_concurrent_jobs, 1..=64),
     range!(sync.import_min_play_secs, 0..=3_600),
@@ -619,6 +658,13 @@ impl Settings {
     /// first, then the rules that are not a range.
     pub fn validate(&self) -> Vec<Invalid> {
         let mut out = Problems(RANGES.iter().filter_map(|r| r.check(self)).collect());
+        let threshold = self.playlists.match_threshold;
+        if !(0.5..=1.0).contains(&threshold) {
+            out.add(
+                "playlists.match_threshold",
+                format!("must be between 0.5 and 1.0 (got {threshold})"),
+            );
+        }
         let d = &self.daemon;
         if d.max_connections_per_uid == 0 || d.max_connections_per_uid > d.max_connections {
             out.add(

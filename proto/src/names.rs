@@ -34,6 +34,7 @@ impl JobKind {
         match self {
             JobKind::HistorySync => "History sync",
             JobKind::LibrarySync => "Library sync",
+            JobKind::PlaylistSync => "Playlist sync",
             JobKind::Unspecified => "",
         }
     }

@@ -22,6 +22,7 @@ pub mod connections;
 pub mod history;
 pub mod identity;
 pub mod library;
+pub mod playlists;
 pub mod state;
 pub mod sync;
 pub mod system;
