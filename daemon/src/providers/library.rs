@@ -33,4 +33,6 @@ pub struct LibraryTrack {
     pub duration_ms: Option<i64>,
     pub isrc: Option<String>,
     pub mbid: Option<String>,
+    /// The file's path as the server reports it (relative to its music folder).
+    pub path: Option<String>,
 }

@@ -43,6 +43,7 @@ use super::{
         header, parse_base_url, sanitize_for_log, url_for_log,
     },
     listen::ProviderError,
+    playlist::{Page, RemotePlaylist, RemoteTrack},
 };
 use crate::crypto::SecretString;
 
@@ -55,6 +56,10 @@ pub const MAX_LISTENS_PER_GET: u32 = 1000;
 pub const MAX_LISTENS_PER_SUBMIT: usize = 1000;
 /// Response body cap: a full page of 1,000 listens with rich metadata is ~2–3 MiB.
 pub const MAX_BODY_BYTES: usize = DEFAULT_BODY_LIMIT;
+/// Playlists asked for per `GET 1/user/{user}/playlists` page.
+pub const PLAYLISTS_PER_GET: u32 = 25;
+/// The JSPF extension ListenBrainz keeps its playlist metadata under.
+const JSPF_PLAYLIST_EXTENSION: &str = "https://musicbrainz.org/doc/jspf#playlist";
 /// Sent as `submission_client` with every submitted listen.
 pub const SUBMISSION_CLIENT: &str = "spotter";
 
@@ -275,6 +280,74 @@ impl ListenBrainzClient {
         check_status(response, Call::Submit).map(drop)
     }
 
+    /// One page of `user`'s playlists (`GET 1/user/{user}/playlists`), or of the ones
+    /// made for them (`…/playlists/createdfor`: weekly jams, explorations), without
+    /// their tracks. Paged with `count` / `offset`; the next page is there while the
+    /// server's `playlist_count` is not reached.
+    pub async fn playlists(
+        &self,
+        user: &str,
+        token: &SecretString,
+        created_for: bool,
+        offset: u32,
+    ) -> Result<Page<RemotePlaylist>, ProviderError> {
+        let mut url = self.user_url(user)?;
+        {
+            let mut segments = url
+                .path_segments_mut()
+                .map_err(|()| ProviderError::invalid("invalid ListenBrainz API URL"))?;
+            segments.push("playlists");
+            if created_for {
+                segments.push("createdfor");
+            }
+        }
+        let auth = auth_header_value(token).map_err(|_| revoked())?;
+        let query = [
+            ("count", PLAYLISTS_PER_GET.to_string()),
+            ("offset", offset.to_string()),
+        ];
+        let response = self
+            .http
+            .get(&url)
+            .query(&query)
+            .secret_header(header::AUTHORIZATION, &auth)
+            .send()
+            .await?;
+        let response = check_status(response, Call::Playlists)?;
+        playlists_page(&response, offset)
+    }
+
+    /// One playlist with its tracks (`GET 1/playlist/{mbid}`, JSPF). `None` when the
+    /// server no longer has it (or no longer shows it to this user).
+    pub async fn playlist(
+        &self,
+        mbid: &str,
+        token: &SecretString,
+    ) -> Result<Option<(RemotePlaylist, Vec<RemoteTrack>)>, ProviderError> {
+        let mbid =
+            checked_mbid(mbid).ok_or_else(|| ProviderError::invalid("not a playlist MBID"))?;
+        let mut url = self.endpoint("1/playlist")?;
+        url.path_segments_mut()
+            .map_err(|()| ProviderError::invalid("invalid ListenBrainz API URL"))?
+            .push(&mbid);
+        let auth = auth_header_value(token).map_err(|_| revoked())?;
+        let response = self
+            .http
+            .get(&url)
+            .query(&[("fetch_metadata", "true")])
+            .secret_header(header::AUTHORIZATION, &auth)
+            .send()
+            .await?;
+        if matches!(
+            response.status(),
+            StatusCode::NOT_FOUND | StatusCode::FORBIDDEN
+        ) {
+            return Ok(None);
+        }
+        let response = check_status(response, Call::Playlist)?;
+        playlist_with_tracks(&response).map(Some)
+    }
+
     fn endpoint(&self, relative: &str) -> Result<Url, ProviderError> {
         Ok(self.http.endpoint(relative)?)
     }
@@ -282,6 +355,15 @@ impl ListenBrainzClient {
     /// `{base}1/user/{user}/listens`, the user name percent-encoded as one path
     /// segment (a `/`, `?` or `#` in it can never change the endpoint).
     fn listens_url(&self, user: &str) -> Result<Url, ProviderError> {
+        let mut url = self.user_url(user)?;
+        url.path_segments_mut()
+            .map_err(|()| ProviderError::invalid("invalid ListenBrainz API URL"))?
+            .push("listens");
+        Ok(url)
+    }
+
+    /// `{base}1/user/{user}`, the user name percent-encoded as one path segment.
+    fn user_url(&self, user: &str) -> Result<Url, ProviderError> {
         // The `url` crate drops `.` and `..` segments instead of encoding them.
         if user.is_empty() || user == "." || user == ".." {
             return Err(ProviderError::invalid("not a ListenBrainz user name"));
@@ -289,8 +371,7 @@ impl ListenBrainzClient {
         let mut url = self.endpoint("1/user")?;
         url.path_segments_mut()
             .map_err(|()| ProviderError::invalid("invalid ListenBrainz API URL"))?
-            .push(user)
-            .push("listens");
+            .push(user);
         Ok(url)
     }
 }
@@ -317,6 +398,8 @@ pub(crate) enum Call {
     ValidateToken,
     Listens,
     Submit,
+    Playlists,
+    Playlist,
 }
 
 impl Call {
@@ -325,6 +408,8 @@ impl Call {
             Call::ValidateToken => "validate-token",
             Call::Listens => "listens",
             Call::Submit => "submit-listens",
+            Call::Playlists => "playlists",
+            Call::Playlist => "playlist",
         }
     }
 }
@@ -347,9 +432,11 @@ pub(crate) fn check_status(
     );
     Err(match status {
         StatusCode::UNAUTHORIZED => revoked(),
-        StatusCode::NOT_FOUND if call == Call::Listens => ProviderError::Unauthorized {
-            reason: USER_GONE.into(),
-        },
+        StatusCode::NOT_FOUND if matches!(call, Call::Listens | Call::Playlists) => {
+            ProviderError::Unauthorized {
+                reason: USER_GONE.into(),
+            }
+        }
         StatusCode::TOO_MANY_REQUESTS => ProviderError::RateLimited {
             wait: response.retry_after(),
         },
@@ -497,6 +584,124 @@ fn whole_number(value: &Value) -> Option<i64> {
             .filter(|f| f.is_finite() && f.abs() < 1e15)
             .map(|f| f.round() as i64)
     })
+}
+
+/// A MusicBrainz id (36 characters of hex and dashes), lower case.
+fn checked_mbid(text: &str) -> Option<String> {
+    let t = text.trim();
+    (t.len() == 36 && t.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-'))
+        .then(|| t.to_ascii_lowercase())
+}
+
+/// The MBID at the end of an identifier URL (`https://…/playlist/<mbid>`,
+/// `https://musicbrainz.org/recording/<mbid>`).
+fn mbid_of_url(url: &str) -> Option<String> {
+    checked_mbid(url.trim().trim_end_matches('/').rsplit('/').next()?)
+}
+
+/// An identifier that may be a string or an array of strings (newer servers).
+fn identifiers(value: Option<&Value>) -> Vec<String> {
+    match value {
+        Some(Value::String(s)) => vec![s.clone()],
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+#[derive(Deserialize)]
+struct PlaylistsAnswer {
+    #[serde(default)]
+    playlists: Vec<PlaylistEnvelope>,
+    playlist_count: Option<u32>,
+}
+
+#[derive(Deserialize)]
+struct PlaylistEnvelope {
+    playlist: Value,
+}
+
+/// A JSPF playlist object's listing fields; `None` without an MBID or a title.
+fn jspf_playlist(p: &Value) -> Option<RemotePlaylist> {
+    let id = identifiers(p.get("identifier"))
+        .iter()
+        .find_map(|i| mbid_of_url(i))?;
+    let name = text(p.get("title"))?;
+    let extension = p
+        .get("extension")
+        .and_then(|e| e.get(JSPF_PLAYLIST_EXTENSION));
+    let version =
+        text(extension.and_then(|e| e.get("last_modified_at"))).or_else(|| text(p.get("date")));
+    let track_count = p
+        .get("track")
+        .and_then(Value::as_array)
+        .map(|t| t.len() as u32)
+        .filter(|n| *n > 0);
+    Some(RemotePlaylist {
+        id,
+        name,
+        description: text(p.get("annotation")).unwrap_or_default(),
+        version,
+        track_count,
+    })
+}
+
+/// A JSPF track; `None` without a title.
+fn jspf_track(t: &Value) -> Option<RemoteTrack> {
+    let title = text(t.get("title"))?;
+    let ids = identifiers(t.get("identifier"));
+    let mbid = ids
+        .iter()
+        .find_map(|i| i.contains("/recording/").then(|| mbid_of_url(i)).flatten());
+    Some(RemoteTrack {
+        id: ids.into_iter().next(),
+        artist: text(t.get("creator")).unwrap_or_default(),
+        title,
+        album: text(t.get("album")),
+        duration_ms: t.get("duration").and_then(whole_number).filter(|d| *d > 0),
+        isrc: None,
+        mbid,
+    })
+}
+
+/// What [`ListenBrainzClient::playlists`] makes of a 2xx answer.
+pub(crate) fn playlists_page(
+    response: &HttpResponse,
+    offset: u32,
+) -> Result<Page<RemotePlaylist>, ProviderError> {
+    let answer: PlaylistsAnswer = response.json()?;
+    let received = answer.playlists.len() as u32;
+    let total = answer.playlist_count;
+    let reached = offset.saturating_add(received);
+    let more = received > 0 && total.is_some_and(|t| reached < t);
+    Ok(Page {
+        items: answer
+            .playlists
+            .iter()
+            .filter_map(|e| jspf_playlist(&e.playlist))
+            .collect(),
+        next_offset: more.then_some(reached),
+        total,
+    })
+}
+
+/// What [`ListenBrainzClient::playlist`] makes of a 2xx answer.
+pub(crate) fn playlist_with_tracks(
+    response: &HttpResponse,
+) -> Result<(RemotePlaylist, Vec<RemoteTrack>), ProviderError> {
+    let answer: PlaylistEnvelope = response.json()?;
+    let playlist = jspf_playlist(&answer.playlist)
+        .ok_or_else(|| ProviderError::malformed("a playlist without an identifier or title"))?;
+    let tracks = answer
+        .playlist
+        .get("track")
+        .and_then(Value::as_array)
+        .map(|t| t.iter().filter_map(jspf_track).collect())
+        .unwrap_or_default();
+    Ok((playlist, tracks))
 }
 
 #[derive(Serialize)]

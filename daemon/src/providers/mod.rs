@@ -11,6 +11,7 @@
 pub mod http;
 pub mod library;
 pub mod listen;
+pub mod playlist;
 pub mod subsonic;
 pub mod timestamp;
 

@@ -47,6 +47,33 @@ use crate::crypto::SecretString;
 /// Most albums one `getAlbumList2` returns (Navidrome caps `size` at 500).
 pub const ALBUM_PAGE_SIZE: u32 = 500;
 
+/// Song ids sent in one request (they travel in the query string, which servers
+/// cap at a few kilobytes).
+pub const SONGS_PER_REQUEST: usize = 100;
+
+/// One playlist as `getPlaylists` / `getPlaylist` describe it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NavPlaylist {
+    pub id: String,
+    pub name: String,
+    pub comment: String,
+    pub owner: Option<String>,
+    pub song_count: u32,
+    /// `changed` as the server wrote it (Navidrome; Supysonic has none), compared as
+    /// text: any change of it means the playlist changed.
+    pub changed: Option<String>,
+}
+
+impl NavPlaylist {
+    /// `changed` in Unix seconds (0 when the server does not say).
+    pub fn changed_secs(&self) -> i64 {
+        self.changed
+            .as_deref()
+            .and_then(parse_timestamp)
+            .unwrap_or(0)
+    }
+}
+
 /// Separates the fields hashed into a fingerprint (a character none of them holds).
 const FIELD_SEPARATOR: char = '\u{1f}';
 /// Bumped when the fingerprint's inputs change, so every album is re-read once.
@@ -184,6 +211,125 @@ impl<'a> Navidrome<'a> {
     pub async fn now_playing(&self) -> Result<Vec<NowPlaying>, ProviderError> {
         let response = self.call("getNowPlaying", &[]).await?;
         parse_now_playing(&response)
+    }
+
+    /// The user's playlists (`getPlaylists`), their songs not included.
+    pub async fn playlists(&self) -> Result<Vec<NavPlaylist>, ProviderError> {
+        let response = self.call("getPlaylists", &[]).await?;
+        parse_playlists(&response)
+    }
+
+    /// One playlist with its songs in order (`getPlaylist`); `None` when the server
+    /// does not know it (deleted there).
+    pub async fn playlist(
+        &self,
+        id: &str,
+    ) -> Result<Option<(NavPlaylist, Vec<LibraryTrack>)>, ProviderError> {
+        match self
+            .client
+            .get_json(self.username, self.password, "getPlaylist", &[("id", id)])
+            .await
+        {
+            Ok(response) => parse_playlist(&response).map(Some),
+            Err(SubsonicError::NotFound { .. }) => Ok(None),
+            Err(e) => Err(map_error(e)),
+        }
+    }
+
+    /// Creates a playlist holding `song_ids` in order and returns its id. Newer
+    /// servers answer with the playlist; older ones (Subsonic before 1.14, Supysonic)
+    /// answer empty, and the new playlist is found by listing them again: the one of
+    /// that name that was not there before.
+    pub async fn create_playlist(
+        &self,
+        name: &str,
+        comment: &str,
+        song_ids: &[String],
+    ) -> Result<String, ProviderError> {
+        let before: Vec<String> = self.playlists().await?.into_iter().map(|p| p.id).collect();
+        let mut chunks = song_ids.chunks(SONGS_PER_REQUEST);
+        let first = chunks.next().unwrap_or_default();
+        let mut params = vec![("name", name)];
+        params.extend(first.iter().map(|id| ("songId", id.as_str())));
+        let response = self.call("createPlaylist", &params).await?;
+        let id = match response.get("playlist").and_then(|p| text(p.get("id"))) {
+            Some(id) => id,
+            None => self
+                .playlists()
+                .await?
+                .into_iter()
+                .find(|p| p.name == name && !before.contains(&p.id))
+                .map(|p| p.id)
+                .ok_or_else(|| {
+                    ProviderError::malformed("the server did not list the playlist it created")
+                })?,
+        };
+        for chunk in chunks {
+            self.update_playlist(&id, None, None, chunk).await?;
+        }
+        if !comment.is_empty() {
+            self.update_playlist(&id, None, Some(comment), &[]).await?;
+        }
+        Ok(id)
+    }
+
+    /// Replaces playlist `id`'s songs with `song_ids` in order, keeping its id
+    /// (`createPlaylist?playlistId=…`, which Subsonic defines as a replace), then sets
+    /// its name and comment (`updatePlaylist`).
+    pub async fn replace_playlist(
+        &self,
+        id: &str,
+        name: &str,
+        comment: &str,
+        song_ids: &[String],
+    ) -> Result<(), ProviderError> {
+        let mut chunks = song_ids.chunks(SONGS_PER_REQUEST);
+        let first = chunks.next().unwrap_or_default();
+        let mut params = vec![("playlistId", id)];
+        params.extend(first.iter().map(|s| ("songId", s.as_str())));
+        self.call("createPlaylist", &params).await?;
+        for chunk in chunks {
+            self.update_playlist(id, None, None, chunk).await?;
+        }
+        self.update_playlist(id, Some(name), Some(comment).filter(|c| !c.is_empty()), &[])
+            .await
+    }
+
+    /// `updatePlaylist`: a new name or comment, and songs appended.
+    async fn update_playlist(
+        &self,
+        id: &str,
+        name: Option<&str>,
+        comment: Option<&str>,
+        add: &[String],
+    ) -> Result<(), ProviderError> {
+        let mut params = vec![("playlistId", id)];
+        if let Some(name) = name {
+            params.push(("name", name));
+        }
+        if let Some(comment) = comment {
+            params.push(("comment", comment));
+        }
+        params.extend(add.iter().map(|s| ("songIdToAdd", s.as_str())));
+        self.call("updatePlaylist", &params).await.map(drop)
+    }
+
+    /// Deletes playlist `id`; false when the server did not know it.
+    pub async fn delete_playlist(&self, id: &str) -> Result<bool, ProviderError> {
+        match self
+            .client
+            .get_json(
+                self.username,
+                self.password,
+                "deletePlaylist",
+                &[("id", id)],
+            )
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(SubsonicError::NotFound { .. }) => Ok(false),
+            Err(e) => Err(map_error(e)),
+        }
     }
 
     async fn album_list(
@@ -428,7 +574,40 @@ fn song(s: &Value, album_id: &str, album_name: &str) -> Option<LibraryTrack> {
         duration_ms: duration_ms(s.get("duration")),
         isrc: isrc(s.get("isrc")),
         mbid: mbid(s.get("musicBrainzId")),
+        path: text(s.get("path")),
     })
+}
+
+fn nav_playlist(p: &Value) -> Option<NavPlaylist> {
+    Some(NavPlaylist {
+        id: text(p.get("id"))?,
+        name: text(p.get("name"))?,
+        comment: text(p.get("comment")).unwrap_or_default(),
+        owner: text(p.get("owner")),
+        song_count: int(p.get("songCount"))
+            .unwrap_or(0)
+            .clamp(0, u32::MAX as i64) as u32,
+        changed: text(p.get("changed")),
+    })
+}
+
+pub(crate) fn parse_playlists(response: &Value) -> Result<Vec<NavPlaylist>, ProviderError> {
+    let list = container(response, "playlists")?;
+    Ok(one_or_many(list.get("playlist"))
+        .filter_map(nav_playlist)
+        .collect())
+}
+
+pub(crate) fn parse_playlist(
+    response: &Value,
+) -> Result<(NavPlaylist, Vec<LibraryTrack>), ProviderError> {
+    let p = container(response, "playlist")?;
+    let playlist =
+        nav_playlist(p).ok_or_else(|| ProviderError::malformed("a playlist without an id"))?;
+    let songs = one_or_many(p.get("entry"))
+        .filter_map(|s| song(s, "", ""))
+        .collect();
+    Ok((playlist, songs))
 }
 
 pub(crate) fn parse_now_playing(response: &Value) -> Result<Vec<NowPlaying>, ProviderError> {
@@ -699,6 +878,7 @@ mod tests {
                     duration_ms: Some(321_000),
                     isrc: Some("GBAAA0200001".into()),
                     mbid: Some("9e8f3d3a-1b2c-4d5e-8f90-123456789abc".into()),
+                    path: None,
                 },
                 played_at: Some(1_714_566_896),
             }
@@ -772,6 +952,7 @@ mod tests {
                 duration_ms: Some(1000),
                 isrc: Some("ISRC".into()),
                 mbid: Some("mbid".into()),
+                path: None,
             },
             played_at: Some(1_700_000_000),
         };

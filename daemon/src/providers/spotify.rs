@@ -47,6 +47,7 @@ use super::{
         Url, parse_base_url, sanitize_for_log, url_for_log,
     },
     listen::{ProviderError, RemoteListen},
+    playlist::{Page, RemotePlaylist, RemoteTrack},
 };
 use crate::crypto::SecretString;
 
@@ -60,7 +61,7 @@ pub const DEFAULT_API_URL: &str = "https://api.spotify.com/";
 pub const DEFAULT_REDIRECT_URI: &str = "http://127.0.0.1:8888/callback";
 /// Scopes requested: recently played for history, the playlist scopes for imports.
 pub const SCOPES: &str =
-    "user-read-recently-played playlist-read-private playlist-read-collaborative";
+    "user-read-recently-played playlist-read-private playlist-read-collaborative user-library-read";
 
 /// Tokens are refreshed this long before they expire, so a sync that starts just
 /// before expiry does not fail half way.
@@ -69,6 +70,14 @@ pub const REFRESH_MARGIN: Duration = Duration::from_secs(5 * 60);
 pub const REFRESH_MARGIN_SECS: i64 = REFRESH_MARGIN.as_secs() as i64;
 /// Largest page `recently-played` serves (and what is always asked for).
 pub const RECENTLY_PLAYED_LIMIT: u32 = 50;
+/// Largest page of `v1/me/playlists` (and what is always asked for).
+pub const PLAYLISTS_LIMIT: u32 = 50;
+/// Largest page of `v1/playlists/{id}/tracks`.
+pub const PLAYLIST_TRACKS_LIMIT: u32 = 100;
+/// Largest page of `v1/me/tracks` (Liked Songs).
+pub const SAVED_TRACKS_LIMIT: u32 = 50;
+/// Longest Spotify id accepted in a path (they are 22 base62 characters).
+const MAX_ID_CHARS: usize = 64;
 /// Cap for Web API bodies (a page of 50 full track objects is far below this).
 pub const API_BODY_LIMIT: usize = 2 * 1024 * 1024;
 /// Cap for token endpoint bodies (a few hundred bytes in practice).
@@ -603,6 +612,100 @@ impl SpotifyClient {
         page_to_listens(page)
     }
 
+    /// One page of the user's playlists (`GET v1/me/playlists`, [`PLAYLISTS_LIMIT`] a
+    /// page). The next page is asked for by offset, never by following the `next` URL
+    /// the answer carries (it names a host, and only the configured one is asked).
+    pub async fn playlists(
+        &self,
+        access: &SecretString,
+        offset: u32,
+    ) -> Result<Page<RemotePlaylist>, ProviderError> {
+        let (limit, at) = (PLAYLISTS_LIMIT.to_string(), offset.to_string());
+        let page: wire::Paging<wire::SimplePlaylist> = self
+            .api_get(
+                "v1/me/playlists",
+                &[("limit", &limit), ("offset", &at)],
+                access,
+            )
+            .await?;
+        Ok(playlists_page(page, offset))
+    }
+
+    /// One playlist's name, description and `snapshot_id` (`GET v1/playlists/{id}`).
+    pub async fn playlist(
+        &self,
+        access: &SecretString,
+        id: &str,
+    ) -> Result<RemotePlaylist, ProviderError> {
+        let path = format!("v1/playlists/{}", checked_id(id)?);
+        let p: wire::SimplePlaylist = self
+            .api_get(
+                &path,
+                &[("fields", "id,name,description,snapshot_id")],
+                access,
+            )
+            .await?;
+        simple_playlist(p)
+            .ok_or_else(|| ProviderError::malformed("a Spotify playlist without an id or name"))
+    }
+
+    /// One page of a playlist's tracks (`GET v1/playlists/{id}/tracks`,
+    /// [`PLAYLIST_TRACKS_LIMIT`] a page). Local files, podcast episodes and tracks
+    /// Spotify no longer describes are skipped.
+    pub async fn playlist_tracks(
+        &self,
+        access: &SecretString,
+        id: &str,
+        offset: u32,
+    ) -> Result<Page<RemoteTrack>, ProviderError> {
+        let path = format!("v1/playlists/{}/tracks", checked_id(id)?);
+        let (limit, at) = (PLAYLIST_TRACKS_LIMIT.to_string(), offset.to_string());
+        let page: wire::Paging<wire::PlaylistItem> = self
+            .api_get(
+                &path,
+                &[
+                    ("limit", &limit),
+                    ("offset", &at),
+                    ("additional_types", "track"),
+                    (
+                        "fields",
+                        "items(is_local,track(id,type,name,duration_ms,artists(name),album(name),external_ids,is_local)),next,total",
+                    ),
+                ],
+                access,
+            )
+            .await?;
+        Ok(tracks_page(page, offset))
+    }
+
+    /// One page of the user's Liked Songs (`GET v1/me/tracks`, [`SAVED_TRACKS_LIMIT`]
+    /// a page). A 403 here means the `user-library-read` permission was not granted
+    /// (accounts connected before spotter asked for it): that is
+    /// [`ProviderError::Refused`], not fatal, since everything else still works.
+    pub async fn saved_tracks(
+        &self,
+        access: &SecretString,
+        offset: u32,
+    ) -> Result<Page<RemoteTrack>, ProviderError> {
+        let (limit, at) = (SAVED_TRACKS_LIMIT.to_string(), offset.to_string());
+        let page: wire::Paging<wire::PlaylistItem> = match self
+            .api_get(
+                "v1/me/tracks",
+                &[("limit", &limit), ("offset", &at)],
+                access,
+            )
+            .await
+        {
+            Err(ProviderError::Unauthorized { reason }) if reason.contains("403") => {
+                return Err(ProviderError::Refused {
+                    detail: "reading Liked Songs needs a permission this Spotify connection lacks; reconnect Spotify to grant it".into(),
+                });
+            }
+            other => other?,
+        };
+        Ok(tracks_page(page, offset))
+    }
+
     /// `GET` on the Web API with the bearer token; statuses mapped, body decoded.
     async fn api_get<T: DeserializeOwned>(
         &self,
@@ -879,6 +982,140 @@ pub(crate) mod wire {
     pub(super) struct ExternalIds {
         pub isrc: Option<String>,
     }
+
+    /// A paging object: `items`, and `next` (only its presence is read).
+    #[derive(Deserialize)]
+    pub(super) struct Paging<T> {
+        #[serde(default = "Vec::new")]
+        pub items: Vec<Option<T>>,
+        pub next: Option<String>,
+        pub total: Option<u32>,
+    }
+
+    #[derive(Deserialize)]
+    pub(super) struct SimplePlaylist {
+        pub id: Option<String>,
+        pub name: Option<String>,
+        pub description: Option<String>,
+        pub snapshot_id: Option<String>,
+        pub tracks: Option<TrackCount>,
+    }
+
+    #[derive(Deserialize)]
+    pub(super) struct TrackCount {
+        pub total: Option<u32>,
+    }
+
+    /// A playlist item or a saved track: `track` may be null, a local file or an
+    /// episode.
+    #[derive(Deserialize)]
+    pub(super) struct PlaylistItem {
+        #[serde(default)]
+        pub is_local: Option<bool>,
+        pub track: Option<ItemTrack>,
+    }
+
+    #[derive(Deserialize)]
+    pub(super) struct ItemTrack {
+        #[serde(rename = "type")]
+        pub kind: Option<String>,
+        #[serde(default)]
+        pub is_local: Option<bool>,
+        pub id: Option<String>,
+        pub name: Option<String>,
+        pub duration_ms: Option<i64>,
+        pub album: Option<Named>,
+        #[serde(default)]
+        pub artists: Vec<Named>,
+        pub external_ids: Option<ExternalIds>,
+    }
+}
+
+/// A Spotify id as one path segment: base62 only, so it can never change the path.
+fn checked_id(id: &str) -> Result<&str, ProviderError> {
+    if id.is_empty() || id.len() > MAX_ID_CHARS || !id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(ProviderError::invalid("not a Spotify playlist id"));
+    }
+    Ok(id)
+}
+
+fn simple_playlist(p: wire::SimplePlaylist) -> Option<RemotePlaylist> {
+    let id = p.id.filter(|i| checked_id(i).is_ok())?;
+    let name = p.name.filter(|n| !n.trim().is_empty())?;
+    Some(RemotePlaylist {
+        id,
+        name,
+        description: p.description.unwrap_or_default(),
+        version: p.snapshot_id.filter(|s| !s.is_empty()),
+        track_count: p.tracks.and_then(|t| t.total),
+    })
+}
+
+fn next_offset(next: &Option<String>, offset: u32, received: usize) -> Option<u32> {
+    (next.is_some() && received > 0).then(|| offset.saturating_add(received as u32))
+}
+
+fn playlists_page(page: wire::Paging<wire::SimplePlaylist>, offset: u32) -> Page<RemotePlaylist> {
+    let received = page.items.len();
+    Page {
+        next_offset: next_offset(&page.next, offset, received),
+        total: page.total,
+        items: page
+            .items
+            .into_iter()
+            .flatten()
+            .filter_map(simple_playlist)
+            .collect(),
+    }
+}
+
+fn tracks_page(page: wire::Paging<wire::PlaylistItem>, offset: u32) -> Page<RemoteTrack> {
+    let received = page.items.len();
+    let items: Vec<RemoteTrack> = page
+        .items
+        .into_iter()
+        .flatten()
+        .filter(|i| i.is_local != Some(true))
+        .filter_map(|i| i.track)
+        .filter(|t| t.kind.as_deref().is_none_or(|k| k == "track") && t.is_local != Some(true))
+        .filter_map(item_track)
+        .collect();
+    if items.len() < received {
+        tracing::debug!(
+            skipped = received - items.len(),
+            "skipped Spotify playlist items that are no tracks (local files, episodes, gone)"
+        );
+    }
+    Page {
+        next_offset: next_offset(&page.next, offset, received),
+        total: page.total,
+        items,
+    }
+}
+
+fn item_track(t: wire::ItemTrack) -> Option<RemoteTrack> {
+    let id = t.id.filter(|i| checked_id(i).is_ok())?;
+    let artist = t
+        .artists
+        .iter()
+        .filter_map(|a| a.name.as_deref())
+        .filter(|n| !n.is_empty())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let title = t.name.filter(|n| !n.trim().is_empty())?;
+    Some(RemoteTrack {
+        id: Some(id),
+        artist,
+        title,
+        album: t.album.and_then(|a| a.name).filter(|n| !n.is_empty()),
+        duration_ms: t.duration_ms.filter(|d| *d > 0),
+        isrc: t
+            .external_ids
+            .and_then(|e| e.isrc)
+            .map(|i| i.trim().to_ascii_uppercase())
+            .filter(|i| !i.is_empty()),
+        mbid: None,
+    })
 }
 
 /// A decoded page as [`RemoteListen`]s (order kept: newest first).

@@ -122,13 +122,13 @@ impl Store {
                 // A song listed under two albums (rare) keeps the last one.
                 sqlx::query(
                     "INSERT INTO library_tracks (user_id, id, album_id, title, artist, album, \
-                       track_no, disc_no, duration_ms, isrc, mbid, match_key) \
-                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+                       track_no, disc_no, duration_ms, isrc, mbid, match_key, path) \
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
                      ON CONFLICT (user_id, id) DO UPDATE SET album_id = excluded.album_id, \
                        title = excluded.title, artist = excluded.artist, album = excluded.album, \
                        track_no = excluded.track_no, disc_no = excluded.disc_no, \
                        duration_ms = excluded.duration_ms, isrc = excluded.isrc, \
-                       mbid = excluded.mbid, match_key = excluded.match_key",
+                       mbid = excluded.mbid, match_key = excluded.match_key, path = excluded.path",
                 )
                 .bind(user_id)
                 .bind(&t.id)
@@ -142,6 +142,7 @@ impl Store {
                 .bind(&t.isrc)
                 .bind(&t.mbid)
                 .bind(crate::music_text::normalize::match_key(&t.artist, &t.title))
+                .bind(&t.path)
                 .execute(&mut *tx)
                 .await?;
             }
@@ -197,8 +198,8 @@ impl Store {
     /// One library track of the user (tests and the listen details).
     pub async fn library_track(&self, user_id: i64, id: &str) -> Result<Option<LibraryTrack>> {
         Ok(sqlx::query_as(
-            "SELECT id, album_id, title, artist, album, track_no, disc_no, duration_ms, isrc, mbid \
-             FROM library_tracks WHERE user_id = ? AND id = ?",
+            "SELECT id, album_id, title, artist, album, track_no, disc_no, duration_ms, isrc, mbid, \
+               path FROM library_tracks WHERE user_id = ? AND id = ?",
         )
         .bind(user_id)
         .bind(id)
