@@ -1,0 +1,3 @@
+//! The playlists domain's queries.
+
+mod entries;
