@@ -4,4 +4,5 @@
 
 pub mod matcher;
 pub mod model;
+pub mod sources;
 pub mod store;

@@ -50,12 +50,12 @@ impl Store {
     }
 
     pub(crate) async fn stub_active_playlists(&self, user_id: i64) -> Result<Vec<i64>> {
-        Ok(sqlx::query_scalar(
-            "SELECT id FROM playlists WHERE user_id = ? AND state = 'active'",
+        Ok(
+            sqlx::query_scalar("SELECT id FROM playlists WHERE user_id = ? AND state = 'active'")
+                .bind(user_id)
+                .fetch_all(self.pool())
+                .await?,
         )
-        .bind(user_id)
-        .fetch_all(self.pool())
-        .await?)
     }
 
     pub(crate) async fn stub_match(&self, user_id: i64, playlist_id: i64) -> Result<u32> {

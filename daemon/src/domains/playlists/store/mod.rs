@@ -1,3 +1,5 @@
 //! The playlists domain's queries.
 
 mod entries;
+pub mod navidrome;
+pub mod sources;
