@@ -211,11 +211,17 @@ pub async fn boot(config: Config) -> Result<Running, BootError> {
         Arc::new(provider_clients(&config)?),
         wake_tx,
     ));
+    let playlists = domains::sync::service::playlists::PlaylistJobs::new(
+        &store,
+        &connections,
+        &config.settings.playlists,
+    );
     let jobs = Jobs::new(
         store.clone(),
         connections.clone(),
         events.clone(),
         config.settings.sync.clone(),
+        playlists.clone(),
     );
     jobs.mark_interrupted_runs().await;
 
@@ -236,6 +242,8 @@ pub async fn boot(config: Config) -> Result<Running, BootError> {
         events,
         connections,
         jobs: jobs.clone(),
+        matcher: playlists.matcher,
+        navidrome_sync: playlists.navidrome,
         admission: admission.clone(),
     });
 

@@ -165,6 +165,10 @@ async fn fake_album_songs_parse_every_field() {
                     duration_ms: Some(i64::from(want.duration) * 1000),
                     isrc: Some(want.isrc.clone()),
                     mbid: Some(want.mbid.clone()),
+                    path: Some(format!(
+                        "{}/{}/{:02} {}.mp3",
+                        album.artist, album.name, want.track, want.title
+                    )),
                 }
             );
             saw_second_disc |= want.disc == 2;

@@ -7,7 +7,12 @@ use std::{sync::Arc, time::Instant};
 use spotter_proto::locations::Mode;
 use tokio::sync::RwLock;
 
-use super::{connections::service::Connections, identity::service::Identity, sync::jobs::Jobs};
+use super::{
+    connections::service::Connections,
+    identity::service::Identity,
+    playlists::{matcher::Matcher, navidrome::NavidromeSync},
+    sync::jobs::Jobs,
+};
 use crate::{
     crypto::{KeySource, Keyring},
     events::EventBus,
@@ -32,6 +37,10 @@ pub struct DaemonState {
     pub connections: Arc<Connections>,
     /// The background job scheduler.
     pub jobs: Jobs,
+    /// Playlist matching against each user's library (one index cache per daemon).
+    pub matcher: Arc<Matcher>,
+    /// Pushing playlists to Navidrome.
+    pub navidrome_sync: Arc<NavidromeSync>,
     /// The client connections held, per Unix user and in all.
     pub admission: Arc<transport::connections::Admission>,
 }

@@ -4,5 +4,6 @@
 
 pub mod matcher;
 pub mod model;
+pub mod navidrome;
 pub mod sources;
 pub mod store;

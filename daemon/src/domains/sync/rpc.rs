@@ -19,6 +19,7 @@ fn kind_from_wire(value: i32) -> Result<JobKind, Status> {
     match v1::JobKind::try_from(value) {
         Ok(v1::JobKind::HistorySync) => Ok(JobKind::HistorySync),
         Ok(v1::JobKind::LibrarySync) => Ok(JobKind::LibrarySync),
+        Ok(v1::JobKind::PlaylistSync) => Ok(JobKind::PlaylistSync),
         _ => Err(Status::invalid_argument("job kind is missing or unknown")),
     }
 }

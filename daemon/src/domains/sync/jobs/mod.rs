@@ -1,5 +1,7 @@
-//! Background jobs: history sync every `sync.history_interval_secs` and library sync
-//! every `sync.library_interval_secs`, per user.
+//! Background jobs: history sync every `sync.history_interval_secs`, library sync
+//! every `sync.library_interval_secs` and playlist sync every
+//! `sync.playlist_interval_secs`, per user. A library sync that changed the library
+//! makes the playlist sync due at once (playlists are matched again).
 //!
 //! - **Never overlapping**: one run per (user, kind) at a time, claimed in
 //!   [`Jobs::start`] under one lock; "sync now" while running is `AlreadyExists`.
@@ -36,7 +38,9 @@ use crate::{
     domains::{
         connections::{service::Connections, store::ConnectionState},
         sync::{
-            service::{self as sync, Progress, Snapshot, SyncContext, SyncReport},
+            service::{
+                self as sync, Progress, Snapshot, SyncContext, SyncReport, playlists::PlaylistJobs,
+            },
             store::jobs::{JobKind, RunState, Schedule},
         },
     },
@@ -78,6 +82,7 @@ struct Inner {
     connections: Arc<Connections>,
     events: Arc<EventBus>,
     settings: SyncSettings,
+    playlists: PlaylistJobs,
     permits: Semaphore,
     running: Mutex<HashMap<(i64, JobKind), RunningJob>>,
     shutdown: CancellationToken,
@@ -95,10 +100,12 @@ impl Jobs {
         connections: Arc<Connections>,
         events: Arc<EventBus>,
         settings: SyncSettings,
+        playlists: PlaylistJobs,
     ) -> Self {
         Jobs {
             inner: Arc::new(Inner {
                 permits: Semaphore::new(settings.max_concurrent_jobs),
+                playlists,
                 store,
                 connections,
                 events,
@@ -151,6 +158,7 @@ impl Jobs {
         match kind {
             JobKind::HistorySync => s.history_interval_secs as i64,
             JobKind::LibrarySync => s.library_interval_secs as i64,
+            JobKind::PlaylistSync => s.playlist_interval_secs as i64,
         }
     }
 
@@ -159,12 +167,19 @@ impl Jobs {
         let connections = self.inner.store.connections(user_id).await?;
         let relevant: Vec<_> = connections
             .iter()
-            .filter(|c| kind == JobKind::HistorySync || c.provider == Provider::Navidrome)
+            .filter(|c| match kind {
+                JobKind::HistorySync => true,
+                JobKind::LibrarySync => c.provider == Provider::Navidrome,
+                JobKind::PlaylistSync => sync::playlists::uses(c.provider),
+            })
             .collect();
         if relevant.is_empty() {
             return Ok(Some(match kind {
                 JobKind::HistorySync => "no history source is connected".into(),
                 JobKind::LibrarySync => "Navidrome is not connected".into(),
+                JobKind::PlaylistSync => {
+                    "none of Navidrome, Spotify and ListenBrainz is connected".into()
+                }
             }));
         }
         if relevant
@@ -350,13 +365,23 @@ impl Jobs {
             Some(match kind {
                 JobKind::HistorySync => sync::history::run(&ctx).await,
                 JobKind::LibrarySync => sync::library::run(&ctx).await,
+                JobKind::PlaylistSync => sync::playlists::run(&ctx, &inner.playlists).await,
             })
         };
         let outcome = tokio::select! {
             report = work => report,
             _ = cancel.cancelled() => None,
         };
+        let library_changed = outcome.as_ref().is_some_and(|r| r.library_changed);
         self.finish(user_id, kind, &progress, outcome).await;
+        if library_changed
+            && let Err(e) = inner
+                .store
+                .make_due(user_id, JobKind::PlaylistSync, now())
+                .await
+        {
+            tracing::warn!(error = %e, "cannot make the playlist sync due");
+        }
         inner
             .running
             .lock()

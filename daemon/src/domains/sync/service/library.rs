@@ -24,8 +24,9 @@ pub const ALBUM_FETCH_CONCURRENCY: usize = 4;
 pub async fn run(ctx: &SyncContext<'_>) -> SyncReport {
     let mut report = SyncReport::default();
     match sync(ctx).await {
-        Ok(summary) => {
+        Ok((summary, changed)) => {
             report.summary = summary;
+            report.library_changed = changed;
             if let Err(e) = ctx
                 .store
                 .connection_synced(ctx.user_id, Provider::Navidrome)
@@ -48,7 +49,8 @@ pub async fn run(ctx: &SyncContext<'_>) -> SyncReport {
     report
 }
 
-async fn sync(ctx: &SyncContext<'_>) -> Result<String, ProviderError> {
+/// The summary, and whether the mirror changed.
+async fn sync(ctx: &SyncContext<'_>) -> Result<(String, bool), ProviderError> {
     let connection = ctx
         .store
         .connection(ctx.user_id, Provider::Navidrome)
@@ -113,8 +115,11 @@ async fn sync(ctx: &SyncContext<'_>) -> Result<String, ProviderError> {
     let deleted = store.delete_unseen(user_id, run).await?;
     let linked = store.link_listens_to_library(user_id).await?;
     let counts = store.library_counts(user_id).await?;
-    Ok(format!(
-        "{} artists, {} albums, {} tracks; {fetched} albums read, {deleted} removed, {linked} listens linked",
-        counts.artists, counts.albums, counts.tracks
+    Ok((
+        format!(
+            "{} artists, {} albums, {} tracks; {fetched} albums read, {deleted} removed, {linked} listens linked",
+            counts.artists, counts.albums, counts.tracks
+        ),
+        fetched > 0 || deleted > 0,
     ))
 }

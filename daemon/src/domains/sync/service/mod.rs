@@ -5,6 +5,7 @@
 
 pub mod history;
 pub mod library;
+pub mod playlists;
 pub mod progress;
 
 use std::sync::Arc;
@@ -62,6 +63,9 @@ pub struct ProviderFailure {
 pub struct SyncReport {
     pub summary: String,
     pub failures: Vec<ProviderFailure>,
+    /// A library sync changed the mirror (albums read or removed): playlists are
+    /// matched again.
+    pub library_changed: bool,
 }
 
 impl SyncReport {

@@ -9,15 +9,21 @@ use crate::store::{Result, Store, now};
 pub enum JobKind {
     HistorySync,
     LibrarySync,
+    PlaylistSync,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 2] = [JobKind::HistorySync, JobKind::LibrarySync];
+    pub const ALL: [JobKind; 3] = [
+        JobKind::HistorySync,
+        JobKind::LibrarySync,
+        JobKind::PlaylistSync,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             JobKind::HistorySync => "history_sync",
             JobKind::LibrarySync => "library_sync",
+            JobKind::PlaylistSync => "playlist_sync",
         }
     }
 
@@ -32,6 +38,7 @@ impl From<JobKind> for spotter_proto::v1::JobKind {
         match kind {
             JobKind::HistorySync => Self::HistorySync,
             JobKind::LibrarySync => Self::LibrarySync,
+            JobKind::PlaylistSync => Self::PlaylistSync,
         }
     }
 }
@@ -164,6 +171,22 @@ impl Store {
             next_run_at,
             failures,
         })
+    }
+
+    /// Makes `kind` due at `at` for `user_id` unless it already is (its backoff count
+    /// kept).
+    pub async fn make_due(&self, user_id: i64, kind: JobKind, at: i64) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO job_schedules (user_id, kind, next_run_at, failures) VALUES (?, ?, ?, 0) \
+             ON CONFLICT (user_id, kind) DO UPDATE SET \
+               next_run_at = min(job_schedules.next_run_at, excluded.next_run_at)",
+        )
+        .bind(user_id)
+        .bind(kind.as_str())
+        .bind(at)
+        .execute(self.writer())
+        .await?;
+        Ok(())
     }
 
     pub async fn set_schedule(&self, s: Schedule) -> Result<()> {
