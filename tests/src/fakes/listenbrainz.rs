@@ -18,6 +18,14 @@
 //!   counter that never blocks) and `X-RateLimit-Reset-In`; a fault carries only its
 //!   own headers.
 //!
+//! - playlists (JSPF): `GET 1/user/{user}/playlists` (the user's own) and
+//!   `…/playlists/createdfor` (made for them), paged with `count` (default 25, at
+//!   most 100) and `offset`, answering `{"count","offset","playlist_count",
+//!   "playlists":[{"playlist":{…}}]}` without tracks; `GET 1/playlist/{mbid}` with
+//!   tracks (`identifier` an array of recording URLs, `creator`, `title`, `album`,
+//!   `duration` in ms). Private playlists are shown only with their owner's token
+//!   (404 otherwise, as the server answers).
+//!
 //! Queued [`Fault`]s are served before normal handling; every request is recorded
 //! (faulted ones too) so tests can assert what was, or was not, sent.
 
@@ -74,8 +82,46 @@ pub struct ListensQuery {
     pub count: Option<i64>,
 }
 
+/// A ListenBrainz playlist.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LbPlaylist {
+    pub mbid: String,
+    pub title: String,
+    pub creator: String,
+    /// Made by a bot for this user (weekly jams, explorations).
+    pub created_for: Option<String>,
+    pub public: bool,
+    pub tracks: Vec<LbTrack>,
+    /// Bumped by every change.
+    pub modified: u64,
+}
+
+/// A track of a ListenBrainz playlist.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LbTrack {
+    pub recording_mbid: String,
+    pub title: String,
+    pub creator: String,
+    pub album: Option<String>,
+    pub duration_ms: Option<i64>,
+}
+
+impl LbTrack {
+    pub fn new(n: usize, creator: &str, title: &str) -> LbTrack {
+        LbTrack {
+            recording_mbid: format!("{n:08x}-0000-4000-8000-000000000000"),
+            title: title.into(),
+            creator: creator.into(),
+            album: Some(format!("{creator} album")),
+            duration_ms: Some(180_000 + n as i64),
+        }
+    }
+}
+
 #[derive(Default)]
 struct Data {
+    playlists: Vec<LbPlaylist>,
+    modifications: u64,
     /// User name → listens, sorted by `listened_at` ascending.
     users: BTreeMap<String, Vec<Value>>,
     /// Token → user name.
@@ -116,6 +162,9 @@ impl FakeListenBrainz {
             .route("/1/validate-token", get(validate_token))
             .route("/1/user/{user}/listens", get(listens))
             .route("/1/submit-listens", post(submit_listens))
+            .route("/1/user/{user}/playlists", get(user_playlists))
+            .route("/1/user/{user}/playlists/createdfor", get(created_for))
+            .route("/1/playlist/{mbid}", get(get_playlist))
             .layer(middleware::from_fn_with_state(
                 app.clone(),
                 record_and_fault,
@@ -247,6 +296,26 @@ impl FakeListenBrainz {
             .get(path)
             .copied()
             .unwrap_or(0)
+    }
+
+    /// Adds or replaces a playlist (keyed by `mbid`), as a new modification.
+    pub fn put_playlist(&self, mut playlist: LbPlaylist) {
+        let mut s = self.state.lock().unwrap();
+        s.modifications += 1;
+        playlist.modified = s.modifications;
+        match s.playlists.iter_mut().find(|p| p.mbid == playlist.mbid) {
+            Some(p) => *p = playlist,
+            None => s.playlists.push(playlist),
+        }
+    }
+
+    /// Deletes a playlist.
+    pub fn delete_playlist(&self, mbid: &str) {
+        self.state
+            .lock()
+            .unwrap()
+            .playlists
+            .retain(|p| p.mbid != mbid);
     }
 
     /// Every listens query that reached the handler (not faulted), in order.
@@ -559,4 +628,127 @@ fn fake_uuid(seed: &str) -> String {
         b >> 48,
         b & 0xffff_ffff_ffff
     )
+}
+
+const PLAYLIST_URL: &str = "https://listenbrainz.org/playlist/";
+const RECORDING_URL: &str = "https://musicbrainz.org/recording/";
+const JSPF_PLAYLIST: &str = "https://musicbrainz.org/doc/jspf#playlist";
+
+fn jspf(p: &LbPlaylist, with_tracks: bool) -> Value {
+    let tracks: Vec<Value> = if with_tracks {
+        p.tracks
+            .iter()
+            .map(|t| {
+                json!({
+                    "identifier": [format!("{RECORDING_URL}{}", t.recording_mbid)],
+                    "title": t.title,
+                    "creator": t.creator,
+                    "album": t.album,
+                    "duration": t.duration_ms,
+                    "extension": {"https://musicbrainz.org/doc/jspf#track": {"added_by": p.creator}},
+                })
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    json!({
+        "identifier": format!("{PLAYLIST_URL}{}", p.mbid),
+        "title": p.title,
+        "creator": p.creator,
+        "annotation": format!("<p>{}</p>", p.title),
+        "date": "2024-05-01T12:00:00.000000+00:00",
+        "extension": {JSPF_PLAYLIST: {
+            "created_for": p.created_for,
+            "creator": p.creator,
+            "public": p.public,
+            "last_modified_at": format!("2024-05-02T00:00:{:02}.{:06}+00:00", p.modified % 60, p.modified),
+        }},
+        "track": tracks,
+    })
+}
+
+/// The playlists `pick` selects for `user`, paged as the server pages them.
+fn playlist_listing(
+    app: &App,
+    headers: &HeaderMap,
+    user: &str,
+    query: &HashMap<String, String>,
+    pick: impl Fn(&LbPlaylist) -> bool,
+) -> Response {
+    let s = app.state.lock().unwrap();
+    if !s.users.contains_key(user) && !s.tokens.values().any(|u| u == user) {
+        return error(StatusCode::NOT_FOUND, "Cannot find user");
+    }
+    let viewer = header_token(headers).and_then(|t| s.tokens.get(&t).cloned());
+    let count = query
+        .get("count")
+        .and_then(|c| c.parse::<usize>().ok())
+        .unwrap_or(DEFAULT_COUNT)
+        .min(100);
+    let offset = query
+        .get("offset")
+        .and_then(|c| c.parse::<usize>().ok())
+        .unwrap_or(0);
+    let visible: Vec<&LbPlaylist> = s
+        .playlists
+        .iter()
+        .filter(|p| pick(p) && (p.public || viewer.as_deref() == Some(user)))
+        .collect();
+    let page: Vec<Value> = visible
+        .iter()
+        .skip(offset)
+        .take(count)
+        .map(|p| json!({"playlist": jspf(p, false)}))
+        .collect();
+    Json(json!({
+        "count": page.len(),
+        "offset": offset,
+        "playlist_count": visible.len(),
+        "playlists": page,
+    }))
+    .into_response()
+}
+
+async fn user_playlists(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(user): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let u = user.clone();
+    playlist_listing(&app, &headers, &user, &query, move |p| {
+        p.creator == u && p.created_for.is_none()
+    })
+}
+
+async fn created_for(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(user): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let u = user.clone();
+    playlist_listing(&app, &headers, &user, &query, move |p| {
+        p.created_for.as_deref() == Some(u.as_str())
+    })
+}
+
+async fn get_playlist(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(mbid): Path<String>,
+) -> Response {
+    let s = app.state.lock().unwrap();
+    let viewer = header_token(&headers).and_then(|t| s.tokens.get(&t).cloned());
+    match s.playlists.iter().find(|p| p.mbid == mbid) {
+        Some(p)
+            if p.public
+                || viewer.as_deref() == Some(p.creator.as_str())
+                || viewer.is_some() && viewer == p.created_for =>
+        {
+            Json(json!({"playlist": jspf(p, true)})).into_response()
+        }
+        _ => error(StatusCode::NOT_FOUND, "Cannot find playlist"),
+    }
 }

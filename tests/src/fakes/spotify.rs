@@ -33,6 +33,14 @@
 //! The SHA-256, base64url and date arithmetic here are written out independently of
 //! the client under test, so a shared mistake cannot make both sides agree.
 //!
+//! - **Playlists**: `GET v1/me/playlists` (`limit` 1–50, default 20, `offset`),
+//!   `GET v1/playlists/{id}` and `GET v1/playlists/{id}/tracks` (`limit` 1–100,
+//!   `offset`), `GET v1/me/tracks` (Liked Songs, `limit` 1–50; 403 without the
+//!   `user-library-read` scope). Paging objects carry `items`, `total`, `offset`,
+//!   `limit` and an absolute `next` URL (null on the last page). Items may be a null
+//!   track, a local file (`is_local`, `id` null) or a podcast episode, as on Spotify.
+//!   Every change to a playlist's tracks gives it a new `snapshot_id`.
+//!
 //! Faults: [`FakeSpotify::faults`] are served before Web API answers,
 //! [`FakeSpotify::token_faults`] before token endpoint answers. Every request is
 //! counted ([`FakeSpotify::requests`]), faulted ones too.
@@ -83,6 +91,10 @@ pub const KNOWN_SCOPES: [&str; 6] = [
 const TOKEN_PATH: &str = "/accounts/api/token";
 const ME_PATH: &str = "/api/v1/me";
 const RECENTLY_PLAYED_PATH: &str = "/api/v1/me/player/recently-played";
+const MY_PLAYLISTS_PATH: &str = "/api/v1/me/playlists";
+const PLAYLIST_PATH: &str = "/api/v1/playlists/{id}";
+const PLAYLIST_TRACKS_PATH: &str = "/api/v1/playlists/{id}/tracks";
+const SAVED_TRACKS_PATH: &str = "/api/v1/me/tracks";
 
 const ARTISTS: [&str; 5] = [
     "Stereolab",
@@ -108,6 +120,14 @@ pub enum Endpoint {
     Me,
     /// `GET api/v1/me/player/recently-played`.
     RecentlyPlayed,
+    /// `GET api/v1/me/playlists`.
+    Playlists,
+    /// `GET api/v1/playlists/{id}`.
+    Playlist,
+    /// `GET api/v1/playlists/{id}/tracks`.
+    PlaylistTracks,
+    /// `GET api/v1/me/tracks`.
+    SavedTracks,
 }
 
 impl Endpoint {
@@ -116,6 +136,12 @@ impl Endpoint {
             TOKEN_PATH => Some(Endpoint::Token),
             ME_PATH => Some(Endpoint::Me),
             RECENTLY_PLAYED_PATH => Some(Endpoint::RecentlyPlayed),
+            MY_PLAYLISTS_PATH => Some(Endpoint::Playlists),
+            SAVED_TRACKS_PATH => Some(Endpoint::SavedTracks),
+            p if p.starts_with("/api/v1/playlists/") && p.ends_with("/tracks") => {
+                Some(Endpoint::PlaylistTracks)
+            }
+            p if p.starts_with("/api/v1/playlists/") => Some(Endpoint::Playlist),
             _ => None,
         }
     }
@@ -131,6 +157,53 @@ pub struct Play {
     pub album: String,
     pub duration_ms: i64,
     pub isrc: Option<String>,
+}
+
+/// One item of a playlist or of Liked Songs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Item {
+    Track(FakeTrack),
+    /// A local file: `is_local`, no id.
+    Local(String),
+    /// A podcast episode.
+    Episode(String),
+    /// A track Spotify no longer describes (`track: null`).
+    Gone,
+}
+
+/// A track of a playlist.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FakeTrack {
+    pub id: String,
+    pub name: String,
+    pub artists: Vec<String>,
+    pub album: String,
+    pub duration_ms: i64,
+    pub isrc: Option<String>,
+}
+
+impl FakeTrack {
+    /// A track with a 22-character id made from `n`.
+    pub fn new(n: usize, artist: &str, name: &str) -> FakeTrack {
+        FakeTrack {
+            id: format!("tr{n:020}"),
+            name: name.into(),
+            artists: vec![artist.into()],
+            album: format!("{artist} album"),
+            duration_ms: 200_000 + n as i64,
+            isrc: Some(format!("QZTR{n:08}")),
+        }
+    }
+}
+
+/// A playlist of the account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FakePlaylist {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub items: Vec<Item>,
+    pub snapshot: u64,
 }
 
 /// One `recently-played` request that reached the handler, as understood.
@@ -166,6 +239,9 @@ struct Data {
     recent_queries: Vec<RecentQuery>,
     issued: u64,
     random: RandomState,
+    playlists: Vec<FakePlaylist>,
+    liked: Vec<Item>,
+    snapshots: u64,
 }
 
 impl Data {
@@ -236,6 +312,9 @@ impl FakeSpotify {
             recent_queries: Vec::new(),
             issued: 0,
             random: RandomState::new(),
+            playlists: Vec::new(),
+            liked: Vec::new(),
+            snapshots: 0,
         }));
         let app = App {
             addr: Arc::new(Mutex::new(None)),
@@ -253,6 +332,10 @@ impl FakeSpotify {
         let api = Router::new()
             .route(ME_PATH, get(me))
             .route(RECENTLY_PLAYED_PATH, get(recently_played))
+            .route(MY_PLAYLISTS_PATH, get(my_playlists))
+            .route(PLAYLIST_PATH, get(playlist))
+            .route(PLAYLIST_TRACKS_PATH, get(playlist_tracks))
+            .route(SAVED_TRACKS_PATH, get(saved_tracks))
             .layer(middleware::from_fn_with_state(
                 app.clone(),
                 count_and_fault_api,
@@ -464,6 +547,57 @@ impl FakeSpotify {
     /// Successful `authorization_code` grants.
     pub fn code_exchanges(&self) -> usize {
         self.state.lock().unwrap().exchanges
+    }
+
+    /// Adds (or replaces) a playlist with `items`; returns its id (22 characters).
+    pub fn put_playlist(&self, n: usize, name: &str, items: Vec<Item>) -> String {
+        let id = format!("pl{n:020}");
+        let mut s = self.state.lock().unwrap();
+        s.snapshots += 1;
+        let snapshot = s.snapshots;
+        let playlist = FakePlaylist {
+            id: id.clone(),
+            name: name.into(),
+            description: format!("{name}, described"),
+            items,
+            snapshot,
+        };
+        match s.playlists.iter_mut().find(|p| p.id == id) {
+            Some(p) => *p = playlist,
+            None => s.playlists.push(playlist),
+        }
+        id
+    }
+
+    /// Changes a playlist's items (a new snapshot).
+    pub fn edit_playlist(&self, id: &str, edit: impl FnOnce(&mut Vec<Item>)) {
+        let mut s = self.state.lock().unwrap();
+        s.snapshots += 1;
+        let snapshot = s.snapshots;
+        let p = s
+            .playlists
+            .iter_mut()
+            .find(|p| p.id == id)
+            .expect("a playlist");
+        edit(&mut p.items);
+        p.snapshot = snapshot;
+    }
+
+    /// The user deletes (unfollows) a playlist.
+    pub fn delete_playlist(&self, id: &str) {
+        self.state.lock().unwrap().playlists.retain(|p| p.id != id);
+    }
+
+    /// An access token for `scope`, as a completed connect would hold (for tests of
+    /// the client alone).
+    pub fn issue_access_token(&self, scope: &str) -> String {
+        let answer = self.state.lock().unwrap().issue(scope, false);
+        answer["access_token"].as_str().unwrap().to_string()
+    }
+
+    /// Sets Liked Songs.
+    pub fn set_liked(&self, items: Vec<Item>) {
+        self.state.lock().unwrap().liked = items;
     }
 
     /// Every `recently-played` request that reached the handler, in order.
@@ -803,6 +937,216 @@ fn play_json(p: &Play) -> Value {
         "played_at": format_rfc3339_ms(p.played_at_ms),
         "context": null,
     })
+}
+
+/// `limit` and `offset` of a paged request: `Err` is the 400 answer.
+fn paging(query: &[(String, String)], max: usize) -> Result<(usize, usize), Response> {
+    let get = |k: &str| query.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let limit = match get("limit").map(str::parse::<usize>) {
+        None => DEFAULT_LIMIT,
+        Some(Ok(n)) if (1..=max).contains(&n) => n,
+        Some(_) => return Err(api_error(StatusCode::BAD_REQUEST, "Invalid limit")),
+    };
+    let offset = match get("offset").map(str::parse::<usize>) {
+        None => 0,
+        Some(Ok(n)) => n,
+        Some(_) => return Err(api_error(StatusCode::BAD_REQUEST, "Invalid offset")),
+    };
+    Ok((limit, offset))
+}
+
+/// A paging object over `all`, with an absolute `next` URL.
+fn paged(app: &App, path: &str, all: Vec<Value>, limit: usize, offset: usize) -> Response {
+    let addr = app.addr.lock().unwrap().expect("serving");
+    let total = all.len();
+    let items: Vec<Value> = all.into_iter().skip(offset).take(limit).collect();
+    let next = (offset + limit < total).then(|| {
+        format!(
+            "http://{addr}{path}?offset={}&limit={limit}",
+            offset + limit
+        )
+    });
+    Json(json!({
+        "href": format!("http://{addr}{path}?offset={offset}&limit={limit}"),
+        "items": items,
+        "limit": limit,
+        "offset": offset,
+        "total": total,
+        "next": next,
+        "previous": null,
+    }))
+    .into_response()
+}
+
+fn playlist_json(p: &FakePlaylist) -> Value {
+    json!({
+        "id": p.id,
+        "name": p.name,
+        "description": p.description,
+        "snapshot_id": format!("snap{:08}", p.snapshot),
+        "type": "playlist",
+        "uri": format!("spotify:playlist:{}", p.id),
+        "owner": {"id": USER_ID, "display_name": DISPLAY_NAME},
+        "public": false,
+        "collaborative": false,
+        "tracks": {"href": format!("https://api.spotify.com/v1/playlists/{}/tracks", p.id), "total": p.items.len()},
+    })
+}
+
+fn item_json(item: &Item) -> Value {
+    let added = json!({"added_at": "2024-05-01T12:00:00Z", "is_local": false});
+    let with = |mut base: Value, key: &str, value: Value| {
+        base[key] = value;
+        base
+    };
+    match item {
+        Item::Track(t) => {
+            let play = Play {
+                played_at_ms: 0,
+                track_id: t.id.clone(),
+                name: t.name.clone(),
+                artists: t.artists.clone(),
+                album: t.album.clone(),
+                duration_ms: t.duration_ms,
+                isrc: t.isrc.clone(),
+            };
+            with(added, "track", play_json(&play)["track"].clone())
+        }
+        Item::Local(name) => with(
+            json!({"added_at": "2024-05-01T12:00:00Z", "is_local": true}),
+            "track",
+            json!({"id": null, "name": name, "type": "track", "is_local": true, "uri": format!("spotify:local:::{name}:200"),
+                   "artists": [{"name": "Someone", "id": null}], "album": {"name": ""}, "duration_ms": 200000,
+                   "external_ids": {}}),
+        ),
+        Item::Episode(name) => with(
+            added,
+            "track",
+            json!({"id": "ep0000000000000000000", "name": name, "type": "episode", "episode": true,
+                   "duration_ms": 1800000, "album": {"name": "A Show"}, "artists": [{"name": "A Host"}]}),
+        ),
+        Item::Gone => with(added, "track", Value::Null),
+    }
+}
+
+async fn my_playlists(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(query): Query<Vec<(String, String)>>,
+) -> Response {
+    if let Some(refused) = refusal(&app, &headers) {
+        return refused;
+    }
+    let (limit, offset) = match paging(&query, MAX_LIMIT) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let all: Vec<Value> = app
+        .state
+        .lock()
+        .unwrap()
+        .playlists
+        .iter()
+        .map(playlist_json)
+        .collect();
+    paged(&app, MY_PLAYLISTS_PATH, all, limit, offset)
+}
+
+async fn playlist(
+    State(app): State<App>,
+    headers: HeaderMap,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Response {
+    if let Some(refused) = refusal(&app, &headers) {
+        return refused;
+    }
+    let found = app
+        .state
+        .lock()
+        .unwrap()
+        .playlists
+        .iter()
+        .find(|p| p.id == id)
+        .cloned();
+    match found {
+        Some(p) => Json(playlist_json(&p)).into_response(),
+        None => api_error(StatusCode::NOT_FOUND, "Resource not found"),
+    }
+}
+
+async fn playlist_tracks(
+    State(app): State<App>,
+    headers: HeaderMap,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    Query(query): Query<Vec<(String, String)>>,
+) -> Response {
+    if let Some(refused) = refusal(&app, &headers) {
+        return refused;
+    }
+    let (limit, offset) = match paging(&query, 100) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let found = app
+        .state
+        .lock()
+        .unwrap()
+        .playlists
+        .iter()
+        .find(|p| p.id == id)
+        .cloned();
+    match found {
+        Some(p) => {
+            let all = p.items.iter().map(item_json).collect();
+            paged(
+                &app,
+                &format!("/api/v1/playlists/{id}/tracks"),
+                all,
+                limit,
+                offset,
+            )
+        }
+        None => api_error(StatusCode::NOT_FOUND, "Resource not found"),
+    }
+}
+
+async fn saved_tracks(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(query): Query<Vec<(String, String)>>,
+) -> Response {
+    if let Some(refused) = refusal(&app, &headers) {
+        return refused;
+    }
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default()
+        .to_string();
+    let granted = app
+        .state
+        .lock()
+        .unwrap()
+        .access
+        .get(&token)
+        .is_some_and(|(_, scope)| scope.split(' ').any(|s| s == "user-library-read"));
+    if !granted {
+        return api_error(StatusCode::FORBIDDEN, "Insufficient client scope");
+    }
+    let (limit, offset) = match paging(&query, MAX_LIMIT) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let all = app
+        .state
+        .lock()
+        .unwrap()
+        .liked
+        .iter()
+        .map(item_json)
+        .collect();
+    paged(&app, SAVED_TRACKS_PATH, all, limit, offset)
 }
 
 /// `YYYY-MM-DDTHH:MM:SS.mmmZ`, as Spotify writes `played_at`.

@@ -16,7 +16,13 @@
 //!   `changed` (OpenSubsonic) moves when a song is renamed;
 //! - `getAlbum?id=`: the album and its songs (`isrc` as an OpenSubsonic array,
 //!   `musicBrainzId`, `played` when the song was played); an unknown id is error 70;
-//! - `getNowPlaying`: always an empty list.
+//! - `getNowPlaying`: always an empty list;
+//! - playlists: `getPlaylists`, `getPlaylist?id=` (songs as `entry`), `createPlaylist`
+//!   (`name` or `playlistId` to replace the songs, `songId` repeated; answers the
+//!   playlist as Navidrome does, or nothing as old servers do:
+//!   [`FakeSubsonic::set_create_answers_empty`]), `updatePlaylist` (`name`, `comment`,
+//!   `songIdToAdd`, `songIndexToRemove`), `deletePlaylist`. Every change moves the
+//!   playlist's `changed`; an unknown playlist is error 70, an unknown song error 70.
 //!
 //! Authentication follows the Subsonic API: `u`, `v` and `c` are required, then token
 //! auth (`t = md5(password + s)`) or password auth (`p=<password>` or
@@ -280,6 +286,21 @@ struct Data {
     requests: HashMap<String, usize>,
     token_auth: bool,
     next_id: u64,
+    playlists: Vec<NavPlaylist>,
+    create_answers_empty: bool,
+    clock: i64,
+}
+
+/// A playlist on the fake server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NavPlaylist {
+    pub id: String,
+    pub name: String,
+    pub comment: String,
+    pub owner: String,
+    pub songs: Vec<String>,
+    /// Unix seconds; moves with every change.
+    pub changed: i64,
 }
 
 impl Data {
@@ -293,6 +314,9 @@ impl Data {
             requests: HashMap::new(),
             token_auth: true,
             next_id: 0,
+            playlists: Vec::new(),
+            create_answers_empty: false,
+            clock: CREATED_BASE + 500_000_000,
         };
         for album in library.albums {
             data.insert(album);
@@ -320,6 +344,21 @@ impl Data {
             self.by_name_dirty = false;
         }
         &self.by_name
+    }
+
+    fn new_playlist(&mut self, owner: &str, name: &str, songs: Vec<String>) -> String {
+        self.next_id += 1;
+        self.clock += 1;
+        let id = format!("pl-{}", self.next_id);
+        self.playlists.push(NavPlaylist {
+            id: id.clone(),
+            name: name.into(),
+            comment: String::new(),
+            owner: owner.into(),
+            songs,
+            changed: self.clock,
+        });
+        id
     }
 
     fn song_mut(&mut self, song_id: &str) -> Option<(&mut FakeAlbum, usize)> {
@@ -398,6 +437,41 @@ impl FakeSubsonic {
     /// From now on, token auth is answered with error 41 (password auth still works).
     pub fn disable_token_auth(&self) {
         self.state.lock().unwrap().token_auth = false;
+    }
+
+    /// `createPlaylist` answers nothing (as Subsonic before 1.14 and Supysonic do).
+    pub fn set_create_answers_empty(&self) {
+        self.state.lock().unwrap().create_answers_empty = true;
+    }
+
+    /// The server's playlists, in creation order.
+    pub fn playlists(&self) -> Vec<NavPlaylist> {
+        self.state.lock().unwrap().playlists.clone()
+    }
+
+    /// Adds a playlist owned by `owner` holding `songs`; returns its id.
+    pub fn add_playlist(&self, owner: &str, name: &str, songs: &[&str]) -> String {
+        let mut s = self.state.lock().unwrap();
+        s.new_playlist(owner, name, songs.iter().map(|x| x.to_string()).collect())
+    }
+
+    /// Changes a playlist as a user of the server would.
+    pub fn edit_playlist(&self, id: &str, edit: impl FnOnce(&mut NavPlaylist)) {
+        let mut s = self.state.lock().unwrap();
+        s.clock += 1;
+        let clock = s.clock;
+        let p = s
+            .playlists
+            .iter_mut()
+            .find(|p| p.id == id)
+            .expect("a playlist");
+        edit(p);
+        p.changed = clock;
+    }
+
+    /// Deletes a playlist as a user of the server would.
+    pub fn remove_playlist(&self, id: &str) {
+        self.state.lock().unwrap().playlists.retain(|p| p.id != id);
     }
 
     /// Requests received for `endpoint` (e.g. `"getAlbum"`, with or without `.view`).
@@ -525,8 +599,9 @@ type Params = HashMap<String, String>;
 async fn handle(
     State(app): State<App>,
     Path(endpoint): Path<String>,
-    Query(params): Query<Params>,
+    Query(pairs): Query<Vec<(String, String)>>,
 ) -> Response {
+    let params: Params = pairs.iter().cloned().collect();
     let name = endpoint
         .strip_suffix(".view")
         .unwrap_or(&endpoint)
@@ -549,6 +624,29 @@ async fn handle(
             "getAlbumList2" => album_list(&mut s, &params),
             "getAlbum" => album(&s, &params),
             "getNowPlaying" => envelope_ok(Some(("nowPlaying", json!({"entry": []})))),
+            "getPlaylists" => {
+                let list: Vec<Value> = s
+                    .playlists
+                    .iter()
+                    .map(|p| playlist_json(&s, p, false))
+                    .collect();
+                envelope_ok(Some(("playlists", json!({"playlist": list}))))
+            }
+            "getPlaylist" => match s.playlists.iter().find(|p| Some(&p.id) == params.get("id")) {
+                Some(p) => envelope_ok(Some(("playlist", playlist_json(&s, p, true)))),
+                None => envelope_failed(70, "playlist not found"),
+            },
+            "createPlaylist" => create_playlist(&mut s, &params, &pairs),
+            "updatePlaylist" => update_playlist(&mut s, &params, &pairs),
+            "deletePlaylist" => {
+                let before = s.playlists.len();
+                s.playlists.retain(|p| Some(&p.id) != params.get("id"));
+                if s.playlists.len() < before {
+                    envelope_ok(None)
+                } else {
+                    envelope_failed(70, "playlist not found")
+                }
+            }
             _ => return (StatusCode::NOT_FOUND, "unknown endpoint").into_response(),
         },
     };
@@ -782,4 +880,103 @@ mod tests {
         assert_eq!(rfc3339(1_714_566_896, true), "2024-05-01T12:34:56.000Z");
         assert_eq!(rfc3339(951_868_800, false), "2000-03-01T00:00:00Z");
     }
+}
+
+fn all<'a>(pairs: &'a [(String, String)], key: &str) -> Vec<&'a str> {
+    pairs
+        .iter()
+        .filter(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+        .collect()
+}
+
+fn playlist_json(s: &Data, p: &NavPlaylist, with_songs: bool) -> Value {
+    let mut v = json!({
+        "id": p.id, "name": p.name, "comment": p.comment, "owner": p.owner, "public": false,
+        "songCount": p.songs.len(), "duration": 0,
+        "created": rfc3339(CREATED_BASE, false), "changed": rfc3339(p.changed, true),
+    });
+    if with_songs {
+        let entries: Vec<Value> = p
+            .songs
+            .iter()
+            .filter_map(|id| {
+                let album = s.albums.get(s.song_album.get(id)?)?;
+                let song = album.songs.iter().find(|x| &x.id == id)?;
+                Some(song_json(album, song))
+            })
+            .collect();
+        v["entry"] = json!(entries);
+    }
+    v
+}
+
+fn create_playlist(s: &mut Data, params: &Params, pairs: &[(String, String)]) -> Value {
+    let songs: Vec<String> = all(pairs, "songId")
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    if songs.iter().any(|id| !s.song_album.contains_key(id)) {
+        return envelope_failed(70, "song not found");
+    }
+    let id = match (params.get("playlistId"), params.get("name")) {
+        (Some(id), name) => {
+            s.clock += 1;
+            let clock = s.clock;
+            let Some(p) = s.playlists.iter_mut().find(|p| &p.id == id) else {
+                return envelope_failed(70, "playlist not found");
+            };
+            p.songs = songs;
+            if let Some(name) = name {
+                p.name = name.clone();
+            }
+            p.changed = clock;
+            id.clone()
+        }
+        (None, Some(name)) => s.new_playlist(USERNAME, name, songs),
+        (None, None) => return envelope_failed(10, "required parameter 'name' is missing"),
+    };
+    if s.create_answers_empty {
+        return envelope_ok(None);
+    }
+    let p = s.playlists.iter().find(|p| p.id == id).unwrap().clone();
+    envelope_ok(Some(("playlist", playlist_json(s, &p, true))))
+}
+
+fn update_playlist(s: &mut Data, params: &Params, pairs: &[(String, String)]) -> Value {
+    let add: Vec<String> = all(pairs, "songIdToAdd")
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    if add.iter().any(|id| !s.song_album.contains_key(id)) {
+        return envelope_failed(70, "song not found");
+    }
+    let mut remove: Vec<usize> = all(pairs, "songIndexToRemove")
+        .into_iter()
+        .filter_map(|i| i.parse().ok())
+        .collect();
+    s.clock += 1;
+    let clock = s.clock;
+    let Some(p) = s
+        .playlists
+        .iter_mut()
+        .find(|p| Some(&p.id) == params.get("playlistId"))
+    else {
+        return envelope_failed(70, "playlist not found");
+    };
+    if let Some(name) = params.get("name") {
+        p.name = name.clone();
+    }
+    if let Some(comment) = params.get("comment") {
+        p.comment = comment.clone();
+    }
+    remove.sort_unstable();
+    for i in remove.into_iter().rev() {
+        if i < p.songs.len() {
+            p.songs.remove(i);
+        }
+    }
+    p.songs.extend(add);
+    p.changed = clock;
+    envelope_ok(None)
 }
