@@ -45,7 +45,13 @@ fn spotify(sp: &FakeSpotify) -> SpotifyClient {
 
 fn tracks(from: usize, n: usize) -> Vec<Item> {
     (from..from + n)
-        .map(|i| Item::Track(FakeTrack::new(i, &format!("Artist {}", i % 7), &format!("Song {i}"))))
+        .map(|i| {
+            Item::Track(FakeTrack::new(
+                i,
+                &format!("Artist {}", i % 7),
+                &format!("Song {i}"),
+            ))
+        })
         .collect()
 }
 
@@ -149,11 +155,20 @@ async fn spotify_playlist_failures_are_classified() {
     assert!(!format!("{e} {e:?}").contains(access.expose()));
 }
 
-fn lb_playlist(n: usize, title: &str, created_for: Option<&str>, tracks: Vec<LbTrack>) -> LbPlaylist {
+fn lb_playlist(
+    n: usize,
+    title: &str,
+    created_for: Option<&str>,
+    tracks: Vec<LbTrack>,
+) -> LbPlaylist {
     LbPlaylist {
         mbid: format!("{n:08x}-1111-4111-8111-111111111111"),
         title: title.into(),
-        creator: if created_for.is_some() { "troi-bot".into() } else { LB_USER.into() },
+        creator: if created_for.is_some() {
+            "troi-bot".into()
+        } else {
+            LB_USER.into()
+        },
         created_for: created_for.map(str::to_string),
         public: n % 2 == 0,
         tracks,
@@ -168,7 +183,9 @@ async fn listenbrainz_playlists_are_paged_and_read_as_jspf() {
     for n in 0..30 {
         lb.put_playlist(lb_playlist(n, &format!("Mine {n}"), None, Vec::new()));
     }
-    let tracks: Vec<LbTrack> = (0..5).map(|i| LbTrack::new(i, "Björk", &format!("Jam {i}"))).collect();
+    let tracks: Vec<LbTrack> = (0..5)
+        .map(|i| LbTrack::new(i, "Björk", &format!("Jam {i}")))
+        .collect();
     lb.put_playlist(lb_playlist(100, "Weekly Jams", Some(LB_USER), tracks));
     let client = ListenBrainzClient::new(
         ListenBrainzConfig {
@@ -197,26 +214,40 @@ async fn listenbrainz_playlists_are_paged_and_read_as_jspf() {
     assert_eq!(got.len(), 5);
     assert_eq!(got[2].title, "Jam 2");
     assert_eq!(got[2].artist, "Björk");
-    assert_eq!(got[2].mbid.as_deref(), Some("00000002-0000-4000-8000-000000000000"));
+    assert_eq!(
+        got[2].mbid.as_deref(),
+        Some("00000002-0000-4000-8000-000000000000")
+    );
     assert_eq!(got[2].duration_ms, Some(180_002));
     // Gone: None, not an error.
-    assert!(client
-        .playlist("ffffffff-1111-4111-8111-111111111111", &token)
-        .await
-        .unwrap()
-        .is_none());
+    assert!(
+        client
+            .playlist("ffffffff-1111-4111-8111-111111111111", &token)
+            .await
+            .unwrap()
+            .is_none()
+    );
 
     lb.faults().push(Fault::MalformedJson);
-    let e = client.playlists(LB_USER, &token, false, 0).await.unwrap_err();
+    let e = client
+        .playlists(LB_USER, &token, false, 0)
+        .await
+        .unwrap_err();
     assert!(matches!(e, ProviderError::Malformed { .. }), "{e:?}");
     lb.faults().push(Fault::ResetIn(3600));
-    let e = client.playlists(LB_USER, &token, false, 0).await.unwrap_err();
+    let e = client
+        .playlists(LB_USER, &token, false, 0)
+        .await
+        .unwrap_err();
     assert_eq!(e.retry_after(), Some(Duration::from_secs(3600)), "{e:?}");
     lb.faults().push(Fault::Status(401));
     let e = client.playlist(&jams.id, &token).await.unwrap_err();
     assert!(e.is_fatal(), "{e:?}");
     // An unknown user is fatal too: renamed or deleted.
-    let e = client.playlists("nobody", &token, false, 0).await.unwrap_err();
+    let e = client
+        .playlists("nobody", &token, false, 0)
+        .await
+        .unwrap_err();
     assert!(e.is_fatal(), "{e:?}");
 }
 
@@ -235,15 +266,23 @@ async fn subsonic_playlists_are_created_replaced_and_deleted_in_chunks() {
     let password = SecretString::new(fake.password());
     let nav = Navidrome::new(&client, fake.username(), &password);
 
-    let id = nav.create_playlist("Mix", "from spotter", &songs).await.unwrap();
+    let id = nav
+        .create_playlist("Mix", "from spotter", &songs)
+        .await
+        .unwrap();
     let (p, got) = nav.playlist(&id).await.unwrap().unwrap();
-    assert_eq!((p.name.as_str(), p.comment.as_str()), ("Mix", "from spotter"));
+    assert_eq!(
+        (p.name.as_str(), p.comment.as_str()),
+        ("Mix", "from spotter")
+    );
     let got: Vec<String> = got.into_iter().map(|t| t.id).collect();
     assert_eq!(got, songs, "all 250 in order, over three requests");
     assert!(fake.requests("updatePlaylist") >= 2);
 
     let reversed: Vec<String> = songs.iter().rev().take(120).cloned().collect();
-    nav.replace_playlist(&id, "Mix 2", "again", &reversed).await.unwrap();
+    nav.replace_playlist(&id, "Mix 2", "again", &reversed)
+        .await
+        .unwrap();
     let (p, got) = nav.playlist(&id).await.unwrap().unwrap();
     assert_eq!(p.name, "Mix 2");
     assert_eq!(got.into_iter().map(|t| t.id).collect::<Vec<_>>(), reversed);

@@ -583,6 +583,16 @@ impl FakeSpotify {
         p.snapshot = snapshot;
     }
 
+    /// A playlist's items as served now.
+    pub fn playlist_items(&self, id: &str) -> Vec<Item> {
+        let s = self.state.lock().unwrap();
+        s.playlists
+            .iter()
+            .find(|p| p.id == id)
+            .map(|p| p.items.clone())
+            .unwrap_or_default()
+    }
+
     /// The user deletes (unfollows) a playlist.
     pub fn delete_playlist(&self, id: &str) {
         self.state.lock().unwrap().playlists.retain(|p| p.id != id);
