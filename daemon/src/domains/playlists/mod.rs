@@ -2,4 +2,6 @@
 //! created here; every entry matched to a song of the user's whole library mirror;
 //! pushed to Navidrome and kept in sync.
 
+pub mod matcher;
 pub mod model;
+pub mod store;

@@ -1,0 +1,6 @@
+//! The playlists domain's queries (`impl Store` blocks): entries and their matches
+//! here; playlists, sources and Navidrome state in their own files.
+
+mod entries;
+
+pub use entries::{EntryMatch, MatchRow};
