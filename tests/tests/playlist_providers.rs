@@ -170,7 +170,7 @@ fn lb_playlist(
             LB_USER.into()
         },
         created_for: created_for.map(str::to_string),
-        public: n % 2 == 0,
+        public: n.is_multiple_of(2),
         tracks,
         modified: 0,
     }

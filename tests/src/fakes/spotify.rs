@@ -950,17 +950,27 @@ fn play_json(p: &Play) -> Value {
 }
 
 /// `limit` and `offset` of a paged request: `Err` is the 400 answer.
-fn paging(query: &[(String, String)], max: usize) -> Result<(usize, usize), Response> {
+fn paging(query: &[(String, String)], max: usize) -> Result<(usize, usize), Box<Response>> {
     let get = |k: &str| query.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
     let limit = match get("limit").map(str::parse::<usize>) {
         None => DEFAULT_LIMIT,
         Some(Ok(n)) if (1..=max).contains(&n) => n,
-        Some(_) => return Err(api_error(StatusCode::BAD_REQUEST, "Invalid limit")),
+        Some(_) => {
+            return Err(Box::new(api_error(
+                StatusCode::BAD_REQUEST,
+                "Invalid limit",
+            )));
+        }
     };
     let offset = match get("offset").map(str::parse::<usize>) {
         None => 0,
         Some(Ok(n)) => n,
-        Some(_) => return Err(api_error(StatusCode::BAD_REQUEST, "Invalid offset")),
+        Some(_) => {
+            return Err(Box::new(api_error(
+                StatusCode::BAD_REQUEST,
+                "Invalid offset",
+            )));
+        }
     };
     Ok((limit, offset))
 }
@@ -1049,7 +1059,7 @@ async fn my_playlists(
     }
     let (limit, offset) = match paging(&query, MAX_LIMIT) {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let all: Vec<Value> = app
         .state
@@ -1095,7 +1105,7 @@ async fn playlist_tracks(
     }
     let (limit, offset) = match paging(&query, 100) {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let found = app
         .state
@@ -1146,7 +1156,7 @@ async fn saved_tracks(
     }
     let (limit, offset) = match paging(&query, MAX_LIMIT) {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let all = app
         .state

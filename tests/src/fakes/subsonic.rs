@@ -843,45 +843,6 @@ fn album(s: &Data, params: &Params) -> Value {
     envelope_ok(Some(("album", v)))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn generation_is_deterministic_and_unique() {
-        let a = FakeLibrary::generate(20, 3, 10);
-        assert_eq!(a, FakeLibrary::generate(20, 3, 10));
-        assert_eq!(
-            (a.artists.len(), a.albums.len(), a.track_count()),
-            (20, 60, 600)
-        );
-        let songs: Vec<&FakeSong> = a.albums.iter().flat_map(|x| &x.songs).collect();
-        let unique = |f: fn(&FakeSong) -> &str| {
-            songs
-                .iter()
-                .map(|s| f(s))
-                .collect::<std::collections::HashSet<_>>()
-                .len()
-        };
-        assert_eq!(unique(|s| &s.id), 600);
-        assert_eq!(unique(|s| &s.isrc), 600);
-        assert_eq!(unique(|s| &s.mbid), 600);
-        assert!(
-            songs
-                .iter()
-                .all(|s| s.isrc.len() == 12 && s.mbid.len() == 36)
-        );
-        assert!(songs.iter().any(|s| s.disc == 2));
-    }
-
-    #[test]
-    fn rfc3339_formats_utc() {
-        assert_eq!(rfc3339(0, false), "1970-01-01T00:00:00Z");
-        assert_eq!(rfc3339(1_714_566_896, true), "2024-05-01T12:34:56.000Z");
-        assert_eq!(rfc3339(951_868_800, false), "2000-03-01T00:00:00Z");
-    }
-}
-
 fn all<'a>(pairs: &'a [(String, String)], key: &str) -> Vec<&'a str> {
     pairs
         .iter()
@@ -979,4 +940,43 @@ fn update_playlist(s: &mut Data, params: &Params, pairs: &[(String, String)]) ->
     p.songs.extend(add);
     p.changed = clock;
     envelope_ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generation_is_deterministic_and_unique() {
+        let a = FakeLibrary::generate(20, 3, 10);
+        assert_eq!(a, FakeLibrary::generate(20, 3, 10));
+        assert_eq!(
+            (a.artists.len(), a.albums.len(), a.track_count()),
+            (20, 60, 600)
+        );
+        let songs: Vec<&FakeSong> = a.albums.iter().flat_map(|x| &x.songs).collect();
+        let unique = |f: fn(&FakeSong) -> &str| {
+            songs
+                .iter()
+                .map(|s| f(s))
+                .collect::<std::collections::HashSet<_>>()
+                .len()
+        };
+        assert_eq!(unique(|s| &s.id), 600);
+        assert_eq!(unique(|s| &s.isrc), 600);
+        assert_eq!(unique(|s| &s.mbid), 600);
+        assert!(
+            songs
+                .iter()
+                .all(|s| s.isrc.len() == 12 && s.mbid.len() == 36)
+        );
+        assert!(songs.iter().any(|s| s.disc == 2));
+    }
+
+    #[test]
+    fn rfc3339_formats_utc() {
+        assert_eq!(rfc3339(0, false), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(1_714_566_896, true), "2024-05-01T12:34:56.000Z");
+        assert_eq!(rfc3339(951_868_800, false), "2000-03-01T00:00:00Z");
+    }
 }
