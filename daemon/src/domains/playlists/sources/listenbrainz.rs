@@ -1,7 +1,7 @@
 //! ListenBrainz: the user's own playlists and the ones created for them (weekly jams,
 //! explorations), in JSPF; recording MBIDs kept.
 
-use super::{Follow, FollowProgress, Listed, MAX_PAGES, Next, entry, offered};
+use super::follow::{Follow, FollowProgress, Listed, MAX_PAGES, Next, entry, offered};
 use crate::{
     domains::playlists::model::SourceRef,
     providers::{ProviderError, playlist::RemotePlaylist},

@@ -2,7 +2,7 @@
 //! are library songs, so entries name them by id. Playlists spotter pushed or linked
 //! are not imported back.
 
-use super::{Follow, FollowProgress, Listed, Next, entry, offered};
+use super::follow::{Follow, FollowProgress, Listed, Next, entry, offered};
 use crate::{
     domains::{connections::store::ConnectionState, playlists::model::SourceRef},
     providers::{ProviderError, navidrome::Navidrome, playlist::RemoteTrack},

@@ -1,7 +1,7 @@
 //! Spotify: the user's playlists (50 a page) and their tracks (100 a page), and Liked
 //! Songs as a playlist (`source_ref` "liked").
 
-use super::{Follow, FollowProgress, Listed, MAX_PAGES, Next, entry, offered};
+use super::follow::{Follow, FollowProgress, Listed, MAX_PAGES, Next, entry, offered};
 use crate::{
     domains::playlists::model::SourceRef,
     providers::{
@@ -18,7 +18,7 @@ pub(super) async fn follow(
     progress: &impl FollowProgress,
 ) -> Result<(), ProviderError> {
     let client = offered(&run.connections().clients().spotify)?.clone();
-    let connections = run.sources.connections.clone();
+    let connections = run.connections.clone();
     let user_id = run.user_id;
 
     let mut playlists: Vec<RemotePlaylist> = Vec::new();
@@ -51,7 +51,7 @@ pub(super) async fn follow(
             continue;
         };
         let mut tracks = Vec::new();
-        let max = run.sources.settings.max_entries as usize;
+        let max = run.settings.max_entries as usize;
         read_all(
             |at| {
                 let (client, connections) = (&client, &connections);
@@ -88,7 +88,7 @@ pub(super) async fn follow(
         run.listed.insert(LIKED.into());
     } else {
         let mut tracks = Vec::new();
-        let max = run.sources.settings.max_entries as usize;
+        let max = run.settings.max_entries as usize;
         let read = read_all(
             |at| {
                 let (client, connections) = (&client, &connections);
