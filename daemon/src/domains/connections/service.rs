@@ -93,6 +93,8 @@ pub struct Connections {
     flows: Mutex<HashMap<[u8; 32], PendingFlow>>,
     /// Tells the scheduler a user's jobs are due now (after a (re)connect).
     wake: mpsc::UnboundedSender<i64>,
+    /// Held while a Spotify token is refreshed (history and playlist sync both use it).
+    spotify_refresh: tokio::sync::Mutex<()>,
 }
 
 fn state_key(state: &[u8]) -> [u8; 32] {
@@ -159,6 +161,7 @@ impl Connections {
             clients,
             flows: Mutex::new(HashMap::new()),
             wake,
+            spotify_refresh: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -609,11 +612,21 @@ impl Connections {
             .spotify
             .as_ref()
             .map_err(|e| ProviderError::Refused { detail: e.clone() })?;
-        let stored = self.credential(user_id, Provider::Spotify).await?;
-        let tokens =
+        let read = || async {
+            let stored = self.credential(user_id, Provider::Spotify).await?;
             SpotifyTokens::from_json(stored.expose()).map_err(|_| ProviderError::Unauthorized {
                 reason: "the stored Spotify tokens are unreadable; reconnect".into(),
-            })?;
+            })
+        };
+        let tokens = read().await?;
+        if !tokens.needs_refresh(now()) {
+            return Ok(tokens.access_token);
+        }
+        // One refresh at a time: Spotify may rotate the refresh token, and two jobs
+        // refreshing with the same one would leave the second refused (and the
+        // connection parked). The second waits and reads what the first stored.
+        let _refreshing = self.spotify_refresh.lock().await;
+        let tokens = read().await?;
         if !tokens.needs_refresh(now()) {
             return Ok(tokens.access_token);
         }
