@@ -218,6 +218,20 @@ pub async fn boot(config: Config) -> Result<Running, BootError> {
         config.settings.sync.clone(),
     );
     jobs.mark_interrupted_runs().await;
+    let matcher = Arc::new(domains::playlists::matcher::Matcher::new(
+        store.clone(),
+        &config.settings.playlists,
+    ));
+    let playlists = Arc::new(domains::playlists::service::Playlists::new(
+        store.clone(),
+        matcher.clone(),
+        domains::playlists::navidrome::NavidromeSync::new(
+            store.clone(),
+            connections.clone(),
+            matcher,
+        ),
+        config.settings.playlists.clone(),
+    ));
 
     let listener = match activated {
         Some(l) => l,
@@ -235,6 +249,7 @@ pub async fn boot(config: Config) -> Result<Running, BootError> {
         identity: identity.clone(),
         events,
         connections,
+        playlists,
         jobs: jobs.clone(),
         admission: admission.clone(),
     });

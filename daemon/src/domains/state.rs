@@ -7,7 +7,10 @@ use std::{sync::Arc, time::Instant};
 use spotter_proto::locations::Mode;
 use tokio::sync::RwLock;
 
-use super::{connections::service::Connections, identity::service::Identity, sync::jobs::Jobs};
+use super::{
+    connections::service::Connections, identity::service::Identity, playlists::service::Playlists,
+    sync::jobs::Jobs,
+};
 use crate::{
     crypto::{KeySource, Keyring},
     events::EventBus,
@@ -30,6 +33,8 @@ pub struct DaemonState {
     pub events: Arc<EventBus>,
     /// Provider connections and the credentials jobs use.
     pub connections: Arc<Connections>,
+    /// Playlists, their matching and Navidrome push.
+    pub playlists: Arc<Playlists>,
     /// The background job scheduler.
     pub jobs: Jobs,
     /// The client connections held, per Unix user and in all.
