@@ -44,6 +44,14 @@ CREATE INDEX job_runs_user ON job_runs (user_id, id DESC);
 -- M3U lines naming files.
 ALTER TABLE library_tracks ADD COLUMN path TEXT;
 
+-- Per user, a number bumped by every library sync that changed the library: the
+-- matcher's cached index and each playlist's `matched_run` are compared with it.
+CREATE TABLE library_generations (
+    user_id     INTEGER PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+    generation  INTEGER NOT NULL,
+    changed_at  INTEGER NOT NULL
+) STRICT;
+
 -- One row per playlist. Ids are never handed out twice.
 CREATE TABLE playlists (
     id              INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -65,8 +73,8 @@ CREATE TABLE playlists (
     created_at      INTEGER NOT NULL,
     updated_at      INTEGER NOT NULL,
     source_synced_at INTEGER,
-    -- The library sync run (library_albums.seen_run) the entries were last matched
-    -- against: a newer run means a re-match.
+    -- The library generation (library_generations) the entries were last matched
+    -- against: a newer one means a re-match.
     matched_run     INTEGER NOT NULL DEFAULT 0,
     -- Navidrome push state. nav_id: the Navidrome playlist pushed to or linked.
     nav_id          TEXT    CHECK (length(nav_id) <= 255),

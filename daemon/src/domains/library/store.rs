@@ -10,6 +10,20 @@ use std::collections::HashMap;
 use crate::providers::library::{LibraryAlbum, LibraryArtist, LibraryTrack};
 use crate::store::{Result, Store};
 
+/// A library song as playlists show and match it.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct LibrarySong {
+    pub id: String,
+    pub artist: String,
+    pub title: String,
+    pub album: String,
+    pub duration_ms: Option<i64>,
+    pub isrc: Option<String>,
+    pub mbid: Option<String>,
+    /// The file's path as Navidrome reports it (relative to its music folder).
+    pub path: Option<String>,
+}
+
 /// Sizes of a user's library mirror.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct LibraryCounts {
@@ -178,6 +192,35 @@ impl Store {
         Ok(albums)
     }
 
+    /// Records that a library sync changed the user's library: the generation the
+    /// playlist matcher compares with goes up by one. Returns the new generation.
+    pub async fn bump_library_generation(&self, user_id: i64) -> Result<i64> {
+        let mut tx = self.begin_write().await?;
+        let generation: i64 = sqlx::query_scalar(
+            "INSERT INTO library_generations (user_id, generation, changed_at) VALUES (?, 1, ?) \
+             ON CONFLICT (user_id) DO UPDATE SET generation = generation + 1, \
+               changed_at = excluded.changed_at RETURNING generation",
+        )
+        .bind(user_id)
+        .bind(crate::store::now())
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(generation)
+    }
+
+    /// The user's library generation (0 before the first library sync that changed
+    /// anything).
+    pub async fn library_generation(&self, user_id: i64) -> Result<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT generation FROM library_generations WHERE user_id = ?")
+                .bind(user_id)
+                .fetch_optional(self.pool())
+                .await?
+                .unwrap_or(0),
+        )
+    }
+
     pub async fn library_counts(&self, user_id: i64) -> Result<LibraryCounts> {
         let (artists, albums, tracks): (i64, i64, i64) = sqlx::query_as(
             "SELECT (SELECT count(*) FROM library_artists WHERE user_id = ?1), \
@@ -192,6 +235,42 @@ impl Store {
             albums,
             tracks,
         })
+    }
+
+    /// Every song of the user's library (the matcher indexes them).
+    pub async fn library_songs(&self, user_id: i64) -> Result<Vec<LibrarySong>> {
+        Ok(sqlx::query_as(
+            "SELECT id, artist, title, album, duration_ms, isrc, mbid, path FROM library_tracks \
+             WHERE user_id = ?",
+        )
+        .bind(user_id)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    /// Songs of the user's library by id, in no particular order; unknown ids are left
+    /// out.
+    pub async fn library_songs_by_id(
+        &self,
+        user_id: i64,
+        ids: &[&str],
+    ) -> Result<Vec<LibrarySong>> {
+        let mut out = Vec::with_capacity(ids.len());
+        // Bounded statements: SQLite limits the number of parameters.
+        for chunk in ids.chunks(500) {
+            // Only placeholders are spliced in; the ids are bound.
+            let marks = vec!["?"; chunk.len()].join(", ");
+            let sql = format!(
+                "SELECT id, artist, title, album, duration_ms, isrc, mbid, path \
+                 FROM library_tracks WHERE user_id = ? AND id IN ({marks})"
+            );
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(user_id);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            out.extend(q.fetch_all(self.pool()).await?);
+        }
+        Ok(out)
     }
 
     /// One library track of the user (tests and the listen details).

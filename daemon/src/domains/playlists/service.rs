@@ -166,7 +166,7 @@ impl Playlists {
             }
             .into());
         }
-        let songs = self.store.library_songs(user_id, ids).await?;
+        let songs = self.store.songs_to_add(user_id, ids).await?;
         if songs.len() != ids.len() {
             return Err(ServiceError::NotFound);
         }

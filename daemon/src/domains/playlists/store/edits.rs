@@ -423,7 +423,7 @@ impl Store {
 
     /// Library songs of the user by id, in the order asked; ids not in the library
     /// are left out.
-    pub async fn library_songs(&self, user_id: i64, ids: &[String]) -> Result<Vec<SongRow>> {
+    pub async fn songs_to_add(&self, user_id: i64, ids: &[String]) -> Result<Vec<SongRow>> {
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
             let row: Option<SongRow> = sqlx::query_as(

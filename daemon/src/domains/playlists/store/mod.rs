@@ -1,11 +1,14 @@
-//! The playlists domain's queries (`impl Store` blocks): playlist rows, entries and
-//! their edits, manual choices.
+//! The playlists domain's queries (`impl Store` blocks): entries and their matches
+//! here; playlist rows in [`playlists`], the shown entries and their edits, manual
+//! choices and the library search in [`edits`]; sources and Navidrome state in their
+//! own files.
 
 pub mod edits;
 mod entries;
 pub mod playlists;
 
 pub use crate::store::Result;
+pub use entries::{EntryMatch, MatchRow};
 
 /// An entry worth a look, as SQL over `playlist_entries e`: unmatched with a
 /// candidate, a fuzzy match under 0.85, or a match of another version.

@@ -111,6 +111,10 @@ async fn sync(ctx: &SyncContext<'_>) -> Result<String, ProviderError> {
     }
     // Only a complete listing may delete.
     let deleted = store.delete_unseen(user_id, run).await?;
+    if fetched > 0 || deleted > 0 {
+        // Playlists are matched again against the changed library.
+        store.bump_library_generation(user_id).await?;
+    }
     let linked = store.link_listens_to_library(user_id).await?;
     let counts = store.library_counts(user_id).await?;
     Ok(format!(
