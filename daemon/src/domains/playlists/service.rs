@@ -494,6 +494,3 @@ fn track_of(row: EntryRow) -> Track {
         spotify_id,
     }
 }
-
-#[cfg(test)]
-mod tests;

@@ -14,3 +14,6 @@ pub use entries::{EntryMatch, MatchRow};
 /// candidate, a fuzzy match under 0.85, or a match of another version.
 pub const NEEDS_REVIEW: &str = "((e.method = 'none' AND e.best_candidate > 0) \
      OR (e.method = 'fuzzy' AND e.confidence < 0.85) OR e.version_differs = 1)";
+
+#[cfg(test)]
+mod tests;
