@@ -134,13 +134,12 @@ impl Collector {
         }
     }
 
-    /// Cleans and keeps one entry; a row with neither title nor a reference to a
-    /// file or song is bad.
+    /// Cleans and keeps one entry; a row without a title is bad.
     pub(crate) fn push(&mut self, line: u64, raw: RawEntry<'_>) -> Result<(), FileError> {
         let artist = clean_name(raw.artist);
         let title = clean_name(raw.title);
         let album = clean_name(raw.album);
-        if title.text.is_empty() && raw.source_ref.is_none() {
+        if title.text.is_empty() {
             self.bad(line, "no title");
             return Ok(());
         }
