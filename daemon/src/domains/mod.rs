@@ -65,7 +65,7 @@ pub fn routes(state: &DaemonState, settings: &Settings) -> Routes {
     playlists::register(
         &mut routes,
         &s.playlists,
-        &settings.playlists,
+        settings.history.max_concurrent_imports,
         std::time::Duration::from_secs(settings.history.import_idle_timeout_secs),
     );
     routes.routes()

@@ -24,17 +24,18 @@ use std::{sync::Arc, time::Duration};
 use spotter_proto::v1::playlists_server::PlaylistsServer;
 use tonic::service::RoutesBuilder;
 
-use crate::{config::PlaylistsSettings, rpc::server};
+use crate::rpc::server;
 
-/// Serves `spotter.v1.Playlists`.
+/// Serves `spotter.v1.Playlists`. Playlist file imports share the history import's
+/// bounds: `max_imports` at once in all, ended after `import_idle_timeout` of silence.
 pub fn register(
     routes: &mut RoutesBuilder,
     playlists: &Arc<service::Playlists>,
-    settings: &PlaylistsSettings,
+    max_imports: usize,
     import_idle_timeout: Duration,
 ) {
     routes.add_service(server!(
         PlaylistsServer,
-        rpc::PlaylistsService::new(playlists.clone(), settings, import_idle_timeout)
+        rpc::PlaylistsService::new(playlists.clone(), max_imports, import_idle_timeout)
     ));
 }

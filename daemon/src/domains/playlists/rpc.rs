@@ -20,7 +20,7 @@ use super::{
         playlists::PlaylistRow,
     },
 };
-use crate::{config::PlaylistsSettings, domains::identity::caller::Caller, service::clamp_page};
+use crate::{domains::identity::caller::Caller, service::clamp_page};
 
 /// Entries per page of `GetPlaylist`.
 pub const DEFAULT_PAGE: u32 = 200;
@@ -36,14 +36,12 @@ pub struct PlaylistsService {
 }
 
 impl PlaylistsService {
-    pub fn new(
-        playlists: Arc<Playlists>,
-        _settings: &PlaylistsSettings,
-        idle: Duration,
-    ) -> PlaylistsService {
+    /// `max_imports`: imports running at once, all users together; `idle`: how long
+    /// an upload may send nothing.
+    pub fn new(playlists: Arc<Playlists>, max_imports: usize, idle: Duration) -> PlaylistsService {
         PlaylistsService {
             playlists,
-            imports: Arc::default(),
+            imports: Arc::new(Running::new(max_imports)),
             idle,
         }
     }
