@@ -11,11 +11,11 @@
 //! tested without a daemon; `main.rs` only lists the subcommands.
 
 mod args;
-mod export;
-mod import;
-mod listing;
-mod output;
-mod session;
+pub(crate) mod export;
+pub(crate) mod import;
+pub(crate) mod listing;
+pub(crate) mod output;
+pub(crate) mod session;
 mod stats;
 
 pub use args::*;
@@ -48,7 +48,7 @@ pub async fn export(target: &SocketTarget, args: &ExportArgs) -> ExitCode {
     finish(export::run(target, args).await)
 }
 
-fn finish(result: Result<Outcome, String>) -> ExitCode {
+pub(crate) fn finish(result: Result<Outcome, String>) -> ExitCode {
     match result {
         Ok(Outcome::Done) => ExitCode::SUCCESS,
         Ok(Outcome::Failed) => ExitCode::FAILURE,

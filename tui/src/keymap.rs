@@ -65,11 +65,21 @@ pub const BINDINGS: &[KeyBinding] = &[
     key(S::ImportRunning, KeyCode::Esc, C::Back),
 ];
 
-/// `1`…`9`: the tabs in registry order.
+/// The digits that select the tabs, in registry order: `1`…`9`, then `0` for a
+/// tenth.
+pub const TAB_DIGITS: [char; 10] = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '0'];
+
+/// The digit of `tab` (none past the tenth).
+pub fn tab_digit(tab: crate::component::Tab) -> Option<char> {
+    let index = tabs::ALL.iter().position(|&t| t == tab)?;
+    TAB_DIGITS.get(index).copied()
+}
+
+/// `1`…`9`, `0`: the tabs in registry order.
 pub fn tab_digits() -> Vec<KeyBinding> {
     tabs::ALL
         .iter()
-        .zip('1'..='9')
+        .zip(TAB_DIGITS)
         .map(|(&tab, digit)| ch(S::Tabs, digit, C::ShowTab(tab)))
         .collect()
 }
@@ -88,6 +98,12 @@ pub fn bindings(scope: Scope) -> Vec<KeyBinding> {
             bound.splice(1..1, digits);
         }
         S::Tab(tab) => bound.extend_from_slice(tabs::keys(tab)),
+        S::Dialog { tab, .. } => bound.extend(
+            tabs::dialog_keys(tab)
+                .iter()
+                .filter(|b| b.scope == scope)
+                .copied(),
+        ),
         _ => {}
     }
     bound
@@ -200,13 +216,19 @@ fn digit_range(keys: &str) -> Option<String> {
         .map(|k| {
             let mut chars = k.chars();
             match (chars.next().and_then(|c| c.to_digit(10)), chars.next()) {
+                // `0` is the tenth tab's digit, after 9.
+                (Some(0), None) => Some(10),
                 (Some(d), None) => Some(d),
                 _ => None,
             }
         })
         .collect::<Option<_>>()?;
     let consecutive = digits.windows(2).all(|w| w[1] == w[0] + 1);
-    (digits.len() > 2 && consecutive).then(|| format!("{}–{}", digits[0], digits[digits.len() - 1]))
+    let (first, last) = (digits[0], digits[digits.len() - 1]);
+    (digits.len() > 2 && consecutive).then(|| match last {
+        10 => format!("{first}–9, 0"),
+        _ => format!("{first}–{last}"),
+    })
 }
 
 fn merged_help_lines(scopes: &[Scope]) -> Vec<HelpLine> {

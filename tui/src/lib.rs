@@ -17,7 +17,8 @@
 //! [`client::connect_and_handshake`] talks to the daemon,
 //! [`status_command::fetch_report`] is `spotter status` without the printing,
 //! [`session_command`] is `spotter sign-in` / `spotter sign-out`, and
-//! [`history_cli`] is `spotter history`, `stats`, `import` and `export`. Whatever
+//! [`history_cli`] is `spotter history`, `stats`, `import` and `export`, and
+//! [`playlists_cli`] is `spotter playlists …` and `spotter sync`. Whatever
 //! they print of the daemon's text goes through [`safe_text`] first.
 
 pub mod app;
@@ -31,6 +32,7 @@ pub mod identity;
 pub mod job_kinds;
 pub mod keymap;
 pub mod peer;
+pub mod playlists_cli;
 pub mod problem;
 pub mod providers;
 pub mod runner;

@@ -7,6 +7,7 @@ use spotter_tui::{
     client::DAEMON_USER_ENV,
     event_loop,
     history_cli::{self, ExportArgs, HistoryArgs, ImportArgs, StatsArgs},
+    playlists_cli::{self, PlaylistsArgs, SyncArgs},
     problem::Problem,
     safe_text::eprint_message,
     session_command, socket, status_command,
@@ -68,6 +69,12 @@ enum Subcommands {
     /// Write the listening history (or the filtered part) as JSON lines or CSV,
     /// which `spotter import` reads back.
     Export(ExportArgs),
+    /// Playlists: list, show, import and export files, push to Navidrome, match
+    /// again. PLAYLIST is an id or an exact name.
+    Playlists(PlaylistsArgs),
+    /// Run a job now (history, library or playlists sync); with --wait, wait for
+    /// its end and exit 1 when it failed or was cancelled.
+    Sync(SyncArgs),
 }
 
 // One thread is plenty for a client, and keeps the footprint small over SSH.
@@ -94,6 +101,8 @@ async fn main() -> ExitCode {
         Some(Subcommands::Stats(args)) => history_cli::stats(&target, &args).await,
         Some(Subcommands::Import(args)) => history_cli::import(&target, &args).await,
         Some(Subcommands::Export(args)) => history_cli::export(&target, &args).await,
+        Some(Subcommands::Playlists(args)) => playlists_cli::playlists(&target, &args).await,
+        Some(Subcommands::Sync(args)) => playlists_cli::sync(&target, &args).await,
         None => match event_loop::run(target).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(err) => {

@@ -13,8 +13,8 @@ use spotter_proto::{
     v1::{
         GetStatusRequest, admin_client::AdminClient, auth_client::AuthClient,
         connections_client::ConnectionsClient, events_client::EventsClient,
-        history_client::HistoryClient, jobs_client::JobsClient, sessions_client::SessionsClient,
-        system_client::SystemClient,
+        history_client::HistoryClient, jobs_client::JobsClient, playlists_client::PlaylistsClient,
+        sessions_client::SessionsClient, system_client::SystemClient,
     },
 };
 use tokio::net::UnixStream;
@@ -127,6 +127,13 @@ impl DaemonClient {
     /// The History service on this connection.
     pub fn history(&self) -> HistoryClient<Channel> {
         HistoryClient::new(self.channel.clone())
+            .max_decoding_message_size(MAX_MESSAGE_BYTES)
+            .max_encoding_message_size(MAX_MESSAGE_BYTES)
+    }
+
+    /// The Playlists service on this connection.
+    pub fn playlists(&self) -> PlaylistsClient<Channel> {
+        PlaylistsClient::new(self.channel.clone())
             .max_decoding_message_size(MAX_MESSAGE_BYTES)
             .max_encoding_message_size(MAX_MESSAGE_BYTES)
     }

@@ -1,6 +1,7 @@
-//! Streams a file through `History.Import` as the daemon wants it: a start
-//! message, then the file in chunks, read only as fast as the call sends them (the
-//! TUI's import dialog and `spotter import` both use it).
+//! Streams a file through `History.Import` (or `Playlists.ImportPlaylist`) as
+//! the daemon wants it: a start message, then the file in chunks, read only as
+//! fast as the call sends them (the TUI's import dialogs and `spotter import` /
+//! `spotter playlists import` use it).
 
 use futures::{SinkExt as _, Stream};
 use spotter_proto::v1::{ImportRequest, ImportStart, import_request::Part};
@@ -16,18 +17,35 @@ pub const CHUNK_BYTES: usize = 256 * 1024;
 /// stopped taking messages (the daemon refused the file: its answer says why), and
 /// fails with a read error. `sent` hears the bytes handed over so far.
 pub fn file_messages(
-    mut file: tokio::fs::File,
+    file: tokio::fs::File,
     start: ImportStart,
     sent: impl Fn(u64) + Send + 'static,
 ) -> (
     impl Stream<Item = ImportRequest> + Send + 'static,
     impl Future<Output = std::io::Result<()>> + Send + 'static,
 ) {
+    let start = ImportRequest {
+        part: Some(Part::Start(start)),
+    };
+    let chunk = |bytes| ImportRequest {
+        part: Some(Part::Chunk(bytes)),
+    };
+    chunked_messages(file, start, chunk, sent)
+}
+
+/// The same for any import call whose messages are `start`, then `chunk(bytes)`.
+pub fn chunked_messages<M: Send + 'static>(
+    mut file: tokio::fs::File,
+    start: M,
+    chunk: impl Fn(Vec<u8>) -> M + Send + 'static,
+    sent: impl Fn(u64) + Send + 'static,
+) -> (
+    impl Stream<Item = M> + Send + 'static,
+    impl Future<Output = std::io::Result<()>> + Send + 'static,
+) {
+    let wrap = chunk;
     let (mut tx, rx) = futures::channel::mpsc::channel(1);
     let read = async move {
-        let start = ImportRequest {
-            part: Some(Part::Start(start)),
-        };
         if tx.send(start).await.is_err() {
             return Ok(());
         }
@@ -42,10 +60,7 @@ pub fn file_messages(
                 return Ok(());
             }
             total += chunk.len() as u64;
-            let request = ImportRequest {
-                part: Some(Part::Chunk(chunk)),
-            };
-            if tx.send(request).await.is_err() {
+            if tx.send(wrap(chunk)).await.is_err() {
                 return Ok(());
             }
             sent(total);

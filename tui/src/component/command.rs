@@ -120,6 +120,12 @@ pub enum Scope {
     List,
     /// The keys a tab declares for itself.
     Tab(Tab),
+    /// The keys a tab declares for one of its dialogs (`dialog` names it), beside
+    /// the generic dialog keys (a playlist's editor, the review screen).
+    Dialog {
+        tab: Tab,
+        dialog: &'static str,
+    },
     /// A form taking typed text; unbound characters are typed into it.
     Form,
     Confirm,
@@ -170,4 +176,9 @@ pub const fn tab_ch(tab: Tab, c: char, key: TabKey) -> KeyBinding {
 /// A tab's own key `code` for `key`.
 pub const fn tab_key(tab: Tab, code: KeyCode, key: TabKey) -> KeyBinding {
     self::key(Scope::Tab(tab), code, Command::Tab(key))
+}
+
+/// A key `c` of a tab's dialog, in `scope` (a [`Scope::Dialog`]).
+pub const fn dialog_ch(scope: Scope, c: char, key: TabKey) -> KeyBinding {
+    ch(scope, c, Command::Tab(key))
 }

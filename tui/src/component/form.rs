@@ -30,6 +30,8 @@ pub enum FieldId {
     /// The file to import, and its format.
     Path,
     Format,
+    /// A playlist's name.
+    Name,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

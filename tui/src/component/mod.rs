@@ -230,6 +230,8 @@ pub trait Component: Debug + Clone + 'static {
     const TAB: Tab;
     /// Its own keys, in the order the footer and the help list them.
     const KEYS: &'static [KeyBinding] = &[];
+    /// The keys of its dialogs, each in its [`Scope::Dialog`].
+    const DIALOG_KEYS: &'static [KeyBinding] = &[];
     /// A list: the arrows and the page keys move its selection.
     const LIST: bool = false;
 

@@ -150,13 +150,14 @@ async fn stream_into(
 
 /// A file being written beside its destination: `.NAME.spotter-export-PID-N`,
 /// created 0600 and never over anything that exists.
-struct PartFile {
-    path: PathBuf,
-    file: tokio::fs::File,
+/// A file written beside its destination (0600) and renamed over it once whole.
+pub(crate) struct PartFile {
+    pub(crate) path: PathBuf,
+    pub(crate) file: tokio::fs::File,
 }
 
 impl PartFile {
-    async fn create(destination: &Path) -> Result<PartFile, String> {
+    pub(crate) async fn create(destination: &Path) -> Result<PartFile, String> {
         let name = destination
             .file_name()
             .ok_or_else(|| format!("{} is not a file name", destination.display()))?
@@ -187,7 +188,7 @@ impl PartFile {
     }
 
     /// Flushes, syncs and renames over `destination`.
-    async fn commit(mut self, destination: &Path) -> io::Result<()> {
+    pub(crate) async fn commit(mut self, destination: &Path) -> io::Result<()> {
         let result = async {
             self.file.flush().await?;
             self.file.sync_all().await?;
@@ -200,7 +201,7 @@ impl PartFile {
         result
     }
 
-    async fn discard(self) {
+    pub(crate) async fn discard(self) {
         drop(self.file);
         let _ = tokio::fs::remove_file(&self.path).await;
     }

@@ -240,7 +240,7 @@ fn pad(text: &str, width: usize, cut: bool) -> String {
 }
 
 /// At most `width` display columns, the last one "…" when something was cut.
-pub(super) fn truncate(text: &str, width: usize) -> String {
+pub(crate) fn truncate(text: &str, width: usize) -> String {
     if text.width() <= width {
         return text.to_owned();
     }

@@ -126,12 +126,44 @@ impl Session {
     where
         Req: Clone,
     {
+        self.call(name, request, DaemonClient::history, call).await
+    }
+
+    /// One unary call of the service `service` picks, the same way.
+    pub async fn call<S, Req, Resp>(
+        &mut self,
+        name: &'static str,
+        request: Req,
+        service: impl Fn(&DaemonClient) -> S,
+        call: impl Fn(S, tonic::Request<Req>) -> CallFuture<Resp>,
+    ) -> Result<Resp, Failure>
+    where
+        Req: Clone,
+    {
+        match self.try_call(name, request, service, call).await? {
+            Ok(response) => Ok(response),
+            Err(err) => Err(client_failure(&err)),
+        }
+    }
+
+    /// The same, with the call's own failure kept as it is (its code matters to
+    /// the caller); the outer error is the session's.
+    pub async fn try_call<S, Req, Resp>(
+        &mut self,
+        name: &'static str,
+        request: Req,
+        service: impl Fn(&DaemonClient) -> S,
+        call: impl Fn(S, tonic::Request<Req>) -> CallFuture<Resp>,
+    ) -> Result<Result<Resp, ClientError>, Failure>
+    where
+        Req: Clone,
+    {
         self.ensure_fresh().await?;
         let mut retried = false;
         loop {
-            let future = call(self.client.history(), self.auth.authorize(request.clone()));
+            let future = call(service(&self.client), self.auth.authorize(request.clone()));
             match self.client.within_deadline(name, future).await {
-                Ok(response) => return Ok(response),
+                Ok(response) => return Ok(Ok(response)),
                 Err(ClientError::Rpc {
                     code: tonic::Code::Unauthenticated,
                     ..
@@ -139,7 +171,7 @@ impl Session {
                     retried = true;
                     self.refresh().await?;
                 }
-                Err(err) => return Err(client_failure(&err)),
+                Err(err) => return Ok(Err(err)),
             }
         }
     }

@@ -1,9 +1,9 @@
 use std::collections::HashSet;
 
 use super::*;
-use crate::tabs::{audit, connections, history, jobs, lockouts, sessions, stats, users};
+use crate::tabs::{audit, connections, history, jobs, lockouts, playlists, sessions, stats, users};
 
-const ALL_SCOPES: [Scope; 18] = [
+const ALL_SCOPES: [Scope; 21] = [
     Scope::Always,
     Scope::Screen,
     Scope::Tabs,
@@ -16,6 +16,9 @@ const ALL_SCOPES: [Scope; 18] = [
     Scope::Tab(jobs::TAB),
     Scope::Tab(history::TAB),
     Scope::Tab(stats::TAB),
+    Scope::Tab(playlists::TAB),
+    playlists::EDITOR,
+    playlists::REVIEWER,
     Scope::Form,
     Scope::Confirm,
     Scope::Chooser,
@@ -181,7 +184,7 @@ fn help_merges_keys_of_one_command_and_of_the_tab_digits() {
         .iter()
         .find(|l| matches!(l.command, Command::ShowTab(_)))
         .unwrap();
-    assert_eq!(tabs.keys, "1–9");
+    assert_eq!(tabs.keys, "1–9, 0", "the tenth tab is 0");
     let down = lines.iter().find(|l| l.command == Command::Down).unwrap();
     assert_eq!(down.keys, "↓, j");
 }
@@ -189,7 +192,7 @@ fn help_merges_keys_of_one_command_and_of_the_tab_digits() {
 #[test]
 fn tab_digits_follow_the_tab_order() {
     for (number, &tab) in (1..).zip(crate::tabs::ALL) {
-        let digit = char::from_digit(number, 10).unwrap();
+        let digit = char::from_digit(number % 10, 10).unwrap();
         assert_eq!(
             press(KeyCode::Char(digit), KeyModifiers::NONE, &[Scope::Tabs]),
             command(Command::ShowTab(tab)),

@@ -113,6 +113,16 @@ macro_rules! tabs {
             &[]
         }
 
+        /// The keys `tab` declares for its dialogs.
+        pub fn dialog_keys(tab: Tab) -> &'static [KeyBinding] {
+            $(
+                if tab == <$module::$component as Component>::TAB {
+                    return <$module::$component as Component>::DIALOG_KEYS;
+                }
+            )*
+            &[]
+        }
+
         impl Call {
             /// The tab that made it.
             pub fn tab(&self) -> Tab {
@@ -188,6 +198,7 @@ tabs! {
     Jobs => jobs::JobsTab,
     History => history::HistoryTab,
     Stats => stats::StatsTab,
+    Playlists => playlists::PlaylistsTab,
     Users => users::UsersTab,
     Lockouts => lockouts::LockoutsTab,
     Audit => audit::AuditTab,

@@ -13,7 +13,7 @@ use ratatui::{
 };
 
 use crate::component::widgets::theme::Theme;
-use crate::{app::Main, component::Tab, tabs};
+use crate::{app::Main, component::Tab};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Fit {
@@ -23,6 +23,8 @@ enum Fit {
     Tight,
     /// " 1 Status 2 Sess 3 Conn …"
     Short,
+    /// " [1 Status] 2Sess 3Conn …": admins' ten tabs and a name at 80 columns.
+    Dense,
 }
 
 pub fn render(frame: &mut Frame, area: Rect, main: &Main, theme: Theme) {
@@ -32,10 +34,10 @@ pub fn render(frame: &mut Frame, area: Rect, main: &Main, theme: Theme) {
     let who = format!("{name} · {} ", main.identity.role_name());
 
     let fits = |fit: Fit, extra: usize| tabs_width(main, fit) + extra <= width;
-    let fit = [Fit::Roomy, Fit::Tight, Fit::Short]
+    let fit = [Fit::Roomy, Fit::Tight, Fit::Short, Fit::Dense]
         .into_iter()
         .find(|&fit| fits(fit, 1 + who.chars().count()))
-        .unwrap_or(Fit::Short);
+        .unwrap_or(Fit::Dense);
     frame.render_widget(Paragraph::new(Line::from(spans(main, fit, theme))), area);
 
     // Who is signed in, as much as is left: the role goes before the name does.
@@ -54,14 +56,21 @@ pub fn render(frame: &mut Frame, area: Rect, main: &Main, theme: Theme) {
 }
 
 fn label(tab: Tab, current: bool, fit: Fit) -> String {
-    let title = if fit == Fit::Short && !current {
+    let title = if matches!(fit, Fit::Short | Fit::Dense) && !current {
         tab.short_title
     } else {
         tab.title
     };
+    let gap = if fit == Fit::Dense && !current {
+        ""
+    } else {
+        " "
+    };
     // The digit that selects it.
-    let number = tabs::ALL.iter().position(|&t| t == tab).unwrap_or(0) + 1;
-    let text = format!("{number} {title}");
+    let text = match crate::keymap::tab_digit(tab) {
+        Some(digit) => format!("{digit}{gap}{title}"),
+        None => title.to_owned(),
+    };
     match (current, fit) {
         // Brackets as well as style, so the current tab reads without either.
         (true, _) => format!("[{text}]"),

@@ -226,7 +226,7 @@ fn an_owner_at_80_columns_sees_every_tab_and_their_name() {
     let text = screen(&app);
     let bar = text.lines().next().unwrap();
     assert!(
-        bar.contains("[1 Status]") && bar.contains("9 Audit"),
+        bar.contains("[1 Status]") && bar.contains("7Lists") && bar.contains("0Audit"),
         "{bar}"
     );
     assert!(bar.contains("owner"), "{bar}");

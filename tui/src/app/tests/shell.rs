@@ -4,7 +4,7 @@ use spotter_proto::v1::Role;
 
 use crate::{
     app::{Action, Call, Command},
-    tabs::{self, audit, connections, history, jobs, sessions, stats, status, users},
+    tabs::{self, audit, connections, history, jobs, playlists, sessions, stats, status, users},
     test_support::app::*,
 };
 
@@ -19,12 +19,13 @@ fn admin_tabs_are_hidden_for_role_user() {
             connections::TAB,
             jobs::TAB,
             history::TAB,
-            stats::TAB
+            stats::TAB,
+            playlists::TAB
         ]
     );
     assert_eq!(press(&mut app, Command::ShowTab(users::TAB)), vec![]);
     assert_eq!(main(&app).tab, status::TAB);
-    for _ in 0..6 {
+    for _ in 0..7 {
         press(&mut app, Command::NextTab);
     }
     assert_eq!(

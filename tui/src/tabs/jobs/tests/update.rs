@@ -99,3 +99,41 @@ fn cancel_applies_to_the_selected_job_and_rereads_the_list() {
         "Library sync was not running."
     );
 }
+
+#[test]
+fn playlist_sync_is_listed_by_its_name_and_runs_and_cancels_like_the_others() {
+    let mut app = on_jobs();
+    app.update(Action::CallDone(Reply::Jobs(jobs::Reply::Jobs {
+        jobs: vec![
+            job(JobKind::PlaylistSync, job::State::Idle),
+            job(JobKind::LibrarySync, job::State::Idle),
+            job(JobKind::HistorySync, job::State::Idle),
+        ],
+        recent_runs: vec![],
+    })));
+    let screen = crate::test_support::screen::screen(&app);
+    assert!(screen.contains("Playlist sync"), "{screen}");
+    // Sorted by kind: history, library, playlists.
+    press(&mut app, Command::Down);
+    press(&mut app, Command::Down);
+    assert_eq!(
+        press(&mut app, Command::Tab(jobs::RUN_JOB)),
+        vec![call(Call::Jobs(jobs::Call::RunJob {
+            kind: JobKind::PlaylistSync,
+            everything: false
+        }))]
+    );
+    app.update(Action::CallDone(Reply::Jobs(jobs::Reply::JobStarted {
+        kind: JobKind::PlaylistSync,
+    })));
+    assert_eq!(
+        main(&app).notice.as_ref().unwrap().text,
+        "Playlist sync started."
+    );
+    assert_eq!(
+        press(&mut app, Command::Tab(jobs::CANCEL_JOB)),
+        vec![call(Call::Jobs(jobs::Call::CancelJob {
+            kind: JobKind::PlaylistSync
+        }))]
+    );
+}
