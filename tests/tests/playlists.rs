@@ -948,3 +948,98 @@ async fn pages_and_filters_walk_a_long_playlist() {
     assert!(review.iter().all(|e| e.needs_review));
     i.running.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_stalled_or_cut_short_upload_imports_nothing() {
+    let mut s = Settings::default();
+    s.history.import_idle_timeout_secs = 1;
+    let i = Instance::with_settings(s).await;
+    let token = &i.owner.access_token;
+    let api = &i.api;
+
+    // Announced 100 bytes, sent 20, then silence: ended after the idle timeout.
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    tx.send(v1::ImportPlaylistRequest {
+        part: Some(v1::import_playlist_request::Part::Start(
+            v1::ImportPlaylistStart {
+                file_name: "slow.m3u".into(),
+                format: String::new(),
+                size: 100,
+                name: String::new(),
+            },
+        )),
+    })
+    .await
+    .unwrap();
+    tx.send(v1::ImportPlaylistRequest {
+        part: Some(v1::import_playlist_request::Part::Chunk(
+            b"a.flac\nb.flac\nc.flac\n".to_vec(),
+        )),
+    })
+    .await
+    .unwrap();
+    let mut stream = api
+        .playlists_as(token)
+        .import_playlist(tokio_stream::wrappers::ReceiverStream::new(rx))
+        .await
+        .unwrap()
+        .into_inner();
+    let error = loop {
+        match stream.message().await {
+            Ok(Some(p)) => assert!(!p.done, "{p:?}"),
+            Ok(None) => panic!("the import ended without an error"),
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(error.code(), Code::DeadlineExceeded, "{error:?}");
+    drop(tx);
+
+    // The stream ends before the bytes announced arrived: nothing is imported.
+    let whole = import_bytes(api, token, "whole.m3u", "", b"a.flac\n", 100)
+        .await
+        .map(|_| ());
+    assert!(whole.is_ok(), "a whole file imports: {whole:?}");
+    let mut messages = vec![v1::ImportPlaylistRequest {
+        part: Some(v1::import_playlist_request::Part::Start(
+            v1::ImportPlaylistStart {
+                file_name: "short.m3u".into(),
+                format: String::new(),
+                size: 1_000,
+                name: String::new(),
+            },
+        )),
+    }];
+    messages.push(v1::ImportPlaylistRequest {
+        part: Some(v1::import_playlist_request::Part::Chunk(
+            b"x.flac\n".to_vec(),
+        )),
+    });
+    let mut stream = api
+        .playlists_as(token)
+        .import_playlist(tokio_stream::iter(messages))
+        .await
+        .unwrap()
+        .into_inner();
+    let error = loop {
+        match stream.message().await {
+            Ok(Some(p)) => assert!(!p.done, "{p:?}"),
+            Ok(None) => panic!("the import ended without an error"),
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(error.code(), Code::Aborted, "{error:?}");
+    assert!(error.message().contains("7 of the 1000 bytes"), "{error:?}");
+    let listed = api
+        .playlists_as(token)
+        .list_playlists(ListPlaylistsRequest::default())
+        .await
+        .unwrap()
+        .into_inner()
+        .playlists;
+    assert_eq!(
+        listed.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(),
+        ["whole"],
+        "only the whole file made a playlist"
+    );
+    i.running.shutdown().await;
+}

@@ -254,6 +254,13 @@ impl Playlists {
                 }
             }
         }
+        if start.size > 0 && data.len() as u64 != start.size {
+            return Err(ServiceError::Aborted(format!(
+                "the upload ended after {} of the {} bytes announced; nothing was imported",
+                data.len(),
+                start.size
+            )));
+        }
         let file_name = start.file_name.clone();
         let max_entries = self.settings.max_entries;
         let parsed = tokio::task::spawn_blocking(move || {

@@ -494,3 +494,74 @@ fn track_of(row: EntryRow) -> Track {
         spotify_id,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_bounded_and_free_of_control_characters() {
+        assert_eq!(check_name("  Road trip ").unwrap(), "Road trip");
+        assert_eq!(check_name(&"é".repeat(512)).unwrap().len(), 1024);
+        for bad in [
+            "",
+            "   ",
+            "a\u{1b}[2Jb",
+            "tab\there",
+            "c1\u{85}",
+            &"n".repeat(1025),
+        ] {
+            let e = check_name(bad).unwrap_err();
+            assert!(matches!(e, ServiceError::InvalidArgument(_)), "{bad:?}");
+        }
+        assert_eq!(check_description("two\nlines").unwrap(), "two\nlines");
+        assert!(check_description("bell\u{7}").is_err());
+        assert!(check_description(&"d".repeat(4097)).is_err());
+    }
+
+    #[test]
+    fn a_copys_name_is_cut_on_a_character_boundary() {
+        let name = format!("{} (copy)", "é".repeat(600));
+        let cut = cut_name(&name);
+        assert!(cut.len() <= MAX_NAME_BYTES);
+        assert!(check_name(&cut).is_ok());
+        assert_eq!(cut_name("Mix (copy)"), "Mix (copy)");
+    }
+
+    #[test]
+    fn an_exported_track_has_its_spotify_id_and_the_matched_songs_path() {
+        let row = EntryRow {
+            id: 1,
+            position: 0,
+            artist: "A".into(),
+            title: "T".into(),
+            album: None,
+            duration_ms: Some(1000),
+            isrc: None,
+            mbid: None,
+            source_ref: Some("spotify:abc".into()),
+            entry_key: "k".into(),
+            song_id: Some("s1".into()),
+            method: "exact".into(),
+            confidence: 1.0,
+            version_differs: false,
+            best_candidate: 0.0,
+            needs_review: false,
+            song_artist: Some("A".into()),
+            song_title: Some("T".into()),
+            song_album: None,
+            song_duration_ms: None,
+            song_path: Some("A/T.flac".into()),
+        };
+        let t = track_of(row.clone());
+        assert_eq!(t.spotify_id.as_deref(), Some("abc"));
+        assert_eq!(t.path.as_deref(), Some("A/T.flac"));
+        // No song (any more): no path, whatever the join left behind.
+        let t = track_of(EntryRow {
+            song_id: None,
+            source_ref: Some("path:/x.flac".into()),
+            ..row
+        });
+        assert_eq!((t.spotify_id, t.path), (None, None));
+    }
+}
