@@ -508,7 +508,7 @@ mod tests {
             "   ",
             "a\u{1b}[2Jb",
             "tab\there",
-            "c1\u{85}",
+            "c1\u{85}x",
             &"n".repeat(1025),
         ] {
             let e = check_name(bad).unwrap_err();
