@@ -211,9 +211,15 @@ pub async fn boot(config: Config) -> Result<Running, BootError> {
         Arc::new(provider_clients(&config)?),
         wake_tx,
     ));
-    let playlists = domains::sync::service::playlists::PlaylistJobs::new(
+    // One matcher (its index cache) for the Playlists service and the sync job.
+    let matcher = Arc::new(domains::playlists::matcher::Matcher::new(
+        store.clone(),
+        &config.settings.playlists,
+    ));
+    let playlist_jobs = domains::sync::service::playlists::PlaylistJobs::new(
         &store,
         &connections,
+        &matcher,
         &config.settings.playlists,
     );
     let jobs = Jobs::new(
@@ -221,9 +227,19 @@ pub async fn boot(config: Config) -> Result<Running, BootError> {
         connections.clone(),
         events.clone(),
         config.settings.sync.clone(),
-        playlists.clone(),
+        playlist_jobs,
     );
     jobs.mark_interrupted_runs().await;
+    let playlists = Arc::new(domains::playlists::service::Playlists::new(
+        store.clone(),
+        matcher.clone(),
+        domains::playlists::navidrome::NavidromeSync::new(
+            store.clone(),
+            connections.clone(),
+            matcher,
+        ),
+        config.settings.playlists.clone(),
+    ));
 
     let listener = match activated {
         Some(l) => l,
@@ -241,9 +257,8 @@ pub async fn boot(config: Config) -> Result<Running, BootError> {
         identity: identity.clone(),
         events,
         connections,
+        playlists,
         jobs: jobs.clone(),
-        matcher: playlists.matcher,
-        navidrome_sync: playlists.navidrome,
         admission: admission.clone(),
     });
 

@@ -7,6 +7,7 @@
 pub mod daemon_process;
 pub mod fakes;
 pub mod me;
+pub mod playlists;
 pub mod supysonic;
 pub mod tmux;
 use std::{

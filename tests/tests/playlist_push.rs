@@ -1,34 +1,25 @@
 //! Pushing playlists to a real Supysonic server (its real playlists API: create,
-//! update, get, delete; password-only auth) through the real daemon: push, change
-//! here and push again (updated in place), change in Supysonic (a conflict, nothing
-//! written), overwrite, take Navidrome's version, the sync job keeping pushed
-//! playlists up to date and noticing a deleted one, link and unsync with delete.
-//!
-//! The push calls go through the daemon's `NavidromeSync` (what the Playlists RPCs
-//! call), the job through the Jobs RPC.
+//! update, get, delete; password-only auth) through the real daemon and the Playlists
+//! RPCs: push, change here and push again (updated in place), change in Supysonic (a
+//! conflict: nothing written), overwrite, take Navidrome's version, the sync job
+//! keeping pushed playlists up to date and noticing a deleted one, link, and unsync
+//! with delete.
 
 use std::time::Duration;
 
 use spotter_daemon::{
     config::Settings,
     crypto::{KeyInputs, SecretString},
-    domains::playlists::model::{NewEntry, SourceRef},
     providers::{navidrome::Navidrome, subsonic::SubsonicClient},
-    service::ServiceError,
-    store::{Store, now},
 };
-use spotter_e2e::{Api, Me, TestDirs, supysonic::Supysonic};
-use spotter_proto::v1::{JobKind, SetupRequest, SignInMethod, job_run};
-
-/// (nav_id, nav_state, source) of a playlist.
-async fn nav(store: &Store, user_id: i64, id: i64) -> (Option<String>, String, String) {
-    sqlx::query_as("SELECT nav_id, nav_state, source FROM playlists WHERE user_id = ? AND id = ?")
-        .bind(user_id)
-        .bind(id)
-        .fetch_one(store.pool())
-        .await
-        .unwrap()
-}
+use spotter_e2e::{Api, Authed, Me, TestDirs, supysonic::Supysonic};
+use spotter_proto::v1::{
+    AddEntriesRequest, CreatePlaylistRequest, GetPlaylistRequest, JobKind, LinkRequest,
+    ListNavidromePlaylistsRequest, MoveEntryRequest, Playlist, PushRequest, RemoveEntriesRequest,
+    SetupRequest, SignInMethod, TakeNavidromeVersionRequest, UnsyncRequest, job_run,
+    navidrome_sync::State as NavState, playlist::Source, playlists_client::PlaylistsClient,
+};
+use tonic::Code;
 
 /// Supysonic's playlist `id`: (name, comment, song ids).
 async fn theirs(nd: &Navidrome<'_>, id: &str) -> Option<(String, String, Vec<String>)> {
@@ -36,17 +27,52 @@ async fn theirs(nd: &Navidrome<'_>, id: &str) -> Option<(String, String, Vec<Str
     Some((p.name, p.comment, songs.into_iter().map(|s| s.id).collect()))
 }
 
-/// Entries naming library songs by id, as a local playlist holds them.
-fn entries(songs: &[(String, String, String)]) -> Vec<NewEntry> {
-    songs
-        .iter()
-        .map(|(id, artist, title)| NewEntry {
-            artist: artist.clone(),
-            title: title.clone(),
-            source_ref: Some(SourceRef::Song(id.clone())),
-            ..NewEntry::default()
-        })
-        .collect()
+fn nav_state(p: &Playlist) -> NavState {
+    p.navidrome.as_ref().unwrap().state()
+}
+
+fn nav_id(p: &Playlist) -> String {
+    p.navidrome.as_ref().unwrap().playlist_id.clone()
+}
+
+/// The playlist's entries: (entry id, matched song id).
+async fn entries(c: &mut PlaylistsClient<Authed>, id: i64) -> Vec<(i64, String)> {
+    c.get_playlist(GetPlaylistRequest {
+        id,
+        limit: 100,
+        ..Default::default()
+    })
+    .await
+    .unwrap()
+    .into_inner()
+    .entries
+    .into_iter()
+    .map(|e| (e.id, e.song.map(|s| s.id).unwrap_or_default()))
+    .collect()
+}
+
+async fn push(c: &mut PlaylistsClient<Authed>, id: i64, name: &str, overwrite: bool) -> Playlist {
+    c.push(PushRequest {
+        id,
+        name: name.into(),
+        overwrite,
+    })
+    .await
+    .unwrap()
+    .into_inner()
+}
+
+async fn get(c: &mut PlaylistsClient<Authed>, id: i64) -> Playlist {
+    c.get_playlist(GetPlaylistRequest {
+        id,
+        limit: 1,
+        ..Default::default()
+    })
+    .await
+    .unwrap()
+    .into_inner()
+    .playlist
+    .unwrap()
 }
 
 #[tokio::test]
@@ -75,70 +101,75 @@ async fn playlists_are_pushed_to_supysonic_and_kept_in_sync_without_clobbering()
         .into_inner();
     let me = Me::new(&api, &session);
     me.settle().await;
-    let state = running.state();
-    let store = &state.store;
-    let push = &state.navidrome_sync;
+    let mut c = api.playlists_as(&me.token);
+    let store = &running.state().store;
 
-    let songs: Vec<(String, String, String)> = sqlx::query_as(
-        "SELECT id, artist, title FROM library_tracks WHERE user_id = ? ORDER BY title",
-    )
-    .bind(me.id)
-    .fetch_all(store.pool())
-    .await
-    .unwrap();
-    assert_eq!(songs.len(), 4, "the library was mirrored");
-    let ids: Vec<String> = songs.iter().map(|s| s.0.clone()).collect();
+    let ids: Vec<String> =
+        sqlx::query_scalar("SELECT id FROM library_tracks WHERE user_id = ? ORDER BY title")
+            .bind(me.id)
+            .fetch_all(store.pool())
+            .await
+            .unwrap();
+    assert_eq!(ids.len(), 4, "the library was mirrored");
 
     // A local playlist of three songs.
-    let t = now();
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO playlists (user_id, name, source, created_at, updated_at) \
-         VALUES (?, 'Road Trip', 'local', ?, ?) RETURNING id",
-    )
-    .bind(me.id)
-    .bind(t)
-    .bind(t)
-    .fetch_one(store.writer())
-    .await
-    .unwrap();
-    store
-        .replace_entries(me.id, id, &entries(&songs[..3]))
+    let created = c
+        .create_playlist(CreatePlaylistRequest {
+            name: "Road Trip".into(),
+            description: String::new(),
+            song_ids: ids[..3].to_vec(),
+        })
         .await
-        .unwrap();
-    state.matcher.match_playlist(me.id, id).await.unwrap();
+        .unwrap()
+        .into_inner();
+    let id = created.id;
+    assert_eq!(nav_state(&created), NavState::NotPushed);
 
     let client = SubsonicClient::new(&server.base_url(), Duration::from_secs(10)).unwrap();
     let password = SecretString::new(alice.password);
     let nd = Navidrome::new(&client, alice.name, &password);
 
     // Push: created with the matched songs in order, the name and where it came from.
-    push.push(me.id, id, None, false).await.unwrap();
-    let (nav_id, nav_state, _) = nav(store, me.id, id).await;
-    let nav_id = nav_id.expect("pushed");
-    assert_eq!(nav_state, "in_sync");
-    let (name, comment, got) = theirs(&nd, &nav_id).await.unwrap();
+    let p = push(&mut c, id, "", false).await;
+    assert_eq!(nav_state(&p), NavState::InSync);
+    let target = nav_id(&p);
+    let (name, comment, got) = theirs(&nd, &target).await.unwrap();
     assert_eq!(name, "Road Trip");
     assert_eq!(comment, "playlist “Road Trip”, synced by spotter");
     assert_eq!(got, ids[..3]);
 
-    // Changed here: pushed again into the same playlist, under a new name.
-    let reordered = vec![songs[3].clone(), songs[1].clone(), songs[0].clone()];
-    store
-        .replace_entries(me.id, id, &entries(&reordered))
-        .await
-        .unwrap();
-    state.matcher.match_playlist(me.id, id).await.unwrap();
-    push.push(me.id, id, Some("Road Trip (home)".into()), false)
-        .await
-        .unwrap();
-    let (name, _, got) = theirs(&nd, &nav_id).await.unwrap();
+    // Changed here (one removed, one added, one moved): pushed again into the same
+    // playlist, under a new name.
+    let e = entries(&mut c, id).await;
+    c.remove_entries(RemoveEntriesRequest {
+        id,
+        entry_ids: vec![e[2].0],
+    })
+    .await
+    .unwrap();
+    c.add_entries(AddEntriesRequest {
+        id,
+        song_ids: vec![ids[3].clone()],
+        position: None,
+    })
+    .await
+    .unwrap();
+    let last = entries(&mut c, id).await[2].0;
+    c.move_entry(MoveEntryRequest {
+        id,
+        entry_id: last,
+        to_position: 0,
+    })
+    .await
+    .unwrap();
+    let want = vec![ids[3].clone(), ids[0].clone(), ids[1].clone()];
+    let p = push(&mut c, id, "Road Trip (home)", false).await;
+    assert_eq!(nav_state(&p), NavState::InSync);
+    assert_eq!(nav_id(&p), target, "updated in place");
+    let (name, _, got) = theirs(&nd, &target).await.unwrap();
     assert_eq!(name, "Road Trip (home)");
-    assert_eq!(got, vec![ids[3].clone(), ids[1].clone(), ids[0].clone()]);
-    assert_eq!(
-        nav(store, me.id, id).await.0.as_deref(),
-        Some(nav_id.as_str())
-    );
-    assert_eq!(nd.playlists().await.unwrap().len(), 1, "updated in place");
+    assert_eq!(got, want);
+    assert_eq!(nd.playlists().await.unwrap().len(), 1);
 
     // Changed in Supysonic: the next push writes nothing and says so.
     client
@@ -146,19 +177,18 @@ async fn playlists_are_pushed_to_supysonic_and_kept_in_sync_without_clobbering()
             alice.name,
             &password,
             "updatePlaylist",
-            &[("playlistId", &nav_id), ("songIdToAdd", &ids[2])],
+            &[("playlistId", &target), ("songIdToAdd", &ids[2])],
         )
         .await
         .unwrap();
-    let e = push.push(me.id, id, None, false).await.unwrap_err();
-    assert!(matches!(e, ServiceError::FailedPrecondition(_)), "{e:?}");
-    assert_eq!(nav(store, me.id, id).await.1, "changed_in_navidrome");
+    let p = push(&mut c, id, "", false).await;
+    assert_eq!(nav_state(&p), NavState::ChangedInNavidrome);
     assert_eq!(
-        theirs(&nd, &nav_id).await.unwrap().2.len(),
+        theirs(&nd, &target).await.unwrap().2.len(),
         4,
         "not clobbered"
     );
-    // The sync job leaves it for the user to decide.
+    // The sync job leaves it for the user to decide…
     let run = me.run_job(JobKind::PlaylistSync).await;
     assert_eq!(
         run.state,
@@ -166,22 +196,24 @@ async fn playlists_are_pushed_to_supysonic_and_kept_in_sync_without_clobbering()
         "{}",
         run.message
     );
-    assert_eq!(nav(store, me.id, id).await.1, "changed_in_navidrome");
-    assert_eq!(theirs(&nd, &nav_id).await.unwrap().2.len(), 4);
+    assert_eq!(
+        nav_state(&get(&mut c, id).await),
+        NavState::ChangedInNavidrome
+    );
+    assert_eq!(theirs(&nd, &target).await.unwrap().2.len(), 4);
     // …and never imports our own pushed playlist back as a Navidrome one.
-    let imported: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM playlists WHERE user_id = ? AND source = 'navidrome'",
-    )
-    .bind(me.id)
-    .fetch_one(store.pool())
-    .await
-    .unwrap();
-    assert_eq!(imported, 0);
+    let listed = c
+        .list_playlists(spotter_proto::v1::ListPlaylistsRequest::default())
+        .await
+        .unwrap()
+        .into_inner()
+        .playlists;
+    assert_eq!(listed.len(), 1, "{listed:#?}");
 
     // Overwrite resolves it.
-    push.push(me.id, id, None, true).await.unwrap();
-    assert_eq!(nav(store, me.id, id).await.1, "in_sync");
-    assert_eq!(theirs(&nd, &nav_id).await.unwrap().2.len(), 3);
+    let p = push(&mut c, id, "", true).await;
+    assert_eq!(nav_state(&p), NavState::InSync);
+    assert_eq!(theirs(&nd, &target).await.unwrap().2, want);
 
     // Changed there again, noticed by the job; taking Navidrome's version resolves it:
     // its songs become the entries.
@@ -190,7 +222,7 @@ async fn playlists_are_pushed_to_supysonic_and_kept_in_sync_without_clobbering()
             alice.name,
             &password,
             "updatePlaylist",
-            &[("playlistId", &nav_id), ("songIndexToRemove", "0")],
+            &[("playlistId", &target), ("songIndexToRemove", "0")],
         )
         .await
         .unwrap();
@@ -201,19 +233,28 @@ async fn playlists_are_pushed_to_supysonic_and_kept_in_sync_without_clobbering()
         "{}",
         run.message
     );
-    assert_eq!(nav(store, me.id, id).await.1, "changed_in_navidrome");
-    push.take_navidrome_version(me.id, id).await.unwrap();
-    let (_, nav_state, source) = nav(store, me.id, id).await;
-    assert_eq!((nav_state.as_str(), source.as_str()), ("in_sync", "local"));
-    let ours = store.matched_song_ids(me.id, id).await.unwrap();
-    assert_eq!(ours, vec![ids[1].clone(), ids[0].clone()]);
+    assert_eq!(
+        nav_state(&get(&mut c, id).await),
+        NavState::ChangedInNavidrome
+    );
+    let p = c
+        .take_navidrome_version(TakeNavidromeVersionRequest { id })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(nav_state(&p), NavState::InSync);
+    assert_eq!(p.source(), Source::Local);
+    let ours: Vec<String> = entries(&mut c, id).await.into_iter().map(|e| e.1).collect();
+    assert_eq!(ours, want[1..]);
 
     // A change here is pushed by the sync job.
-    store
-        .replace_entries(me.id, id, &entries(&songs))
-        .await
-        .unwrap();
-    state.matcher.match_playlist(me.id, id).await.unwrap();
+    c.add_entries(AddEntriesRequest {
+        id,
+        song_ids: vec![ids[2].clone()],
+        position: None,
+    })
+    .await
+    .unwrap();
     let run = me.run_job(JobKind::PlaylistSync).await;
     assert_eq!(
         run.state,
@@ -226,10 +267,13 @@ async fn playlists_are_pushed_to_supysonic_and_kept_in_sync_without_clobbering()
         "{}",
         run.message
     );
-    assert_eq!(theirs(&nd, &nav_id).await.unwrap().2, ids);
+    assert_eq!(
+        theirs(&nd, &target).await.unwrap().2,
+        vec![ids[0].clone(), ids[1].clone(), ids[2].clone()]
+    );
 
     // Deleted in Supysonic: the job marks it missing; a push creates it again.
-    assert!(nd.delete_playlist(&nav_id).await.unwrap());
+    assert!(nd.delete_playlist(&target).await.unwrap());
     let run = me.run_job(JobKind::PlaylistSync).await;
     assert_eq!(
         run.state,
@@ -237,76 +281,99 @@ async fn playlists_are_pushed_to_supysonic_and_kept_in_sync_without_clobbering()
         "{}",
         run.message
     );
-    assert_eq!(nav(store, me.id, id).await.1, "missing");
-    push.push(me.id, id, None, false).await.unwrap();
-    let (again, nav_state, _) = nav(store, me.id, id).await;
-    let again = again.unwrap();
-    assert_ne!(again, nav_id);
-    assert_eq!(nav_state, "in_sync");
-    assert_eq!(theirs(&nd, &again).await.unwrap().2, ids);
+    assert_eq!(nav_state(&get(&mut c, id).await), NavState::Missing);
+    let p = push(&mut c, id, "", false).await;
+    assert_eq!(nav_state(&p), NavState::InSync);
+    let again = nav_id(&p);
+    assert_ne!(again, target);
+    assert_eq!(theirs(&nd, &again).await.unwrap().2.len(), 3);
 
     // Link: another playlist pushes into an existing Supysonic playlist.
     let mine = nd
         .create_playlist("Made in Supysonic", "", &ids[..1])
         .await
         .unwrap();
-    let listed = push.list_navidrome_playlists(me.id).await.unwrap();
-    assert_eq!(listed.len(), 2);
+    let navs = c
+        .list_navidrome_playlists(ListNavidromePlaylistsRequest {})
+        .await
+        .unwrap()
+        .into_inner()
+        .playlists;
+    assert_eq!(navs.len(), 2);
     assert_eq!(
-        listed
-            .iter()
+        navs.iter()
             .find(|p| p.id == again)
             .unwrap()
             .linked_playlist_id,
-        Some(id)
+        id
     );
     assert_eq!(
-        listed
-            .iter()
+        navs.iter()
             .find(|p| p.id == mine)
             .unwrap()
             .linked_playlist_id,
-        None
+        0
     );
-    let other: i64 = sqlx::query_scalar(
-        "INSERT INTO playlists (user_id, name, source, created_at, updated_at) \
-         VALUES (?, 'Other', 'local', ?, ?) RETURNING id",
-    )
-    .bind(me.id)
-    .bind(t)
-    .bind(t)
-    .fetch_one(store.writer())
-    .await
-    .unwrap();
-    store
-        .replace_entries(me.id, other, &entries(&songs[2..]))
+    let other = c
+        .create_playlist(CreatePlaylistRequest {
+            name: "Other".into(),
+            description: String::new(),
+            song_ids: ids[2..].to_vec(),
+        })
         .await
-        .unwrap();
-    state.matcher.match_playlist(me.id, other).await.unwrap();
+        .unwrap()
+        .into_inner()
+        .id;
     // The target of another playlist cannot be linked twice.
-    assert!(matches!(
-        push.link(me.id, other, &again).await,
-        Err(ServiceError::AlreadyExists(_))
-    ));
-    push.link(me.id, other, &mine).await.unwrap();
+    let refused = c
+        .link(LinkRequest {
+            id: other,
+            navidrome_playlist_id: again.clone(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::AlreadyExists, "{refused:?}");
+    let p = c
+        .link(LinkRequest {
+            id: other,
+            navidrome_playlist_id: mine.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(nav_state(&p), NavState::InSync);
     let (name, _, got) = theirs(&nd, &mine).await.unwrap();
     assert_eq!(name, "Made in Supysonic", "linking keeps its name");
     assert_eq!(got, ids[2..]);
 
     // Unsync: forgotten here; with delete, gone there too.
-    push.unsync(me.id, other, false).await.unwrap();
-    assert_eq!(
-        nav(store, me.id, other).await,
-        (None, "not_pushed".into(), "local".into())
-    );
+    let p = c
+        .unsync(UnsyncRequest {
+            id: other,
+            delete_from_navidrome: false,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(nav_state(&p), NavState::NotPushed);
     assert!(theirs(&nd, &mine).await.is_some());
-    push.unsync(me.id, id, true).await.unwrap();
-    assert_eq!(nav(store, me.id, id).await.0, None);
+    c.unsync(UnsyncRequest {
+        id,
+        delete_from_navidrome: true,
+    })
+    .await
+    .unwrap();
     assert!(theirs(&nd, &again).await.is_none());
-    // Another user's playlist is not found.
-    assert!(matches!(
-        push.push(me.id + 1000, id, None, false).await,
-        Err(ServiceError::NotFound)
-    ));
+
+    // A playlist that is not the caller's is not found.
+    let e = c
+        .push(PushRequest {
+            id: id + 1000,
+            name: String::new(),
+            overwrite: true,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::NotFound);
     running.shutdown().await;
 }

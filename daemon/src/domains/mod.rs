@@ -1,5 +1,5 @@
 //! The daemon's domains, one folder each (identity and sessions, admin, connections,
-//! sync, library, history, system). A domain owns one slice of what spotterd does,
+//! sync, library, history, playlists, system). A domain owns one slice of what spotterd does,
 //! from the wire to the table:
 //!
 //! - `rpc` (or `*_rpc`): the thin tonic service: validate, authorise, convert;
@@ -61,6 +61,12 @@ pub fn routes(state: &DaemonState, settings: &Settings) -> Routes {
         &s.events,
         &settings.history,
         &settings.sync,
+    );
+    playlists::register(
+        &mut routes,
+        &s.playlists,
+        settings.history.max_concurrent_imports,
+        std::time::Duration::from_secs(settings.history.import_idle_timeout_secs),
     );
     routes.routes()
 }

@@ -8,9 +8,7 @@ use spotter_proto::locations::Mode;
 use tokio::sync::RwLock;
 
 use super::{
-    connections::service::Connections,
-    identity::service::Identity,
-    playlists::{matcher::Matcher, navidrome::NavidromeSync},
+    connections::service::Connections, identity::service::Identity, playlists::service::Playlists,
     sync::jobs::Jobs,
 };
 use crate::{
@@ -35,12 +33,10 @@ pub struct DaemonState {
     pub events: Arc<EventBus>,
     /// Provider connections and the credentials jobs use.
     pub connections: Arc<Connections>,
+    /// Playlists, their matching and Navidrome push.
+    pub playlists: Arc<Playlists>,
     /// The background job scheduler.
     pub jobs: Jobs,
-    /// Playlist matching against each user's library (one index cache per daemon).
-    pub matcher: Arc<Matcher>,
-    /// Pushing playlists to Navidrome.
-    pub navidrome_sync: Arc<NavidromeSync>,
     /// The client connections held, per Unix user and in all.
     pub admission: Arc<transport::connections::Admission>,
 }

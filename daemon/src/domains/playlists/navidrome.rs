@@ -112,7 +112,9 @@ impl NavidromeSync {
     }
 
     /// Pushes a playlist (see the module docs). `name` renames the Navidrome playlist;
-    /// `overwrite` writes even over changes made in Navidrome.
+    /// `overwrite` writes even over changes made in Navidrome. When it was changed
+    /// there (and not `overwrite`), nothing is written and the playlist's state is
+    /// `changed_in_navidrome`: that is `Ok`, the state tells.
     pub async fn push(
         &self,
         user_id: i64,
@@ -128,15 +130,13 @@ impl NavidromeSync {
                 "a playlist name has at most 1024 characters".into(),
             ));
         }
+        // A conflict is no error: nothing was written, and the playlist's state
+        // (changed_in_navidrome) says so to the caller.
         match self
             .push_link(&account, user_id, &link, name, overwrite, true)
             .await
         {
-            Ok(Pushed::Done) => Ok(()),
-            Ok(Pushed::Conflict) => Err(ServiceError::FailedPrecondition(
-                "the playlist was changed in Navidrome since the last push: take Navidrome's version or overwrite it".into(),
-            )),
-            Ok(Pushed::Missing) => Err(ServiceError::NotFound),
+            Ok(_) => Ok(()),
             Err(e) => Err(self.failed(user_id, playlist_id, e).await),
         }
     }

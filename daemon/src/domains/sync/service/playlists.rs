@@ -35,14 +35,15 @@ pub struct PlaylistJobs {
 }
 
 impl PlaylistJobs {
-    /// Built once at boot: the matcher (its index cache is per daemon), source
+    /// Built once at boot, sharing the daemon's matcher (its index cache): source
     /// following and Navidrome push.
     pub fn new(
         store: &crate::store::Store,
         connections: &Arc<crate::domains::connections::service::Connections>,
+        matcher: &Arc<Matcher>,
         settings: &crate::config::PlaylistsSettings,
     ) -> PlaylistJobs {
-        let matcher = Arc::new(Matcher::new(store.clone(), settings));
+        let matcher = matcher.clone();
         PlaylistJobs {
             sources: Arc::new(Sources::new(
                 store.clone(),
