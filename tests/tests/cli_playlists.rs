@@ -73,7 +73,6 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs the Playlists service from the core branch"]
 async fn import_list_show_export_match_and_names() {
     let instance = signed_in().await;
     let dirs = &instance.dirs;
@@ -174,7 +173,7 @@ async fn import_list_show_export_match_and_names() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs the Playlists service from the core branch"]
+#[ignore = "needs the playlist sync job from the sources branch"]
 async fn sync_playlists_waits_for_the_run_and_exits_with_its_result() {
     let instance = signed_in().await;
     let dirs = &instance.dirs;

@@ -10,7 +10,6 @@ use spotter_e2e::{
 const M3U: &str = "#EXTM3U\n#EXTINF:215,Radiohead - Karma Police\nkarma.mp3\n#EXTINF:300,Björk - Jóga\njoga.mp3\n";
 
 #[test]
-#[ignore = "needs the Playlists service from the core branch"]
 fn tui_in_tmux_imports_renames_and_reviews_a_playlist() {
     let dirs = TestDirs::new();
     let password = "amber-lantern-harbour";
