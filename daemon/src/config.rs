@@ -197,7 +197,8 @@ pub struct PlaylistsSettings {
     pub match_threshold: f32,
     /// Largest playlist file an import reads, in bytes.
     pub max_import_bytes: u64,
-    /// Entries one playlist may hold (imports and syncs stop there and say so).
+    /// Entries one playlist may hold: a longer file is refused whole; a longer source
+    /// playlist is cut there, and the sync says so.
     pub max_entries: u64,
     /// Playlists one user may hold, imported ones included.
     pub max_playlists_per_user: u64,

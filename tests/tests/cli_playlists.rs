@@ -7,7 +7,14 @@ use std::{
 };
 
 use serde_json::Value;
-use spotter_e2e::{Instance, OWNER, OWNER_PW, TestDirs, bin};
+use spotter_daemon::config::Settings;
+use spotter_e2e::{
+    Instance, Me, OWNER, OWNER_PW, TestDirs, bin,
+    fakes::{
+        settings_for,
+        subsonic::{FakeLibrary, FakeSubsonic},
+    },
+};
 use tokio::io::AsyncWriteExt as _;
 
 /// Three tracks and a line that is no track (line 6).
@@ -49,7 +56,14 @@ fn json_lines(out: &Output) -> Vec<Value> {
 }
 
 async fn signed_in() -> Instance {
-    let instance = Instance::start().await;
+    sign_in(Instance::start().await).await
+}
+
+async fn signed_in_with(settings: Settings) -> Instance {
+    sign_in(Instance::with_settings(settings).await).await
+}
+
+async fn sign_in(instance: Instance) -> Instance {
     let mut cmd = instance.dirs.command(&bin("spotter"));
     cmd.args(["sign-in", "--username", OWNER])
         .stdin(Stdio::piped())
@@ -173,25 +187,54 @@ async fn import_list_show_export_match_and_names() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs the playlist sync job from the sources branch"]
 async fn sync_playlists_waits_for_the_run_and_exits_with_its_result() {
+    // Nothing connected: the job cannot run, and says why.
     let instance = signed_in().await;
-    let dirs = &instance.dirs;
-    let out = spotter(dirs, &["sync", "playlists", "--wait"]).await;
-    // Nothing connected: the run ends either way, and the exit code says how.
-    if out.status.success() {
-        assert!(
-            stdout(&out).starts_with("Playlist sync succeeded"),
-            "{}",
-            stdout(&out)
-        );
-    } else {
-        assert!(
-            stderr(&out).contains("spotter: Playlist sync "),
-            "{}",
-            stderr(&out)
-        );
-    }
-    let out = spotter(dirs, &["sync", "playlists"]).await;
+    let out = spotter(&instance.dirs, &["sync", "playlists", "--wait"]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(stderr(&out).contains("is connected"), "{}", stderr(&out));
+    drop(instance);
+
+    // A Navidrome playlist to import: the run is waited for, succeeds, and its
+    // playlist is there when the command returns.
+    let fake = FakeSubsonic::start(FakeLibrary::generate(4, 1, 3)).await;
+    let ids: Vec<String> = fake.snapshot().albums[0]
+        .songs
+        .iter()
+        .map(|s| s.id.clone())
+        .collect();
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let mut settings = settings_for(None, None, None);
+    settings.navidrome.base_url = Some(fake.base_url());
+    let instance = signed_in_with(settings).await;
+    let me = Me::new(&instance.api, &instance.owner);
+    me.connect_navidrome(
+        &instance.owner.access_token,
+        fake.username(),
+        fake.password(),
+    )
+    .await;
+    me.settle().await;
+    fake.add_playlist(fake.username(), "Kitchen", &ids[..3]);
+    let out = spotter(&instance.dirs, &["sync", "playlists", "--wait"]).await;
     assert_ok(&out);
+    assert!(
+        stdout(&out).starts_with("Playlist sync succeeded"),
+        "{}",
+        stdout(&out)
+    );
+    let list = spotter(&instance.dirs, &["playlists", "list", "--json"]).await;
+    assert_ok(&list);
+    let kitchen = json_lines(&list)
+        .into_iter()
+        .find(|p| p["name"] == "Kitchen")
+        .unwrap_or_else(|| panic!("{}", stdout(&list)));
+    assert_eq!(kitchen["entries"], 3, "{kitchen}");
+    assert_eq!(kitchen["matched"], 3, "{kitchen}");
+    // A Navidrome playlist is there already: a push would make a second copy.
+    let push = spotter(&instance.dirs, &["playlists", "push", "Kitchen"]).await;
+    assert_eq!(push.status.code(), Some(1), "{}", stdout(&push));
+    assert!(stderr(&push).contains("already there"), "{}", stderr(&push));
+    let names: Vec<String> = fake.playlists().into_iter().map(|p| p.name).collect();
+    assert_eq!(names, ["Kitchen"]);
 }

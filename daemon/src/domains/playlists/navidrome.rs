@@ -123,6 +123,14 @@ impl NavidromeSync {
         overwrite: bool,
     ) -> Result<(), ServiceError> {
         let link = self.link_of(user_id, playlist_id).await?;
+        if link.source() == Some(Source::Navidrome) {
+            // It is in Navidrome already: a push would make a second copy there.
+            return Err(ServiceError::FailedPrecondition(
+                "this playlist comes from Navidrome and is already there; duplicate it as \
+                 local to push an edited copy"
+                    .into(),
+            ));
+        }
         let account = self.account(user_id).await?;
         let name = name.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
         if name.as_ref().is_some_and(|n| n.chars().count() > 1024) {
