@@ -2,6 +2,7 @@
 //! admin commands alike.
 
 mod error;
+pub mod slots;
 
 pub use error::{Result, ServiceError};
 

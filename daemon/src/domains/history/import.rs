@@ -22,15 +22,10 @@
 //! further one is refused, never queued); an upload that sends nothing for
 //! `history.import_idle_timeout_secs` is ended, releasing its slot.
 
-use std::{
-    collections::HashSet,
-    io::Read,
-    sync::{Arc, Mutex},
-    time::Duration,
-};
+use std::{io::Read, sync::Arc, time::Duration};
 
 use futures::Stream;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
+use tokio::sync::mpsc;
 use tokio_stream::{StreamExt, wrappers::ReceiverStream};
 
 use crate::{
@@ -40,7 +35,7 @@ use crate::{
     },
     events::{self, EventBus},
     providers::RemoteListen,
-    service::ServiceError,
+    service::{ServiceError, slots::UserSlots},
     store::Store,
 };
 
@@ -122,26 +117,8 @@ pub struct Importer {
     events: Arc<EventBus>,
     min_play_ms: u64,
     limits: ImportLimits,
-    running: Arc<Semaphore>,
-    /// Users with an import running.
-    users: Arc<Mutex<HashSet<i64>>>,
-}
-
-/// A running import's claim: its global slot and its user's. Released on drop.
-struct Slot {
-    _permit: OwnedSemaphorePermit,
-    users: Arc<Mutex<HashSet<i64>>>,
-    user_id: i64,
-}
-
-impl Drop for Slot {
-    fn drop(&mut self) {
-        lock(&self.users).remove(&self.user_id);
-    }
-}
-
-fn lock(users: &Mutex<HashSet<i64>>) -> std::sync::MutexGuard<'_, HashSet<i64>> {
-    users.lock().unwrap_or_else(|p| p.into_inner())
+    /// One import per user and `max_running` in all.
+    slots: Arc<UserSlots>,
 }
 
 /// What the reader thread hands over: a page of plays and what it saw on the way.
@@ -201,32 +178,7 @@ impl Importer {
             events,
             min_play_ms,
             limits,
-            running: Arc::new(Semaphore::new(limits.max_running)),
-            users: Arc::default(),
-        }
-    }
-
-    /// The user's import slot and a global one, or why not: one import per user at
-    /// a time, and a bounded number in all (refused rather than queued, so that a
-    /// stalled upload never holds others up).
-    fn claim(&self, user_id: i64) -> Result<Slot, ServiceError> {
-        if !lock(&self.users).insert(user_id) {
-            return Err(ServiceError::ResourceExhausted(
-                "you already have an import running; wait for it to finish".into(),
-            ));
-        }
-        match self.running.clone().try_acquire_owned() {
-            Ok(permit) => Ok(Slot {
-                _permit: permit,
-                users: self.users.clone(),
-                user_id,
-            }),
-            Err(_) => {
-                lock(&self.users).remove(&user_id);
-                Err(ServiceError::ResourceExhausted(
-                    "the server is busy with other imports; try again in a few minutes".into(),
-                ))
-            }
+            slots: Arc::new(UserSlots::new("an import", "imports", limits.max_running)),
         }
     }
 
@@ -263,7 +215,7 @@ impl Importer {
             },
             format,
         };
-        let slot = self.claim(user_id)?;
+        let slot = self.slots.claim(user_id)?;
         let (progress_tx, progress_rx) = mpsc::channel(8);
         // The first message says the import has its slot and is under way.
         let _ = progress_tx.try_send(Ok(ImportReport {

@@ -6,14 +6,10 @@
 //! upload that is too large, breaks off, stalls, or holds more entries than a
 //! playlist may leaves nothing behind.
 
-use std::{
-    collections::HashSet,
-    sync::{Arc, Mutex},
-    time::Duration,
-};
+use std::{sync::Arc, time::Duration};
 
 use futures::{Stream, StreamExt};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
+use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 
 use super::{
@@ -21,7 +17,10 @@ use super::{
     model::Source,
     service::{Playlists, check_name},
 };
-use crate::{music_text::clean_name, service::ServiceError};
+use crate::{
+    music_text::clean_name,
+    service::{ServiceError, slots::UserSlots},
+};
 
 /// Largest chunk accepted.
 pub const MAX_CHUNK: usize = 1 << 20;
@@ -63,62 +62,6 @@ pub struct ImportReport {
 
 pub type Reports = ReceiverStream<Result<ImportReport, ServiceError>>;
 
-/// The imports running: one per user at a time, and a bounded number in all (a file
-/// is held in memory while it is read), refused rather than queued.
-#[derive(Debug)]
-pub struct Running {
-    users: Mutex<HashSet<i64>>,
-    slots: Arc<Semaphore>,
-}
-
-#[derive(Debug)]
-struct Slot {
-    running: Arc<Running>,
-    user_id: i64,
-    _permit: OwnedSemaphorePermit,
-}
-
-impl Drop for Slot {
-    fn drop(&mut self) {
-        self.running.users().remove(&self.user_id);
-    }
-}
-
-impl Running {
-    /// At most `max_running` imports at once, all users together.
-    pub fn new(max_running: usize) -> Running {
-        Running {
-            users: Mutex::default(),
-            slots: Arc::new(Semaphore::new(max_running.max(1))),
-        }
-    }
-
-    fn users(&self) -> std::sync::MutexGuard<'_, HashSet<i64>> {
-        self.users.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn claim(self: &Arc<Self>, user_id: i64) -> Result<Slot, ServiceError> {
-        if !self.users().insert(user_id) {
-            return Err(ServiceError::ResourceExhausted(
-                "you already have a playlist import running; wait for it to finish".into(),
-            ));
-        }
-        match self.slots.clone().try_acquire_owned() {
-            Ok(permit) => Ok(Slot {
-                running: self.clone(),
-                user_id,
-                _permit: permit,
-            }),
-            Err(_) => {
-                self.users().remove(&user_id);
-                Err(ServiceError::ResourceExhausted(
-                    "the server is busy with other imports; try again in a few minutes".into(),
-                ))
-            }
-        }
-    }
-}
-
 /// The file's base name without its extension.
 fn stem(file_name: &str) -> &str {
     let base = file_name.rsplit(['/', '\\']).next().unwrap_or(file_name);
@@ -150,7 +93,7 @@ impl Playlists {
     /// Starts importing the file `start` describes; progress streams back.
     pub async fn import<S>(
         self: &Arc<Self>,
-        running: &Arc<Running>,
+        running: &UserSlots,
         idle: Duration,
         user_id: i64,
         start: ImportStart,
@@ -310,26 +253,6 @@ impl Playlists {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn one_import_per_user_and_a_bounded_number_in_all() {
-        let running = Arc::new(Running::new(2));
-        let ann = running.claim(1).unwrap();
-        assert!(
-            running
-                .claim(1)
-                .unwrap_err()
-                .to_string()
-                .contains("already")
-        );
-        let _bob = running.claim(2).unwrap();
-        let busy = running.claim(3).unwrap_err();
-        assert!(busy.to_string().contains("busy"), "{busy}");
-        // A refused claim leaves no trace; a finished import frees both slots.
-        drop(ann);
-        let _carl = running.claim(3).unwrap();
-        assert!(running.claim(1).is_err());
-    }
 
     #[test]
     fn the_default_name_is_the_base_name_without_extension() {

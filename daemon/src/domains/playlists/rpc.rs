@@ -11,7 +11,7 @@ use tonic::{Request, Response, Status, Streaming};
 
 use super::{
     files::Format,
-    import::{self, ImportReport, Running},
+    import::{self, ImportReport},
     matcher::Candidate,
     model::Source,
     service::{Choice, Playlists},
@@ -20,7 +20,10 @@ use super::{
         playlists::PlaylistRow,
     },
 };
-use crate::{domains::identity::caller::Caller, service::clamp_page};
+use crate::{
+    domains::identity::caller::Caller,
+    service::{clamp_page, slots::UserSlots},
+};
 
 /// Entries per page of `GetPlaylist`.
 pub const DEFAULT_PAGE: u32 = 200;
@@ -31,7 +34,7 @@ pub const MAX_SEARCH: u32 = 100;
 
 pub struct PlaylistsService {
     playlists: Arc<Playlists>,
-    imports: Arc<Running>,
+    imports: UserSlots,
     idle: Duration,
 }
 
@@ -41,7 +44,7 @@ impl PlaylistsService {
     pub fn new(playlists: Arc<Playlists>, max_imports: usize, idle: Duration) -> PlaylistsService {
         PlaylistsService {
             playlists,
-            imports: Arc::new(Running::new(max_imports)),
+            imports: UserSlots::new("a playlist import", "playlist imports", max_imports),
             idle,
         }
     }
