@@ -1,6 +1,6 @@
 //! The daemon's domains, one folder each (identity and sessions, admin, connections,
-//! sync, library, history, playlists, system). A domain owns one slice of what spotterd does,
-//! from the wire to the table:
+//! sync, library, history, playlists, system). A domain owns one slice of what
+//! spotterd does, from the wire to the table:
 //!
 //! - `rpc` (or `*_rpc`): the thin tonic service: validate, authorise, convert;
 //! - `service`: the domain logic, in plain Rust values (no tonic, no SQL strings),
