@@ -2,7 +2,7 @@
 //! proper name people read ("Last.fm") and the lowercase key scripts type and read
 //! ("lastfm"). `UNSPECIFIED` names nothing, so its names are empty.
 
-use crate::v1::{JobKind, Provider};
+use crate::v1::{JobKind, Provider, playlist};
 
 impl Provider {
     /// The provider's proper name, for people: "Last.fm", "ListenBrainz".
@@ -36,6 +36,32 @@ impl JobKind {
             JobKind::LibrarySync => "Library sync",
             JobKind::PlaylistSync => "Playlist sync",
             JobKind::Unspecified => "",
+        }
+    }
+}
+
+impl playlist::Source {
+    /// Where a playlist comes from, for people: "Spotify", "File".
+    pub const fn display_name(self) -> &'static str {
+        match self {
+            playlist::Source::Local => "Local",
+            playlist::Source::File => "File",
+            playlist::Source::Spotify => "Spotify",
+            playlist::Source::Listenbrainz => "ListenBrainz",
+            playlist::Source::Navidrome => "Navidrome",
+            playlist::Source::Unspecified => "",
+        }
+    }
+
+    /// Where a playlist comes from, for scripts: "spotify", "file".
+    pub const fn key(self) -> &'static str {
+        match self {
+            playlist::Source::Local => "local",
+            playlist::Source::File => "file",
+            playlist::Source::Spotify => "spotify",
+            playlist::Source::Listenbrainz => "listenbrainz",
+            playlist::Source::Navidrome => "navidrome",
+            playlist::Source::Unspecified => "",
         }
     }
 }
@@ -96,5 +122,39 @@ mod tests {
         for provider in values::<Provider>("Provider") {
             assert_eq!(provider.key(), provider.as_str_name().to_lowercase());
         }
+        for source in playlist_sources() {
+            assert_eq!(source.key(), source.as_str_name().to_lowercase());
+        }
+    }
+
+    /// Every `Playlist.Source` but UNSPECIFIED, as the `.proto` file declares them.
+    fn playlist_sources() -> Vec<playlist::Source> {
+        let set = prost_types::FileDescriptorSet::decode(crate::FILE_DESCRIPTOR_SET).unwrap();
+        let message = set
+            .file
+            .iter()
+            .flat_map(|f| &f.message_type)
+            .find(|m| m.name() == "Playlist")
+            .unwrap();
+        let source = message
+            .enum_type
+            .iter()
+            .find(|e| e.name() == "Source")
+            .unwrap();
+        source
+            .value
+            .iter()
+            .filter(|v| v.number() != 0)
+            .map(|v| playlist::Source::try_from(v.number()).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn every_playlist_source_has_a_distinct_display_name_and_key() {
+        let sources = playlist_sources();
+        let display: Vec<_> = sources.iter().map(|s| s.display_name()).collect();
+        let keys: Vec<_> = sources.iter().map(|s| s.key()).collect();
+        assert_named(&display, "display names");
+        assert_named(&keys, "keys");
     }
 }

@@ -162,7 +162,7 @@ async fn show(session: &mut Session, p: &Playlist, json: bool) -> Result<Outcome
         out.write_text(&format!(
             "{} ({}, {} entries, {} matched, Navidrome: {})\n",
             escape_controls(&p.name),
-            show::source_key(p.source()),
+            p.source().key(),
             p.entries,
             p.matched,
             show::navidrome_key(p)

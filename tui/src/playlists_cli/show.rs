@@ -6,18 +6,6 @@ use spotter_proto::v1::{MatchMethod, Playlist, PlaylistEntry, navidrome_sync, pl
 
 use crate::safe_text::escape_controls;
 
-/// A playlist's source, as printed.
-pub fn source_key(source: playlist::Source) -> &'static str {
-    match source {
-        playlist::Source::Unspecified => "unknown",
-        playlist::Source::Local => "local",
-        playlist::Source::File => "file",
-        playlist::Source::Spotify => "spotify",
-        playlist::Source::Listenbrainz => "listenbrainz",
-        playlist::Source::Navidrome => "navidrome",
-    }
-}
-
 /// Where a playlist stands with Navidrome, as printed.
 pub fn navidrome_key(p: &Playlist) -> &'static str {
     use navidrome_sync::State;
@@ -78,7 +66,7 @@ impl<'a> From<&'a Playlist> for PlaylistLine<'a> {
         PlaylistLine {
             id: p.id,
             name: &p.name,
-            source: source_key(p.source()),
+            source: p.source().key(),
             active: p.state() != playlist::State::Inactive,
             editable: p.editable,
             entries: p.entries,
@@ -150,7 +138,7 @@ pub fn playlist_row(p: &Playlist) -> String {
     format!(
         "{:>5}  {:<12}  {:>7}  {:>7}  {:<20}  {}{inactive}\n",
         p.id,
-        source_key(p.source()),
+        p.source().key(),
         p.entries,
         share,
         navidrome_key(p),

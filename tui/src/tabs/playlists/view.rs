@@ -50,17 +50,6 @@ pub fn draw(frame: &mut Frame, area: Rect, tab: &PlaylistsTab, view: &View) {
     draw_entries(frame, bottom, tab, theme);
 }
 
-pub fn source_name(source: playlist::Source) -> &'static str {
-    match source {
-        playlist::Source::Unspecified => "?",
-        playlist::Source::Local => "local",
-        playlist::Source::File => "file",
-        playlist::Source::Spotify => "Spotify",
-        playlist::Source::Listenbrainz => "ListenBrainz",
-        playlist::Source::Navidrome => "Navidrome",
-    }
-}
-
 /// "87%" of the entries with a song ("—" for an empty playlist).
 pub fn matched_share(p: &Playlist) -> String {
     if p.entries == 0 {
@@ -95,7 +84,7 @@ fn draw_list(frame: &mut Frame, area: Rect, tab: &PlaylistsTab, theme: Theme) {
             }
             let row = Row::new([
                 name,
-                source_name(p.source()).to_owned(),
+                p.source().display_name().to_owned(),
                 p.entries.to_string(),
                 matched_share(p),
                 sync_state(p).to_owned(),
