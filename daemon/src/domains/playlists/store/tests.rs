@@ -457,3 +457,182 @@ async fn choices_are_per_user_and_found_by_key() {
         .unwrap();
     assert_eq!(left, 0);
 }
+
+mod sources {
+    use std::collections::HashSet;
+
+    use super::*;
+    use crate::domains::playlists::store::sources::{SourcePlaylist, Upserted};
+
+    fn listed(source_ref: &str, name: &str) -> SourcePlaylist {
+        SourcePlaylist {
+            source_ref: source_ref.into(),
+            name: name.into(),
+            description: String::new(),
+            generated: false,
+        }
+    }
+
+    async fn state(store: &Store, id: i64) -> (String, String) {
+        sqlx::query_as("SELECT name, state FROM playlists WHERE id = ?")
+            .bind(id)
+            .fetch_one(store.pool())
+            .await
+            .unwrap()
+    }
+
+    fn followed(u: Upserted) -> (i64, bool) {
+        match u {
+            Upserted::Follow { id, created } => (id, created),
+            Upserted::Dismissed => panic!("dismissed"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_source_playlist_is_one_row_per_user_renamed_in_place_and_never_resurrected() {
+        let f = fixture().await;
+        let s = &f.store;
+        let (id, created) = followed(
+            s.upsert_source_playlist(f.ann, Source::Spotify, &listed("p1", "Road"))
+                .await
+                .unwrap(),
+        );
+        assert!(created);
+        let again = s
+            .upsert_source_playlist(f.ann, Source::Spotify, &listed("p1", "Road trip"))
+            .await
+            .unwrap();
+        assert_eq!(followed(again), (id, false));
+        assert_eq!(state(s, id).await, ("Road trip".into(), "active".into()));
+        // The same source id is another row for another user, and another source.
+        let (bobs, _) = followed(
+            s.upsert_source_playlist(f.bob, Source::Spotify, &listed("p1", "Bob's"))
+                .await
+                .unwrap(),
+        );
+        let (lbs, _) = followed(
+            s.upsert_source_playlist(f.ann, Source::ListenBrainz, &listed("p1", "LB"))
+                .await
+                .unwrap(),
+        );
+        assert_eq!(HashSet::from([id, bobs, lbs]).len(), 3);
+        assert_eq!(state(s, id).await.0, "Road trip");
+
+        // Dismissed by the user: left alone, whatever the source says.
+        s.delete_playlist(f.ann, id).await.unwrap();
+        assert_eq!(state(s, id).await.1, "dismissed");
+        let dismissed = s
+            .upsert_source_playlist(f.ann, Source::Spotify, &listed("p1", "Road trip 2"))
+            .await
+            .unwrap();
+        assert_eq!(dismissed, Upserted::Dismissed);
+        assert_eq!(state(s, id).await, ("Road trip".into(), "dismissed".into()));
+        assert_eq!(s.playlist_count(f.ann).await.unwrap(), 1);
+    }
+
+    #[tokio::test]
+    async fn unlisted_playlists_become_inactive_and_come_back_when_listed_again() {
+        let f = fixture().await;
+        let s = &f.store;
+        let mut ids = Vec::new();
+        for r in ["a", "b", "c"] {
+            ids.push(
+                followed(
+                    s.upsert_source_playlist(f.ann, Source::Spotify, &listed(r, r))
+                        .await
+                        .unwrap(),
+                )
+                .0,
+            );
+        }
+        let (bobs, _) = followed(
+            s.upsert_source_playlist(f.bob, Source::Spotify, &listed("a", "a"))
+                .await
+                .unwrap(),
+        );
+        s.delete_playlist(f.ann, ids[2]).await.unwrap();
+
+        // A complete listing holding only "b": "a" goes inactive; the dismissed "c"
+        // stays dismissed; bob's "a" is not ann's business.
+        let only_b = HashSet::from(["b".to_string()]);
+        let gone = s
+            .deactivate_unlisted(f.ann, Source::Spotify, &only_b)
+            .await
+            .unwrap();
+        assert_eq!(gone, 1);
+        assert_eq!(state(s, ids[0]).await.1, "inactive");
+        assert_eq!(state(s, ids[1]).await.1, "active");
+        assert_eq!(state(s, ids[2]).await.1, "dismissed");
+        assert_eq!(state(s, bobs).await.1, "active");
+        // Listing it again changes nothing more.
+        let again = s
+            .deactivate_unlisted(f.ann, Source::Spotify, &only_b)
+            .await
+            .unwrap();
+        assert_eq!(again, 0);
+
+        let back = s
+            .upsert_source_playlist(f.ann, Source::Spotify, &listed("a", "a"))
+            .await
+            .unwrap();
+        assert_eq!(followed(back), (ids[0], false));
+        assert_eq!(state(s, ids[0]).await.1, "active");
+    }
+
+    #[tokio::test]
+    async fn source_text_is_stored_clean_and_bounded() {
+        let f = fixture().await;
+        let s = &f.store;
+        let hostile = SourcePlaylist {
+            source_ref: "r".repeat(1_000),
+            name: format!("Evil\u{1b}]0;x\u{7}{}", "n".repeat(5_000)),
+            description: "d".repeat(10_000),
+            generated: true,
+        };
+        let (id, _) = followed(
+            s.upsert_source_playlist(f.ann, Source::Spotify, &hostile)
+                .await
+                .unwrap(),
+        );
+        let (name, description, source_ref): (String, String, String) =
+            sqlx::query_as("SELECT name, description, source_ref FROM playlists WHERE id = ?")
+                .bind(id)
+                .fetch_one(s.pool())
+                .await
+                .unwrap();
+        assert!(name.starts_with("Evil]0;x"), "{name:?}");
+        assert!(!name.chars().any(char::is_control));
+        assert_eq!(name.chars().count(), 1_024);
+        assert_eq!(description.len(), 4_096);
+        assert_eq!(source_ref.len(), 255);
+        let blank = s
+            .upsert_source_playlist(f.ann, Source::Spotify, &listed("blank", " \u{0} "))
+            .await
+            .unwrap();
+        assert_eq!(state(s, followed(blank).0).await.0, "Untitled");
+    }
+
+    #[tokio::test]
+    async fn pushed_navidrome_playlists_are_the_callers_only() {
+        let f = fixture().await;
+        let s = &f.store;
+        for (user, nav) in [(f.ann, "nd-1"), (f.bob, "nd-2")] {
+            sqlx::query(
+                "INSERT INTO playlists (user_id, name, source, created_at, updated_at, nav_id) \
+                 VALUES (?, 'x', 'local', 0, 0, ?)",
+            )
+            .bind(user)
+            .bind(nav)
+            .execute(s.writer())
+            .await
+            .unwrap();
+        }
+        let ann: Vec<String> = s
+            .navidrome_targets(f.ann)
+            .await
+            .unwrap()
+            .into_keys()
+            .collect();
+        assert_eq!(ann, ["nd-1"]);
+    }
+}
