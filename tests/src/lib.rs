@@ -4,6 +4,7 @@
 //! Environment variables are only ever set on child processes, never on the test
 //! process (tests run in parallel).
 
+pub mod cli;
 pub mod daemon_process;
 pub mod fakes;
 pub mod me;

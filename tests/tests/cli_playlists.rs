@@ -1,89 +1,29 @@
 //! `spotter playlists …` and `spotter sync … --wait`: the real binary against the
 //! real daemon (booted in-process), signed in with `spotter sign-in` like a user.
 
-use std::{
-    path::{Path, PathBuf},
-    process::{Output, Stdio},
-};
-
-use serde_json::Value;
 use spotter_daemon::config::Settings;
 use spotter_e2e::{
-    Instance, Me, OWNER, OWNER_PW, TestDirs, bin,
+    Instance, Me,
+    cli::{assert_ok, json_lines, sign_in, spotter, stderr, stdout, write},
     fakes::{
         settings_for,
         subsonic::{FakeLibrary, FakeSubsonic},
     },
 };
-use tokio::io::AsyncWriteExt as _;
 
 /// Three tracks and a line that is no track (line 6).
 const M3U: &str = "#EXTM3U\n#EXTINF:215,Radiohead - Karma Police\nkarma.mp3\n#EXTINF:300,Björk - Jóga\njoga.mp3\n#EXTINF:notanumber\n#EXTINF:180,Stereolab - French Disko\ndisko.mp3\n";
 
-async fn spotter(dirs: &TestDirs, args: &[&str]) -> Output {
-    let mut cmd = dirs.command(&bin("spotter"));
-    cmd.args(args).env("TZ", "UTC");
-    tokio::process::Command::from(cmd)
-        .output()
-        .await
-        .expect("run spotter")
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-#[track_caller]
-fn assert_ok(out: &Output) {
-    assert!(
-        out.status.success(),
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        out.status.code(),
-        stdout(out),
-        stderr(out)
-    );
-}
-
-fn json_lines(out: &Output) -> Vec<Value> {
-    stdout(out)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
-        .collect()
-}
-
 async fn signed_in() -> Instance {
-    sign_in(Instance::start().await).await
-}
-
-async fn signed_in_with(settings: Settings) -> Instance {
-    sign_in(Instance::with_settings(settings).await).await
-}
-
-async fn sign_in(instance: Instance) -> Instance {
-    let mut cmd = instance.dirs.command(&bin("spotter"));
-    cmd.args(["sign-in", "--username", OWNER])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = tokio::process::Command::from(cmd).spawn().unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    stdin
-        .write_all(format!("{OWNER_PW}\n").as_bytes())
-        .await
-        .unwrap();
-    drop(stdin);
-    assert_ok(&child.wait_with_output().await.unwrap());
+    let instance = Instance::start().await;
+    sign_in(&instance.dirs).await;
     instance
 }
 
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path
+async fn signed_in_with(settings: Settings) -> Instance {
+    let instance = Instance::with_settings(settings).await;
+    sign_in(&instance.dirs).await;
+    instance
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -4,17 +4,15 @@
 //! The child processes run with a fixed `TZ`, so local times in the output are
 //! known; the test process's own environment is never touched.
 
-use std::{
-    path::{Path, PathBuf},
-    process::{Output, Stdio},
-};
+use std::path::Path;
 
 use serde_json::Value;
-use spotter_e2e::{Instance, OWNER, OWNER_PW, TestDirs, bin, mode_of};
-use tokio::io::AsyncWriteExt as _;
+use spotter_e2e::{
+    Instance, OWNER, TestDirs,
+    cli::{assert_ok, json_lines, sign_in, spotter, spotter_tz, stderr, stdout, write},
+    mode_of,
+};
 
-/// UTC unless a test says otherwise.
-const UTC: &str = "UTC";
 /// Central European time, as a POSIX rule (no time zone database needed).
 const BERLIN: &str = "CET-1CEST,M3.5.0,M10.5.0/3";
 
@@ -31,74 +29,10 @@ const SPOTIFY: &str = r#"[
   {"endTime": "2021-01-08 10:00", "artistName": "Sigur Rós", "trackName": "Glósóli", "msPlayed": 12000}
 ]"#;
 
-async fn spotter_tz(dirs: &TestDirs, tz: &str, args: &[&str]) -> Output {
-    let mut cmd = dirs.command(&bin("spotter"));
-    cmd.args(args).env("TZ", tz);
-    // Async, so this runtime keeps serving the in-process daemon meanwhile.
-    tokio::process::Command::from(cmd)
-        .output()
-        .await
-        .expect("run spotter")
-}
-
-async fn spotter(dirs: &TestDirs, args: &[&str]) -> Output {
-    spotter_tz(dirs, UTC, args).await
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-#[track_caller]
-fn assert_ok(out: &Output) {
-    assert!(
-        out.status.success(),
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        out.status.code(),
-        stdout(out),
-        stderr(out)
-    );
-}
-
-fn json_lines(out: &Output) -> Vec<Value> {
-    stdout(out)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
-        .collect()
-}
-
-/// `spotter sign-in` as the instance's owner, the password on stdin.
-async fn sign_in(dirs: &TestDirs) {
-    let mut cmd = dirs.command(&bin("spotter"));
-    cmd.args(["sign-in", "--username", OWNER])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = tokio::process::Command::from(cmd).spawn().unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    stdin
-        .write_all(format!("{OWNER_PW}\n").as_bytes())
-        .await
-        .unwrap();
-    drop(stdin);
-    let out = child.wait_with_output().await.unwrap();
-    assert_ok(&out);
-}
-
 async fn signed_in() -> Instance {
     let instance = Instance::start().await;
     sign_in(&instance.dirs).await;
     instance
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path
 }
 
 /// The counts of an import summary line `FILE: FORMAT, N plays: A added, …`.
