@@ -21,7 +21,7 @@ use super::{
 };
 use crate::{
     config::PlaylistsSettings,
-    music_text::{MAX_NAME_BYTES, has_control},
+    music_text::{MAX_NAME_BYTES, clean_name, has_control},
     service::ServiceError,
     store::Store,
 };
@@ -81,15 +81,6 @@ fn check_description(text: &str) -> Result<&str, ServiceError> {
         ));
     }
     Ok(text)
-}
-
-/// `name` cut to at most [`MAX_NAME_BYTES`] on a character boundary.
-fn cut_name(name: &str) -> String {
-    let mut end = name.len().min(MAX_NAME_BYTES);
-    while !name.is_char_boundary(end) {
-        end -= 1;
-    }
-    name[..end].trim_end().to_owned()
 }
 
 impl From<CreateError> for ServiceError {
@@ -235,7 +226,9 @@ impl Playlists {
     ) -> Result<PlaylistRow, ServiceError> {
         let name = if name.trim().is_empty() {
             let original = self.store.playlist(user_id, id).await?;
-            cut_name(&format!("{} (copy)", original.name))
+            clean_name(&format!("{} (copy)", original.name))
+                .text
+                .into_owned()
         } else {
             check_name(name)?.to_owned()
         };
@@ -522,10 +515,10 @@ mod tests {
     #[test]
     fn a_copys_name_is_cut_on_a_character_boundary() {
         let name = format!("{} (copy)", "é".repeat(600));
-        let cut = cut_name(&name);
+        let cut = clean_name(&name).text;
         assert!(cut.len() <= MAX_NAME_BYTES);
         assert!(check_name(&cut).is_ok());
-        assert_eq!(cut_name("Mix (copy)"), "Mix (copy)");
+        assert_eq!(clean_name("Mix (copy)").text, "Mix (copy)");
     }
 
     #[test]
