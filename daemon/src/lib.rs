@@ -222,6 +222,13 @@ pub async fn boot(config: Config) -> Result<Running, BootError> {
         &matcher,
         &config.settings.playlists,
     );
+    // The Playlists service pushes with the job's NavidromeSync (one of each).
+    let playlists = Arc::new(domains::playlists::service::Playlists::new(
+        store.clone(),
+        matcher,
+        playlist_jobs.navidrome.clone(),
+        config.settings.playlists.clone(),
+    ));
     let jobs = Jobs::new(
         store.clone(),
         connections.clone(),
@@ -230,16 +237,6 @@ pub async fn boot(config: Config) -> Result<Running, BootError> {
         playlist_jobs,
     );
     jobs.mark_interrupted_runs().await;
-    let playlists = Arc::new(domains::playlists::service::Playlists::new(
-        store.clone(),
-        matcher.clone(),
-        domains::playlists::navidrome::NavidromeSync::new(
-            store.clone(),
-            connections.clone(),
-            matcher,
-        ),
-        config.settings.playlists.clone(),
-    ));
 
     let listener = match activated {
         Some(l) => l,

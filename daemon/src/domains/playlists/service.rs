@@ -43,7 +43,7 @@ pub enum Choice {
 pub struct Playlists {
     pub(super) store: Store,
     pub(super) matcher: Arc<Matcher>,
-    navidrome: NavidromeSync,
+    navidrome: Arc<NavidromeSync>,
     pub(super) settings: PlaylistsSettings,
 }
 
@@ -108,7 +108,7 @@ impl Playlists {
     pub fn new(
         store: Store,
         matcher: Arc<Matcher>,
-        navidrome: NavidromeSync,
+        navidrome: Arc<NavidromeSync>,
         settings: PlaylistsSettings,
     ) -> Playlists {
         Playlists {
