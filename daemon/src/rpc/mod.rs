@@ -4,6 +4,7 @@
 
 mod peer;
 mod status;
+pub mod upload;
 pub mod wire;
 
 pub use peer::{Peer, peer_uid};

@@ -3,6 +3,7 @@
 
 mod error;
 pub mod slots;
+pub mod upload;
 
 pub use error::{Result, ServiceError};
 

@@ -21,8 +21,8 @@ use std::{
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use sha2::{Digest, Sha256};
 use spotter_daemon::{
-    domains::history::import::MAX_CHUNK,
     music_text::normalize::{match_key, normalize},
+    service::upload::MAX_CHUNK,
 };
 use spotter_e2e::Authed;
 use spotter_proto::v1::{

@@ -35,7 +35,11 @@ use crate::{
     },
     events::{self, EventBus},
     providers::RemoteListen,
-    service::{ServiceError, slots::UserSlots},
+    service::{
+        ServiceError,
+        slots::UserSlots,
+        upload::{MAX_CHUNK, Upload, stalled_text},
+    },
     store::Store,
 };
 
@@ -48,8 +52,6 @@ pub const PAGE_BYTES: usize = 1 << 20;
 const PLAY_OVERHEAD_BYTES: usize = 64;
 /// Bad rows reported line by line (all are counted).
 pub const MAX_BAD_ROWS: usize = 100;
-/// Largest chunk accepted.
-pub const MAX_CHUNK: usize = 1 << 20;
 /// Progress messages are sent at most this often (and at the end).
 const PROGRESS_EVERY: Duration = Duration::from_millis(250);
 
@@ -71,17 +73,6 @@ pub struct ImportStart {
     pub size: u64,
     /// Spotify: plays shorter than this are skipped; 0 = the configured default.
     pub min_play_ms: u32,
-}
-
-/// One message of an upload after its start.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Upload {
-    /// File data.
-    Chunk(Vec<u8>),
-    /// Anything but file data.
-    Unexpected,
-    /// The upload broke off (the client's stream failed).
-    Interrupted,
 }
 
 /// A bad row, or a play imported with a name cut, by line.
@@ -457,18 +448,6 @@ fn play_bytes(l: &RemoteListen) -> usize {
         + opt(&l.recording_mbid)
         + l.source_ref.len()
         + PLAY_OVERHEAD_BYTES
-}
-
-fn stalled_text(idle: Duration) -> String {
-    format!(
-        "the upload stalled: no data for {} s",
-        idle.as_secs().max(1)
-    )
-}
-
-/// An upload that sent nothing for `idle`.
-pub fn stalled(idle: Duration) -> ServiceError {
-    ServiceError::DeadlineExceeded(stalled_text(idle))
 }
 
 #[cfg(test)]

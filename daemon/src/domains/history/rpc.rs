@@ -18,7 +18,10 @@ use super::{
         stats::{Range, Ranked, Subject},
     },
 };
-use crate::rpc::wire::{provider_from_wire, provider_to_wire};
+use crate::rpc::{
+    upload,
+    wire::{provider_from_wire, provider_to_wire},
+};
 use crate::{
     domains::identity::caller::Caller,
     events::EventBus,
@@ -409,33 +412,24 @@ impl HistoryRpc for HistoryService {
         request: Request<Streaming<v1::ImportRequest>>,
     ) -> Result<Response<Self::ImportStream>, Status> {
         let user_id = Caller::of(&request)?.user_id;
-        let mut input = request.into_inner();
-        let idle = self.imports.idle_timeout();
-        let first = tokio::time::timeout(idle, input.message())
-            .await
-            .map_err(|_| import::stalled(idle))??;
-        let start = match first {
-            Some(v1::ImportRequest {
-                part: Some(Part::Start(s)),
-            }) => import::ImportStart {
-                file_name: s.file_name,
-                format: s.format,
-                size: s.size,
-                min_play_ms: s.min_play_ms,
+        let (start, upload) = upload::receive(
+            request.into_inner(),
+            self.imports.idle_timeout(),
+            |m: v1::ImportRequest| match m.part {
+                Some(Part::Start(s)) => Some(import::ImportStart {
+                    file_name: s.file_name,
+                    format: s.format,
+                    size: s.size,
+                    min_play_ms: s.min_play_ms,
+                }),
+                _ => None,
             },
-            _ => {
-                return Err(Status::invalid_argument(
-                    "an import starts with a message naming the file",
-                ));
-            }
-        };
-        let upload = input.map(|message| match message {
-            Ok(v1::ImportRequest {
-                part: Some(Part::Chunk(chunk)),
-            }) => import::Upload::Chunk(chunk),
-            Ok(_) => import::Upload::Unexpected,
-            Err(_) => import::Upload::Interrupted,
-        });
+            |m| match m.part {
+                Some(Part::Chunk(chunk)) => Some(chunk),
+                _ => None,
+            },
+        )
+        .await?;
         let reports = self.imports.start(user_id, start, upload).await?;
         Ok(Response::new(Box::pin(reports.map(|report| {
             report.map(report_to_wire).map_err(Status::from)

@@ -19,11 +19,13 @@ use super::{
 };
 use crate::{
     music_text::clean_name,
-    service::{ServiceError, slots::UserSlots},
+    service::{
+        ServiceError,
+        slots::UserSlots,
+        upload::{MAX_CHUNK, Upload, stalled_text},
+    },
 };
 
-/// Largest chunk accepted.
-pub const MAX_CHUNK: usize = 1 << 20;
 /// Progress messages are sent at most this often while the file arrives.
 const PROGRESS_EVERY: Duration = Duration::from_millis(250);
 
@@ -36,14 +38,6 @@ pub struct ImportStart {
     pub size: u64,
     /// The playlist's name; empty: the file's title, else its stem.
     pub name: String,
-}
-
-/// One message of an upload after its start.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Upload {
-    Chunk(Vec<u8>),
-    Unexpected,
-    Interrupted,
 }
 
 /// How an import is going; the last one is `done`.
@@ -166,8 +160,8 @@ impl Playlists {
                 .await
                 .map_err(|_| {
                     ServiceError::DeadlineExceeded(format!(
-                        "the upload stalled: no data for {} s; nothing was imported",
-                        idle.as_secs().max(1)
+                        "{}; nothing was imported",
+                        stalled_text(idle)
                     ))
                 })?;
             match next {

@@ -22,6 +22,7 @@ use super::{
 };
 use crate::{
     domains::identity::caller::Caller,
+    rpc::upload,
     service::{clamp_page, slots::UserSlots},
 };
 
@@ -488,33 +489,25 @@ impl PlaylistsRpc for PlaylistsService {
         request: Request<Streaming<v1::ImportPlaylistRequest>>,
     ) -> Result<Response<Self::ImportPlaylistStream>, Status> {
         let user_id = Caller::of(&request)?.user_id;
-        let mut input = request.into_inner();
         let idle = self.idle;
-        let first = tokio::time::timeout(idle, input.message())
-            .await
-            .map_err(|_| Status::deadline_exceeded("the upload stalled before it started"))??;
-        let start = match first {
-            Some(v1::ImportPlaylistRequest {
-                part: Some(Part::Start(s)),
-            }) => import::ImportStart {
-                file_name: s.file_name,
-                format: s.format,
-                size: s.size,
-                name: s.name,
+        let (start, upload) = upload::receive(
+            request.into_inner(),
+            idle,
+            |m: v1::ImportPlaylistRequest| match m.part {
+                Some(Part::Start(s)) => Some(import::ImportStart {
+                    file_name: s.file_name,
+                    format: s.format,
+                    size: s.size,
+                    name: s.name,
+                }),
+                _ => None,
             },
-            _ => {
-                return Err(Status::invalid_argument(
-                    "an import starts with a message naming the file",
-                ));
-            }
-        };
-        let upload = input.map(|message| match message {
-            Ok(v1::ImportPlaylistRequest {
-                part: Some(Part::Chunk(chunk)),
-            }) => import::Upload::Chunk(chunk),
-            Ok(_) => import::Upload::Unexpected,
-            Err(_) => import::Upload::Interrupted,
-        });
+            |m| match m.part {
+                Some(Part::Chunk(chunk)) => Some(chunk),
+                _ => None,
+            },
+        )
+        .await?;
         let reports = self
             .playlists
             .import(&self.imports, idle, user_id, start, upload)
